@@ -1,0 +1,17 @@
+"""The compact GPT behind the explainer: tokenizer, forward pass with captures, sampling.
+
+Public API (the scenes and tools rely on these names):
+    get_encoding()                       the tiktoken Encoding, built offline from assets/
+    run(text, checkpoint="default")      a Trace: tokens, pieces, config, cache of activations
+    run_tokens(ids, checkpoint="default") the same from token ids
+    weights(checkpoint="default")        every parameter as numpy, TransformerLens names
+    softmax(logits, temperature)         T = 0 greedy; T < 0 or NaN raises ValueError
+    generate(text, n_tokens, ...)        seeded sampling of new token ids
+"""
+from .checkpoint import CheckpointError, checkpoint_names, weights
+from .sampling import generate, softmax
+from .tokenizer import get_encoding
+from .trace import Trace, run, run_tokens
+
+__all__ = ["CheckpointError", "Trace", "checkpoint_names", "generate", "get_encoding",
+           "run", "run_tokens", "softmax", "weights"]

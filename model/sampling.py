@@ -1,0 +1,77 @@
+"""Turning logits into choices: softmax with temperature, top-k / top-p, seeded generation."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+
+def softmax(logits, temperature: float = 1.0) -> np.ndarray:
+    """Probabilities over the last axis of ``logits`` at ``temperature``.
+
+    T = 0 is greedy: all the mass on the (first) largest logit. T < 0 or NaN is an error.
+    """
+    t = float(temperature)
+    if math.isnan(t) or t < 0:
+        raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
+    x = np.asarray(logits, dtype=np.float64)
+    if not np.all(np.isfinite(x)):
+        raise ValueError("logits must be finite")
+    if t == 0:
+        out = np.zeros_like(x)
+        np.put_along_axis(out, np.argmax(x, axis=-1)[..., None], 1.0, axis=-1)
+        return out
+    z = x / t
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def filter_probs(probs: np.ndarray, top_k: int | None = None, top_p: float | None = None) -> np.ndarray:
+    """Keep the k most likely tokens and/or the smallest set whose mass reaches p; renormalise."""
+    p = np.asarray(probs, dtype=np.float64).copy()
+    if top_k is not None:
+        if top_k < 1:
+            raise ValueError(f"top_k must be >= 1, got {top_k}")
+        if top_k < p.size:
+            cutoff = np.partition(p, -top_k)[-top_k]
+            p[p < cutoff] = 0.0
+    if top_p is not None:
+        if not 0 < top_p <= 1:
+            raise ValueError(f"top_p must be in (0, 1], got {top_p}")
+        order = np.argsort(-p, kind="stable")
+        cumulative = np.cumsum(p[order])
+        keep = np.searchsorted(cumulative, top_p * cumulative[-1]) + 1
+        p[order[keep:]] = 0.0
+    return p / p.sum()
+
+
+def sample(probs: np.ndarray, rng: np.random.Generator) -> int:
+    """Draw one token id from ``probs``."""
+    cdf = np.cumsum(probs)
+    return int(min(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"), len(probs) - 1))
+
+
+def generate(text: str, n_tokens: int, temperature: float = 1.0, seed: int = 0,
+             top_k: int | None = None, top_p: float | None = None,
+             checkpoint: str = "default") -> list[int]:
+    """Continue ``text`` by ``n_tokens`` new token ids; the same seed gives the same tokens."""
+    import torch  # here, so that softmax and sampling stay importable without torch
+
+    from . import checkpoint as ckpt
+    from .trace import encode_prompt
+
+    if n_tokens < 0:
+        raise ValueError(f"n_tokens must be >= 0, got {n_tokens}")
+    softmax(np.zeros(1), temperature)  # validates the temperature before any work
+    model = ckpt.load(checkpoint)
+    context = encode_prompt(text, model.cfg.n_ctx)
+    rng = np.random.default_rng(seed)
+    new: list[int] = []
+    with torch.no_grad():
+        for _ in range(n_tokens):
+            window = (context + new)[-model.cfg.n_ctx:]
+            logits = model(torch.tensor([window]))[0, -1].double().numpy()
+            probs = filter_probs(softmax(logits, temperature), top_k, top_p)
+            new.append(sample(probs, rng))
+    return new

@@ -1,0 +1,60 @@
+"""The tokenizer: a tiktoken Encoding built from ranks shipped in assets/, never downloaded.
+
+The ranks file has tiktoken's own format (one ``base64(token_bytes) rank`` per line). We parse
+it ourselves rather than through ``tiktoken.load``, which caches by path and could silently
+serve a stale table after the file is regenerated.
+"""
+from __future__ import annotations
+
+import base64
+import functools
+from pathlib import Path
+
+import tiktoken
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+RANKS_FILE = ASSETS / "tokenizer.tiktoken"
+ENDOFTEXT = "<|endoftext|>"
+# GPT-2's pre-tokenizer split: contractions, words with their leading space, numbers, symbols.
+PAT_STR = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
+
+
+def read_ranks(path: Path) -> dict[bytes, int]:
+    ranks: dict[bytes, int] = {}
+    for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            token, rank = line.split()
+            ranks[base64.b64decode(token, validate=True)] = int(rank)
+        except ValueError as err:
+            raise ValueError(f"{path}:{number}: not a tiktoken rank line") from err
+    return ranks
+
+
+def write_ranks(ranks: dict[bytes, int], path: Path) -> None:
+    lines = (f"{base64.b64encode(t).decode()} {r}" for t, r in sorted(ranks.items(), key=lambda x: x[1]))
+    path.write_text("\n".join(lines) + "\n", encoding="ascii")
+
+
+def build_encoding(ranks: dict[bytes, int], name: str = "gpt-explainer") -> tiktoken.Encoding:
+    return tiktoken.Encoding(
+        name=name,
+        pat_str=PAT_STR,
+        mergeable_ranks=ranks,
+        special_tokens={ENDOFTEXT: len(ranks)},
+    )
+
+
+@functools.lru_cache(maxsize=1)
+def get_encoding() -> tiktoken.Encoding:
+    """The project's tokenizer, from assets/tokenizer.tiktoken (works with no network)."""
+    if not RANKS_FILE.exists():
+        raise FileNotFoundError(f"tokenizer ranks missing: {RANKS_FILE} (run python -m model.train)")
+    return build_encoding(read_ranks(RANKS_FILE))
+
+
+def piece_text(enc: tiktoken.Encoding, token: int) -> str:
+    """A token's text; bytes that are not whole UTF-8 characters are shown as \\xNN."""
+    raw = enc.decode_single_token_bytes(token)
+    return raw.decode("utf-8", errors="backslashreplace")

@@ -1,0 +1,20 @@
+"""The explainer's scenes, one per storyboard beat, in film order."""
+from __future__ import annotations
+
+import importlib
+
+# (class name, module) in the order of STORYBOARD.md; render.py and the tests read this list.
+FILM = [
+    ("PredictSampleRepeat", "scenes.predict_sample"),
+]
+
+
+def scene_class(name: str):
+    for cls_name, module in FILM:
+        if cls_name == name:
+            return getattr(importlib.import_module(module), cls_name)
+    raise KeyError(name)
+
+
+def scene_names() -> list[str]:
+    return [name for name, _ in FILM]

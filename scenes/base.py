@@ -1,0 +1,79 @@
+"""The base of every beat: the Trace of the prompt, the theme, captions, slide pauses, provenance."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from manim import config
+from manim_slides import Slide
+
+import model
+
+from . import settings, style
+from .provenance import Provenance
+
+
+class ExplainerScene(Slide):
+    """Subclasses write ``construct`` from well-named steps and draw with ``components``.
+
+    ``self.trace``   the forward pass of the current prompt (numpy only)
+    ``self.theme``   the palette of the current theme
+    ``self.record``  note a drawn number's source (written to <Scene>.numbers.json)
+    ``self.say``     a narrator's line, as a subcaption
+    ``self.pause``   a slide break with the teacher's speaker notes
+    """
+
+    description = ""          # one line for `render.py list`
+    skip_reversing = True     # the film plays forward; reversed clips would double encode time
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.settings = settings.current
+        self.provenance_path: Path | None = None
+        slides_dir = getattr(self.settings, "slides_dir", None)
+        if slides_dir:
+            self._output_folder = Path(slides_dir)
+
+    # --- set-up and tear-down ----------------------------------------------------------------
+    def setup(self):
+        super().setup()
+        self.theme = style.set_theme(self.settings.theme)
+        self.camera.background_color = self.theme.background
+        self.trace = model.run(self.settings.prompt, self.settings.checkpoint)
+        self.provenance = Provenance(type(self).__name__, self.settings.prompt,
+                                     self.settings.checkpoint, self.trace.tokens)
+
+    def tear_down(self):
+        super().tear_down()
+        path = self.provenance_path or self._default_provenance_path()
+        if path is not None:
+            self.provenance.write(path)
+
+    def _default_provenance_path(self) -> Path | None:
+        writer = self.renderer.file_writer
+        target = getattr(writer, "movie_file_path", None) or getattr(writer, "image_file_path", None)
+        if not target or config.dry_run:
+            return None
+        return Path(target).with_name(f"{type(self).__name__}.numbers.json")
+
+    # --- what scenes call --------------------------------------------------------------------
+    def record(self, source: str, index, value: float, transform: str | None = None) -> float:
+        return self.provenance.record(source, index, value, transform)
+
+    def use_trace(self, trace: model.Trace) -> None:
+        """Draw from another forward pass (e.g. the prompt plus sampled tokens) from here on."""
+        if self.provenance.numbers:
+            raise RuntimeError("switch traces before recording numbers: one provenance, one trace")
+        self.trace = trace
+        self.provenance.tokens = list(trace.tokens)
+
+    def say(self, text: str, duration: float = 3.0) -> None:
+        """A caption from now on; it cuts short the previous one so captions never overlap."""
+        captions = self.renderer.file_writer.subcaptions
+        if captions:
+            from datetime import timedelta
+            now = timedelta(seconds=self.time)
+            captions[-1].end = max(captions[-1].start, min(captions[-1].end, now))
+        self.add_subcaption(text, duration=duration)
+
+    def pause(self, notes: str) -> None:
+        self.next_slide(notes=notes)

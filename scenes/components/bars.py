@@ -1,0 +1,71 @@
+"""Probability bars: the top-k next tokens as horizontal bars, labels and percentages."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (LEFT, RIGHT, UP, Rectangle, SurroundingRectangle, Transform, VGroup)
+
+from .. import style
+from .text import label, percent, show_piece
+
+
+def check_probs(labels: list[str], probs) -> np.ndarray:
+    p = np.asarray(probs, dtype=float)
+    if p.ndim != 1 or p.size == 0:
+        raise ValueError(f"probabilities must be a non-empty 1-D array, got shape {p.shape}")
+    if not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
+        raise ValueError("probabilities must be finite and within [0, 1]")
+    if len(labels) != p.size:
+        raise ValueError(f"{len(labels)} labels for {p.size} probabilities")
+    return p
+
+
+class ProbabilityBars(VGroup):
+    """One row per token: its piece (right-aligned), a grey bar of length ∝ p, the percentage.
+
+    The bar scale is fixed (``full`` = probability drawn at ``max_width``) so that bars of two
+    distributions compare honestly when one animates into the other.
+    """
+
+    def __init__(self, labels: list[str], probs, max_width: float = 5.0, row_height: float = 0.5,
+                 full: float = 1.0, label_width: float = 2.4):
+        super().__init__()
+        self.probs = check_probs(labels, probs)
+        self.pieces = list(labels)
+        self.max_width, self.row_height, self.full = max_width, row_height, full
+        th = style.theme()
+        self.bars, self.labels, self.percents = VGroup(), VGroup(), VGroup()
+        for i, (piece, p) in enumerate(zip(labels, self.probs)):
+            y = -i * row_height
+            name = label(show_piece(piece), style.SMALL_SIZE, mono=True)
+            if name.width > label_width:
+                name.scale_to_fit_width(label_width)
+            name.move_to([-0.15, y, 0], aligned_edge=RIGHT)
+            width = max(1e-3, max_width * min(1.0, p / full))
+            bar = Rectangle(width=width, height=row_height * 0.7, stroke_width=0,
+                            fill_color=th.muted, fill_opacity=1.0)
+            bar.move_to([0, y, 0], aligned_edge=LEFT)
+            pct = label(percent(p), style.SMALL_SIZE, color=th.muted)
+            pct.next_to(bar, RIGHT, buff=0.15)
+            self.labels.add(name)
+            self.bars.add(bar)
+            self.percents.add(pct)
+        self.add(self.bars, self.labels, self.percents)
+
+    def bar_widths(self) -> np.ndarray:
+        return np.array([b.width for b in self.bars])
+
+    def retarget(self, labels: list[str], probs) -> Transform:
+        """An animation to another distribution, keeping this chart's place and scale."""
+        new = ProbabilityBars(labels, probs, self.max_width, self.row_height, self.full)
+        new.shift(self.bars[0].get_left() - new.bars[0].get_left())
+        self.probs, self.pieces = new.probs, new.pieces  # what the chart shows once played
+        return Transform(self, new)
+
+    def highlight(self, i: int) -> SurroundingRectangle:
+        """A box in the 'chosen' accent around row ``i`` (label, bar and percentage)."""
+        row = VGroup(self.labels[i], self.bars[i], self.percents[i])
+        return SurroundingRectangle(row, color=style.theme().chosen, buff=0.06, stroke_width=4)
+
+    @property
+    def top(self):
+        return self.get_edge_center(UP)

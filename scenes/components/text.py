@@ -1,0 +1,29 @@
+"""Text helpers: one Pango Text per label (no LaTeX), token pieces made visible."""
+from __future__ import annotations
+
+from manim import Text
+
+from .. import style
+
+# Invisible characters a learner must still see: a space, a line break, a tab.
+_VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥"}
+
+
+def show_piece(piece: str) -> str:
+    """A token's text with spaces, newlines and tabs drawn as visible glyphs."""
+    return "".join(_VISIBLE.get(ch, ch) for ch in piece) or "∅"
+
+
+def label(text: str, size: float = style.BODY_SIZE, color=None, mono: bool = False, **kwargs) -> Text:
+    return Text(text, font=style.MONO if mono else style.FONT, font_size=size,
+                color=color if color is not None else style.theme().text, **kwargs)
+
+
+def percent(p: float) -> str:
+    """A probability as a short percentage: 42.1%, 3.07%, 0.012%."""
+    pct = 100.0 * p
+    if pct >= 10:
+        return f"{pct:.1f}%"
+    if pct >= 1:
+        return f"{pct:.2f}%"
+    return f"{pct:.2g}%"

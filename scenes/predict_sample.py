@@ -1,0 +1,120 @@
+"""Beat 2: predict, sample, repeat — the model's real next-token distribution, sampled and appended."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, ReplacementTransform, Write,
+                   Transform)
+
+import model
+
+from . import style
+from .base import ExplainerScene
+from .components import ProbabilityBars, PromptText, label
+
+
+class PredictSampleRepeat(ExplainerScene):
+    description = "the next-token distribution, one token sampled and appended, again and again"
+    n_steps = 6          # tokens generated on screen
+    top_k = 8            # bars shown
+    temperature = 0.8
+
+    def construct(self):
+        self.generate_continuation()
+        self.show_title()
+        self.show_prompt()
+        for step in range(self.n_steps):
+            self.predict_and_sample(step)
+        self.finish()
+
+    # --- steps --------------------------------------------------------------------------------
+    def generate_continuation(self):
+        """Sample with the project's seeded sampler, then trace prompt + samples in one pass.
+
+        The network is causal, so position p of that one pass holds exactly the distribution the
+        sampler saw when it chose token p + 1.
+        """
+        s = self.settings
+        self.new_tokens = model.generate(s.prompt, self.n_steps, temperature=self.temperature,
+                                         seed=s.seed, checkpoint=s.checkpoint)
+        n_prompt = len(self.trace.tokens)
+        self.use_trace(model.run_tokens(self.trace.tokens + self.new_tokens, s.checkpoint, s.prompt))
+        self.first_pos = len(self.trace.tokens) - self.n_steps - 1
+        self.n_prompt = n_prompt - (n_prompt + self.n_steps - len(self.trace.tokens))
+
+    def show_title(self):
+        self.title = label("Predict, sample, repeat", style.TITLE_SIZE).to_corner(UL, buff=0.4)
+        self.play(Write(self.title), run_time=0.8)
+        self.say("A GPT reads text and predicts what comes next, as a probability for every token.")
+
+    def show_prompt(self):
+        self.text = self.prompt_text(0)
+        self.play(FadeIn(self.text), run_time=0.8)
+        self.pause("This is the prompt. Ask the class: what word would you put next?")
+
+    def prompt_text(self, n_generated: int) -> PromptText:
+        pieces = self.trace.pieces[: self.n_prompt + n_generated]
+        return PromptText(pieces, self.n_prompt, width=30).to_edge(LEFT, buff=0.5).shift(UP * 1.3)
+
+    def distribution(self, step: int):
+        """Top-k rows of the real distribution at this step, always including the sampled token."""
+        pos = self.first_pos + step
+        probs = model.softmax(self.trace["logits"][pos], self.temperature)
+        chosen = self.new_tokens[step]
+        rows = [int(t) for t in np.argsort(-probs, kind="stable")[: self.top_k]]
+        if chosen not in rows:
+            rows[-1] = chosen
+        transform = f"softmax(T={self.temperature:g})"
+        values = [self.record("logits", (pos, t), probs[t], transform) for t in rows]
+        pieces = [model.get_encoding().decode_single_token_bytes(t).decode("utf-8", "backslashreplace")
+                  for t in rows]
+        return pieces, np.array(values), rows.index(chosen)
+
+    def predict_and_sample(self, step: int):
+        pieces, probs, chosen_row = self.distribution(step)
+        first = step == 0
+        if first:
+            self.bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=2.0)
+            # anchor the bars' zero line, not the group's box: bars grow and shrink in place
+            self.bars.shift([1.7, 1.6, 0] - self.bars.bars[0].get_left())
+            self.caption = label(f"next token, T = {self.temperature:g}", style.SMALL_SIZE, color=self.theme.muted)
+            self.caption.next_to(self.bars, UP, buff=0.3)
+            self.play(FadeIn(self.bars, shift=UP * 0.2), FadeIn(self.caption), run_time=1.0)
+            self.say("Each bar is the model's probability for one possible next token.")
+            self.pause("These are the model's real probabilities for the next token; the top few are shown.")
+        else:
+            self.play(self.bars.retarget(pieces, probs), run_time=0.6)
+        self.sample_with_hops(chosen_row, hops=4 if first else 2)
+        self.append_token(step, chosen_row)
+        if first:
+            self.say("One token is drawn at random by these weights, appended, and the loop runs again.")
+            self.pause("Sampling picks one token in proportion to its bar. It is appended to the text and the whole model runs again.")
+
+    def sample_with_hops(self, chosen_row: int, hops: int):
+        """The highlight hops over a few rows (a flourish, not data) and lands on the sample."""
+        if not hasattr(self, "hop_rng"):
+            self.hop_rng = np.random.default_rng(self.settings.seed)
+        rows = [int(r) for r in self.hop_rng.integers(0, len(self.bars.bars), size=hops)] + [chosen_row]
+        box = self.bars.highlight(rows[0])
+        self.play(FadeIn(box), run_time=0.2)
+        for r in rows[1:]:
+            self.play(Transform(box, self.bars.highlight(r)), run_time=0.18)
+        self.wait(0.3)
+        self.box = box
+
+    def append_token(self, step: int, chosen_row: int):
+        flying = self.bars.labels[chosen_row].copy().set_color(self.theme.chosen)
+        new_text = self.prompt_text(step + 1)
+        self.play(flying.animate.move_to(new_text.get_corner(DOWN + RIGHT) + UP * 0.2 + LEFT * 0.3),
+                  run_time=0.5)
+        self.play(ReplacementTransform(self.text, new_text), FadeOut(flying), FadeOut(self.box),
+                  run_time=0.4)
+        self.text = new_text
+
+    def finish(self):
+        note = label("continued by the model, one sampled token at a time", style.SMALL_SIZE,
+                     color=self.theme.muted)
+        note.next_to(self.text, DOWN, buff=0.4, aligned_edge=LEFT)
+        self.play(FadeIn(note), run_time=0.6)
+        self.say("Repeat this loop and a short prompt grows into a passage.")
+        self.wait(1.5)
+        self.pause("Predict, sample, repeat: that loop is all a GPT does when it writes.")

@@ -1,0 +1,38 @@
+"""The provenance file: every number a scene draws, with the tensor and index it came from.
+
+Sources are capture points (``logits``, ``blocks.0.attn.hook_pattern``) or weights under
+TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names its derivation in
+``transform``; the vocabulary (checked by tests/test_provenance.py against a fresh Trace):
+
+    softmax(T=<t>)     softmax over the last axis of the source at temperature t; index is the
+                       element of the result
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+
+class Provenance:
+    def __init__(self, scene: str, prompt: str, checkpoint: str, tokens: list[int]):
+        self.scene, self.prompt, self.checkpoint, self.tokens = scene, prompt, checkpoint, list(tokens)
+        self.numbers: list[dict] = []
+
+    def record(self, source: str, index, value: float, transform: str | None = None) -> float:
+        """Note that ``value`` (drawn on screen) is ``source[index]`` (after ``transform``)."""
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"non-finite value drawn from {source}{list(index)}")
+        entry = {"source": source, "index": [int(i) for i in index], "value": value}
+        if transform:
+            entry["transform"] = transform
+        self.numbers.append(entry)
+        return value
+
+    def as_dict(self) -> dict:
+        return {"scene": self.scene, "prompt": self.prompt, "checkpoint": self.checkpoint,
+                "tokens": self.tokens, "numbers": self.numbers}
+
+    def write(self, path: Path) -> None:
+        path.write_text(json.dumps(self.as_dict(), ensure_ascii=False) + "\n", encoding="utf-8")

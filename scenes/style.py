@@ -1,0 +1,93 @@
+"""The visual grammar, in one place: weights blue/red, data grey, one accent per role.
+
+Two themes: ``dark`` (default) and ``light`` for washed-out classroom projectors. The theme is
+chosen once per render (``set_theme`` or the GPTX_THEME environment variable) and every colour
+helper below reads it, so components never hard-code a colour.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+from manim import ManimColor, interpolate_color
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    background: ManimColor
+    text: ManimColor          # titles, labels
+    muted: ManimColor         # axes, captions, ellipses
+    neutral: ManimColor       # a weight of zero, an empty cell
+    positive: ManimColor      # a large positive weight
+    negative: ManimColor      # a large negative weight
+    data_low: ManimColor      # a data value near zero
+    data_high: ManimColor     # a large data value (either sign)
+    query: ManimColor
+    key: ManimColor
+    value: ManimColor
+    chosen: ManimColor        # the sampled / selected token
+
+
+THEMES = {
+    "dark": Theme(
+        name="dark", background=ManimColor("#0f1117"), text=ManimColor("#f2f2f2"),
+        muted=ManimColor("#9a9a9a"), neutral=ManimColor("#2a2d35"),
+        positive=ManimColor("#4aa8ff"), negative=ManimColor("#ff5a4e"),
+        data_low=ManimColor("#3a3a3a"), data_high=ManimColor("#f0f0f0"),
+        query=ManimColor("#f5c542"), key=ManimColor("#3ed6a0"), value=ManimColor("#c77dff"),
+        chosen=ManimColor("#ff9f1c"),
+    ),
+    "light": Theme(
+        name="light", background=ManimColor("#ffffff"), text=ManimColor("#111111"),
+        muted=ManimColor("#555555"), neutral=ManimColor("#e4e4e4"),
+        positive=ManimColor("#0a5bd6"), negative=ManimColor("#d1231b"),
+        data_low=ManimColor("#d6d6d6"), data_high=ManimColor("#202020"),
+        query=ManimColor("#b38600"), key=ManimColor("#008a5e"), value=ManimColor("#8a2be2"),
+        chosen=ManimColor("#d96c00"),
+    ),
+}
+
+_current = os.environ.get("GPTX_THEME", "dark")
+
+
+def set_theme(name: str) -> Theme:
+    global _current
+    if name not in THEMES:
+        raise ValueError(f"unknown theme {name!r}; choose from {', '.join(THEMES)}")
+    _current = name
+    return THEMES[name]
+
+
+def theme() -> Theme:
+    return THEMES[_current if _current in THEMES else "dark"]
+
+
+def _strength(value: float, vmax: float) -> float:
+    """|value| / vmax in [0, 1], on a square-root curve so small values stay visible."""
+    if not (math.isfinite(value) and math.isfinite(vmax)) or vmax <= 0:
+        raise ValueError(f"need finite value and vmax > 0, got {value!r}, {vmax!r}")
+    return math.sqrt(min(1.0, abs(value) / vmax))
+
+
+def weight_color(value: float, vmax: float) -> ManimColor:
+    """A learned parameter: blue if positive, red if negative, brighter with |value|."""
+    t = theme()
+    end = t.positive if value >= 0 else t.negative
+    return interpolate_color(t.neutral, end, _strength(value, vmax))
+
+
+def data_color(value: float, vmax: float) -> ManimColor:
+    """An activation: grey, further from the background with |value|, the same for both signs."""
+    t = theme()
+    return interpolate_color(t.data_low, t.data_high, _strength(value, vmax))
+
+
+# Sizes that stay readable at 854x480 (frame height 8 units = 480 px, so 1 unit = 60 px).
+# Measured: "Hg" in DejaVu Sans is 20.3 px tall at font size 26, 31.2 px at 40.
+FONT = "DejaVu Sans"
+MONO = "DejaVu Sans Mono"
+TITLE_SIZE = 40
+BODY_SIZE = 30
+SMALL_SIZE = 26     # the smallest text we draw: ~20 px at 480p

@@ -1,0 +1,60 @@
+"""PredictSampleRepeat: the output contract, and every drawn number against a fresh Trace."""
+import json
+
+import numpy as np
+import pytest
+
+import model
+from conftest import ROOT
+from render import render_scene
+
+PROMPT = "Elizabeth looked at her sister and"
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    out = tmp_path_factory.mktemp("film")
+    files = render_scene("PredictSampleRepeat", out, "l", PROMPT, size=(256, 144), fps=5)
+    return out, files
+
+
+def test_output_contract(rendered):
+    out, files = rendered
+    for ext in ("mp4", "png", "numbers.json", "srt"):
+        path = out / f"PredictSampleRepeat.{ext}"
+        assert path.exists() and path.stat().st_size > 0, ext
+    assert not list(out.glob("*.part"))
+    assert "-->" in (out / "PredictSampleRepeat.srt").read_text()
+
+
+def test_every_drawn_probability_is_the_models(rendered):
+    out, _ = rendered
+    prov = json.loads((out / "PredictSampleRepeat.numbers.json").read_text())
+    assert prov["scene"] == "PredictSampleRepeat" and prov["prompt"] == PROMPT
+    fresh = model.run_tokens(prov["tokens"], prov["checkpoint"])
+    assert prov["numbers"], "the scene drew no numbers"
+    for n in prov["numbers"]:
+        assert n["source"] == "logits"
+        T = float(n["transform"].removeprefix("softmax(T=").removesuffix(")"))
+        pos, tok = n["index"]
+        expected = model.softmax(fresh.cache["logits"][pos], T)[tok]
+        assert n["value"] == pytest.approx(expected, rel=1e-5, abs=1e-7)
+
+
+def test_sampled_tokens_are_the_seeded_sampler(rendered):
+    out, _ = rendered
+    prov = json.loads((out / "PredictSampleRepeat.numbers.json").read_text())
+    prompt_ids = model.run(PROMPT).tokens
+    from scenes.predict_sample import PredictSampleRepeat as S
+    new = model.generate(PROMPT, S.n_steps, temperature=S.temperature, seed=0)
+    assert prov["tokens"] == prompt_ids + new
+
+
+def test_last_frame_is_drawn(rendered):
+    out, _ = rendered
+    from PIL import Image
+    img = np.asarray(Image.open(out / "PredictSampleRepeat.png").convert("RGB")).astype(int)
+    assert img.shape == (144, 256, 3)
+    background = np.array([0x0F, 0x11, 0x17])
+    changed = np.abs(img - background).sum(-1) > 60
+    assert changed.mean() > 0.02  # text and bars are on screen
