@@ -1,0 +1,96 @@
+"""Drawing many cells as one mobject: a PIL image at the output's own pixel density.
+
+Manim's cost grows with the number of sub-mobjects (every Transform deep-copies the family), not
+with pixels. A 64x64 attention grid or an 8x8 matrix with its numbers is therefore drawn as a
+single ``ImageMobject``, rendered with PIL at exactly the pixels it will cover on screen (times
+``OVERSAMPLE`` for crisp text when the camera or a scale-up enlarges it).
+
+Layout is in scene units; ``Canvas`` converts to pixels so components think in units only.
+"""
+from __future__ import annotations
+
+import functools
+import shutil
+import subprocess
+
+import numpy as np
+from manim import ImageMobject, ManimColor, config
+from PIL import Image, ImageDraw, ImageFont
+
+OVERSAMPLE = 2
+
+
+def px_per_unit() -> float:
+    return OVERSAMPLE * config.pixel_height / config.frame_height
+
+
+@functools.lru_cache(maxsize=4)
+def font_file(mono: bool = True) -> str | None:
+    """The DejaVu font file Pango uses too, so raster and vector text look alike."""
+    family = "DejaVu Sans Mono" if mono else "DejaVu Sans"
+    if shutil.which("fc-match"):
+        out = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True)
+        if out.returncode == 0 and out.stdout.strip():
+            return out.stdout.strip()
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def font(size_px: int, mono: bool = True) -> ImageFont.FreeTypeFont:
+    path = font_file(mono)
+    if path:
+        return ImageFont.truetype(path, size_px)
+    return ImageFont.load_default(size_px)
+
+
+def rgba(color: ManimColor, opacity: float = 1.0) -> tuple[int, int, int, int]:
+    r, g, b = (int(round(255 * c)) for c in ManimColor(color).to_rgb())
+    return (r, g, b, int(round(255 * opacity)))
+
+
+class Canvas:
+    """A transparent image ``width`` x ``height`` units big, drawn in unit coordinates.
+
+    (0, 0) is the top-left corner; y grows downwards, as in the picture.
+    """
+
+    def __init__(self, width: float, height: float):
+        self.scale = px_per_unit()
+        self.width, self.height = width, height
+        self.image = Image.new("RGBA", (max(1, round(width * self.scale)), max(1, round(height * self.scale))),
+                               (0, 0, 0, 0))
+        self.draw = ImageDraw.Draw(self.image)
+
+    def px(self, *values: float) -> list[float]:
+        return [v * self.scale for v in values]
+
+    def rect(self, x0, y0, x1, y1, fill, outline=None, width_units: float = 0.0):
+        self.draw.rectangle(self.px(x0, y0, x1 - 1e-9, y1 - 1e-9), fill=rgba(fill),
+                            outline=rgba(outline) if outline is not None else None,
+                            width=max(1, round(width_units * self.scale)) if outline is not None else 0)
+
+    def ellipse(self, cx, cy, r, fill):
+        self.draw.ellipse(self.px(cx - r, cy - r, cx + r, cy + r), fill=rgba(fill))
+
+    def line(self, points: list[tuple[float, float]], color, width_units: float):
+        self.draw.line([tuple(self.px(x, y)) for x, y in points], fill=rgba(color),
+                       width=max(1, round(width_units * self.scale)))
+
+    def text(self, x, y, s: str, size_units: float, color, anchor: str = "mm", mono: bool = True):
+        """``anchor`` as in PIL: 'mm' centre, 'rm' right-middle, 'lm' left-middle, 'ms' baseline..."""
+        self.draw.text(tuple(self.px(x, y)), s, font=font(max(1, round(size_units * self.scale)), mono),
+                       fill=rgba(color), anchor=anchor)
+
+    def text_width(self, s: str, size_units: float, mono: bool = True) -> float:
+        return self.draw.textlength(s, font=font(max(1, round(size_units * self.scale)), mono)) / self.scale
+
+    def mobject(self) -> ImageMobject:
+        img = ImageMobject(np.asarray(self.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
+        img.set_resampling_algorithm(Image.Resampling.BILINEAR)
+        return img
+
+
+def unit_to_pixel(mob: ImageMobject, x_units: float, y_units: float) -> tuple[int, int]:
+    """Where a point given in a Canvas's unit coordinates lies in that canvas's pixel array."""
+    h, w = mob.pixel_array.shape[:2]
+    return (min(h - 1, int(y_units * px_per_unit())), min(w - 1, int(x_units * px_per_unit())))
