@@ -3,7 +3,7 @@ PROMPT ?=
 OUT ?= film
 PY = .venv/bin/python
 
-.PHONY: setup film test train
+.PHONY: setup film test train bench
 
 setup:
 	@bash scripts/setup.sh
@@ -17,3 +17,8 @@ test: setup
 train: setup
 	.venv/bin/pip install -q -e ".[train]"
 	$(PY) -m model.train
+
+# the stock baseline (DecimalMatrix) needs LaTeX; the explainer itself does not
+bench: setup
+	@dpkg -s texlive-latex-base dvisvgm >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-latex-base texlive-latex-recommended texlive-fonts-recommended dvisvgm)
+	$(PY) tests/benchmarks/components.py

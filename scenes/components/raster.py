@@ -81,6 +81,11 @@ class Canvas:
         self.draw.text(tuple(self.px(x, y)), s, font=font(max(1, round(size_units * self.scale)), mono),
                        fill=rgba(color), anchor=anchor)
 
+    def dots(self, cx, cy, step_x, step_y, r, color):
+        """Three dots: an ellipsis in any direction, drawn (fonts lack ⋮ and ⋱)."""
+        for k in (-1, 0, 1):
+            self.ellipse(cx + k * step_x, cy + k * step_y, r, color)
+
     def text_width(self, s: str, size_units: float, mono: bool = True) -> float:
         return self.draw.textlength(s, font=font(max(1, round(size_units * self.scale)), mono)) / self.scale
 

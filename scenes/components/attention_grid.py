@@ -1,0 +1,131 @@
+"""The attention pattern as a grid: one square per (key, query) pair, its area ∝ the weight.
+
+Following the storyboard, queries run along the columns (labelled on top) and keys down the
+rows (labelled on the left), so each query's softmax is one column that sums to 1. Cells where
+the key comes after the query are masked (the model may not look ahead): drawn as a small dim
+cross. The whole grid, labels included, is one image, so 64+ tokens stay fast.
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import UL, Group, Transform, interpolate_color
+
+from .. import style
+from .raster import Canvas, px_per_unit
+from .text import show_piece
+
+
+LABEL_EM = 0.36  # units: ~20 px tall at 480p
+
+
+def check_pattern(pattern, n_labels: int | None = None) -> np.ndarray:
+    p = np.asarray(pattern, dtype=float)
+    if p.ndim != 2 or p.shape[0] != p.shape[1] or p.shape[0] == 0:
+        raise ValueError(f"an attention pattern is a square [query, key] array, got shape {p.shape}")
+    if not np.all(np.isfinite(p)):
+        raise ValueError("attention pattern contains NaN or infinite values")
+    if p.min() < 0 or p.max() > 1 + 1e-6:
+        raise ValueError("attention weights must lie in [0, 1]")
+    if n_labels is not None and n_labels != p.shape[0]:
+        raise ValueError(f"{n_labels} labels for a {p.shape[0]}-token pattern")
+    return p
+
+
+class AttentionGrid(Group):
+    """``pattern[query, key]`` (a TransformerLens ``hook_pattern`` slice for one head).
+
+    ``.pattern``          the weights drawn
+    ``.cell_box(q, k)``   the cell's box in the image, in canvas units (x0, y0, x1, y1)
+    ``.ink(q, k)``        how many pixels of that cell are drawn as the weight's square
+    """
+
+    def __init__(self, pattern, labels: list[str] | None = None, size: float = 5.2,
+                 label_width: float = 1.7, min_label_cell: float = 0.34):
+        super().__init__()
+        self.pattern = check_pattern(pattern, None if labels is None else len(labels))
+        n = self.pattern.shape[0]
+        self.labels = labels
+        self.show_labels = labels is not None and size / n >= min_label_cell
+        margin = (label_width if self.show_labels else 0.0) + 0.45  # labels, then the axis title
+        self.cell = size / n
+        self.origin = (margin, margin)  # top-left of the first cell, in canvas units
+        self.canvas_size = (margin + size + 0.1, margin + size + 0.1)
+        self.image = self._draw()
+        self.add(self.image)
+
+    def _draw(self):
+        th = style.theme()
+        c = Canvas(*self.canvas_size)
+        n, s = self.pattern.shape[0], self.cell
+        ox, oy = self.origin
+        c.rect(ox, oy, ox + n * s, oy + n * s, th.neutral)
+        masked = interpolate_color(th.neutral, th.muted, 0.45)
+        for q in range(n):          # columns
+            for k in range(n):      # rows
+                x0, y0 = ox + q * s, oy + k * s
+                if k > q:  # masked: the key comes after the query
+                    r = 0.18 * s
+                    cx, cy = x0 + s / 2, y0 + s / 2
+                    w = max(0.01, 0.06 * s)
+                    c.line([(cx - r, cy - r), (cx + r, cy + r)], masked, w)
+                    c.line([(cx - r, cy + r), (cx + r, cy - r)], masked, w)
+                    continue
+                w = self.pattern[q, k]
+                half = 0.46 * s * np.sqrt(w)      # area ∝ weight
+                if half * c.scale >= 0.5:
+                    c.rect(x0 + s / 2 - half, y0 + s / 2 - half, x0 + s / 2 + half, y0 + s / 2 + half,
+                           style.data_color(w, 1.0))
+        # axes: which way is which, outside the token labels
+        size_u, lab = 0.34, min(LABEL_EM, 0.9 * s)
+        c.text(ox + n * s / 2, 0.22, "query →", size_u, th.query, anchor="mm", mono=False)
+        self._vertical_text(c, "← key", 0.22, oy + n * s / 2, size_u, th.key)
+        if self.show_labels:
+            for i, piece in enumerate(self.labels):
+                text = _fit(show_piece(piece), 8)
+                c.text(ox - 0.08, oy + (i + 0.5) * s, text, lab, th.text, anchor="rm")
+                self._vertical_text(c, text, ox + (i + 0.5) * s, oy - 0.08, lab, th.text, anchor="rm")
+        return c.mobject()
+
+    @staticmethod
+    def _vertical_text(c: Canvas, text: str, x: float, y: float, size: float, color, anchor="mm"):
+        """Text turned 90° (reading upwards), anchored at (x, y) in canvas units."""
+        from PIL import Image, ImageDraw
+
+        from .raster import font, rgba
+        f = font(max(1, round(size * c.scale)), mono=True)
+        x0, y0, x1, y1 = f.getbbox(text)
+        tile = Image.new("RGBA", (x1 + 2, max(y1, round(size * c.scale)) + 2), (0, 0, 0, 0))
+        ImageDraw.Draw(tile).text((1, 1), text, font=f, fill=rgba(color))
+        tile = tile.rotate(90, expand=True)
+        px, py = c.px(x, y)
+        left = px - tile.width / 2
+        top = py - tile.height if anchor == "rm" else py - tile.height / 2
+        c.image.alpha_composite(tile, (max(0, round(left)), max(0, round(top))))
+
+    def cell_box(self, q: int, k: int) -> tuple[float, float, float, float]:
+        ox, oy = self.origin
+        return (ox + q * self.cell, oy + k * self.cell, ox + (q + 1) * self.cell, oy + (k + 1) * self.cell)
+
+    def ink(self, q: int, k: int) -> int:
+        """Pixels of cell (q, k) that differ from the empty-cell colour."""
+        from .raster import rgba
+        x0, y0, x1, y1 = (round(v * px_per_unit()) for v in self.cell_box(q, k))
+        block = self.image.pixel_array[y0:y1, x0:x1, :3].astype(int)
+        empty = np.array(rgba(style.theme().neutral)[:3])
+        return int((np.abs(block - empty).sum(-1) > 30).sum())
+
+    def retarget(self, pattern) -> Transform:
+        """Animate to another pattern of the same size (another head or layer)."""
+        new = AttentionGrid(pattern, self.labels, self.cell * self.pattern.shape[0])
+        new.replace(self)
+        self.pattern = new.pattern
+        return Transform(self.image, new.image)
+
+    def cell_center(self, q: int, k: int):
+        unit = self.image.width / self.canvas_size[0]
+        x0, y0, x1, y1 = self.cell_box(q, k)
+        return self.image.get_corner(UL) + unit * np.array([(x0 + x1) / 2, -(y0 + y1) / 2, 0])
+
+
+def _fit(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
