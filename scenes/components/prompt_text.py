@@ -33,10 +33,12 @@ class PromptText(MarkupText):
     """``pieces[:n_prompt]`` in the text colour, the rest (generated) in the accent colour."""
 
     def __init__(self, pieces: list[str], n_prompt: int, width: int = 34,
-                 size: float = style.BODY_SIZE):
+                 size: float = style.BODY_SIZE, max_lines: int = 6):
         th = style.theme()
-        rows = []
-        for line in wrap_pieces(pieces, width):
+        lines = wrap_pieces(pieces, width)
+        self.dropped_lines = max(0, len(lines) - max_lines)  # a long prompt shows its end
+        rows = ['<span foreground="%s">…</span>' % th.muted.to_hex()] if self.dropped_lines else []
+        for line in lines[self.dropped_lines:]:
             row = ""
             for i, part in line:
                 color = th.text if i < n_prompt else th.chosen

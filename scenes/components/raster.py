@@ -20,6 +20,12 @@ from PIL import Image, ImageDraw, ImageFont
 OVERSAMPLE = 2
 
 
+def font_em(font_size: float) -> float:
+    """The em of a Pango font size in scene units (Manim's Text: font size 72 is one unit), so
+    raster text matches the vector text beside it."""
+    return font_size / 72.0
+
+
 def px_per_unit() -> float:
     return OVERSAMPLE * config.pixel_height / config.frame_height
 

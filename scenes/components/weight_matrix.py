@@ -11,6 +11,7 @@ from manim import DOWN, UL, UP, Group, Rectangle
 from .. import style
 from .raster import Canvas, px_per_unit
 from .text import label
+from .vectors import contrast_text, fmt
 
 
 TEXT_EM = 0.36  # units: ~20 px tall digits at 480p
@@ -23,16 +24,6 @@ def check_matrix(values, name: str = "matrix") -> np.ndarray:
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains NaN or infinite values")
     return a
-
-
-def fmt(v: float, digits: int = 2) -> str:
-    return f"{v:+.{digits}f}".replace("-", "−")
-
-
-def contrast(fill) -> str:
-    """Dark text on light cells, light text on dark ones."""
-    r, g, b = fill.to_rgb()
-    return "#111111" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#f4f4f4"
 
 
 class WeightMatrix(Group):
@@ -79,7 +70,7 @@ class WeightMatrix(Group):
                 canvas.rect(x0 + gap, y0 + gap, x0 + self.cw - gap, y0 + self.ch - gap, fill)
                 if numbers:
                     canvas.text(x0 + self.cw / 2, y0 + self.ch / 2, fmt(self.shown[i, j], digits),
-                                TEXT_EM, contrast(fill))
+                                TEXT_EM, contrast_text(fill))
         r_dot, step = 0.035, 0.11
         if self.cols_cut:
             for i in range(r):

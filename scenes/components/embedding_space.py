@@ -1,0 +1,151 @@
+"""Embedding space: tokens' vectors projected to 3-D, drawn as labelled dots on 3-D axes.
+
+The component only draws; ``pca_3d`` is the projection scenes usually feed it. Dots are flat
+discs and labels are Pango text: cheap, and kept facing the camera by the scene (see
+``EmbeddingSpace.face_camera``), where spheres would cost hundreds of faces each.
+
+    coords = pca_3d(W_E[:, ids].T)
+    space = EmbeddingSpace(coords, words, arrows=[(0, 1)])
+    self.set_camera_orientation(phi=70 * DEGREES, theta=-60 * DEGREES)
+    self.add(space); space.face_camera(self); turn(self, 30 * DEGREES, 6)
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from manim import TAU, UR, Cone, Dot, Line3D, Text, ThreeDAxes, VGroup
+
+from .. import style
+from .text import label as text_label
+
+
+def pca_3d(vectors) -> np.ndarray:
+    """Coordinates of ``vectors`` [n, d] on their top three principal components, [n, 3].
+
+    Centred, then projected through the SVD. A component's sign is arbitrary, so each one is
+    flipped to make its largest-magnitude coordinate positive: the same data always gives the
+    same picture. With fewer than three components (n or d < 3) the missing columns are zero.
+    """
+    x = np.asarray(vectors, dtype=float)
+    if x.ndim != 2 or x.size == 0:
+        raise ValueError(f"pca_3d needs a non-empty [n, d] array, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("pca_3d needs finite vectors (found NaN or inf)")
+    centred = x - x.mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    k = min(3, s.size)
+    out = np.zeros((x.shape[0], 3))
+    out[:, :k] = u[:, :k] * s[:k]
+    for c in range(k):
+        if out[np.argmax(np.abs(out[:, c])), c] < 0:
+            out[:, c] *= -1
+    return out
+
+
+def _check(points, labels: Sequence[str], arrows) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    p = np.asarray(points, dtype=float)
+    if p.ndim != 2 or p.shape[1] != 3 or p.shape[0] == 0:
+        raise ValueError(f"points must be a non-empty [n, 3] array, got shape {p.shape}")
+    if not np.all(np.isfinite(p)):
+        raise ValueError("points must be finite (found NaN or inf)")
+    if len(labels) != p.shape[0]:
+        raise ValueError(f"{len(labels)} labels for {p.shape[0]} points")
+    pairs = []
+    for pair in arrows:
+        if len(pair) != 2:
+            raise ValueError(f"an arrow is a pair of point indices, got {pair!r}")
+        i, j = (int(v) for v in pair)
+        if not (0 <= i < p.shape[0] and 0 <= j < p.shape[0]) or i == j:
+            raise ValueError(f"arrow {pair!r} must join two different points among 0..{p.shape[0] - 1}")
+        pairs.append((i, j))
+    return p, pairs
+
+
+def arrow_3d(start, end, color, thickness: float = 0.025, tip: float = 0.3) -> VGroup:
+    """A thin 3-D arrow of ~20 faces (the stock ``Arrow3D`` has ~1,000 at its default cone)."""
+    start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
+    length = float(np.linalg.norm(end - start))
+    if length == 0:
+        raise ValueError("an arrow needs two different points")
+    unit = (end - start) / length
+    h = min(tip, 0.4 * length)
+    shaft = Line3D(start, end - h * unit, thickness=thickness, resolution=(1, 8))
+    head = Cone(base_radius=3.5 * thickness + 0.02, height=h, direction=unit, resolution=(1, 8))
+    head.shift(end)
+    arrow = VGroup(shaft, head)
+    arrow.set_color(color)
+    arrow.start, arrow.end = start, end
+    return arrow
+
+
+class EmbeddingSpace(VGroup):
+    """3-D axes with a dot per point, its label beside it, and optional arrows i → j.
+
+    ``given`` holds the points as passed. They are scaled by one factor (``scale_factor``) so
+    the farthest coordinate sits at ``fill`` of the axes' half-length; ``coords`` are the scaled
+    axis coordinates. Dots are data,
+    so grey; arrows (a "direction", e.g. the difference of two embeddings) are the text colour
+    unless ``arrow_color`` says otherwise.
+
+    In a ``ThreeDScene``/``ThreeDSlide``, call ``face_camera(scene)`` after adding the space so
+    dots stay round and labels stay readable while the camera turns (it registers them with
+    ``scene.add_fixed_orientation_mobjects``, each label pinned beside its dot on screen).
+    """
+
+    def __init__(self, points, labels: Sequence[str], arrows: Sequence[tuple[int, int]] = (),
+                 side: float = 6.0, fill: float = 0.9, dot_radius: float = 0.08,
+                 size: float = style.SMALL_SIZE, arrow_color=None):
+        super().__init__()
+        self.given, self.arrow_pairs = _check(points, labels, arrows)
+        if size < style.SMALL_SIZE:
+            raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
+        self.labels = list(labels)
+        th = style.theme()
+        peak = float(np.abs(self.given).max())
+        self.scale_factor = fill / peak if peak > 0 else 1.0
+        self.coords = self.given * self.scale_factor
+
+        self.axes = ThreeDAxes(x_range=(-1, 1, 0.5), y_range=(-1, 1, 0.5), z_range=(-1, 1, 0.5),
+                               x_length=side, y_length=side, z_length=side,
+                               axis_config={"color": th.muted, "include_tip": False,
+                                            "tick_size": 0.04})
+        self.dots = VGroup(*[Dot(self.axes.c2p(*c), radius=dot_radius, color=th.data_high)
+                             for c in self.coords])
+        self.label_mobs = VGroup()
+        for dot, name in zip(self.dots, self.labels):
+            lab = text_label(name, size, color=th.text)
+            lab.next_to(dot, UR, buff=0.05)
+            self.label_mobs.add(lab)
+        self.arrows = VGroup()
+        for i, j in self.arrow_pairs:
+            a, b = self.dots[i].get_center(), self.dots[j].get_center()
+            inset = min(1.5 * dot_radius, 0.25 * float(np.linalg.norm(b - a)))
+            unit = (b - a) / max(float(np.linalg.norm(b - a)), 1e-9)
+            self.arrows.add(arrow_3d(a + inset * unit, b - inset * unit, arrow_color or th.text))
+        self.add(self.axes, self.arrows, self.dots, self.label_mobs)
+
+    def dot(self, i: int) -> Dot:
+        return self.dots[i]
+
+    def label(self, i: int) -> Text:
+        return self.label_mobs[i]
+
+    def face_camera(self, scene) -> None:
+        """Keep every dot round and every label upright and beside its dot as the camera turns."""
+        for dot, lab in zip(self.dots, self.label_mobs):
+            scene.add_fixed_orientation_mobjects(dot)
+            scene.add_fixed_orientation_mobjects(lab, center_func=dot.get_center)
+
+
+def turn(scene, angle: float = TAU / 12, run_time: float = 4.0) -> None:
+    """Turn the camera of a ``ThreeDScene``/``ThreeDSlide`` by ``angle`` about the vertical axis.
+
+    A slow ambient rotation started and stopped around a ``wait``, so the depth of the cloud
+    reads without any other animation.
+    """
+    if run_time <= 0:
+        raise ValueError(f"run_time must be positive, got {run_time}")
+    scene.begin_ambient_camera_rotation(rate=angle / run_time)
+    scene.wait(run_time)
+    scene.stop_ambient_camera_rotation()

@@ -1,0 +1,80 @@
+"""A matrix–vector product, row by row: the running dot product lands in the output entry.
+
+The running sum counts through the real partial sums of the whole row (all its columns, shown or
+not), so the number that lands is exactly ``(W @ x)[i]``.
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import (LEFT, RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Group, Rectangle,
+                   Succession, ValueTracker, always_redraw, linear)
+
+from .. import style
+from .text import label
+from .vectors import DataVector, check_values, fmt
+from .weight_matrix import WeightMatrix, check_matrix
+
+
+class MatrixVectorProduct(Group):
+    """``W [rows, cols] @ x [cols] = y [rows]``: W in weight colours, x and y in data grey.
+
+    ``.y_values`` the real product; ``.partial_sums(i)`` the running sum of row i, term by term.
+    """
+
+    def __init__(self, w, x, max_rows: int = 6, max_cols: int = 6, vmax: float | None = None):
+        super().__init__()
+        w = check_matrix(w, "the matrix")
+        x = check_values(x, 1, "the vector")
+        if w.shape[1] != x.size:
+            raise ValueError(f"a {w.shape[0]}×{w.shape[1]} matrix needs a vector of {w.shape[1]}, got {x.size}")
+        self.w_values, self.x_values = w, x
+        self.y_values = w @ x
+        n_y = min(w.shape[0], max_rows - 1) if w.shape[0] > max_rows else w.shape[0]
+        n_x = min(w.shape[1], max_cols - 1) if w.shape[1] > max_cols else w.shape[1]
+        self.x = DataVector(x, max_entries=n_x, show_length=x.size > n_x)
+        self.y = DataVector(self.y_values, max_entries=n_y, show_length=self.y_values.size > n_y)
+        # the matrix's rows share the output's row pitch, so row i lines up with y[i]
+        pitch = self.y.cell_center(1)[1] - self.y.cell_center(0)[1] if n_y > 1 else None
+        self.matrix = WeightMatrix(w, max_rows, max_cols, vmax,
+                                   **({"cell_height": abs(pitch)} if pitch else {}))
+        self.equals = label("=", style.BODY_SIZE)
+        self.x.next_to(self.matrix.image, RIGHT, buff=0.3)
+        self.x.shift(UP * (self.matrix.image.get_top()[1] - self.x.body.get_top()[1]))
+        self.equals.next_to(self.x.body, RIGHT, buff=0.3)
+        self.y.next_to(self.equals, RIGHT, buff=0.3)
+        self.y.shift(UP * (self.matrix.cell_center(0, 0)[1] - self.y.cell_center(0)[1]))
+        self.add(self.matrix, self.x, self.equals, self.y)
+        # covers hide the output entries until their row has been computed
+        bg = style.theme().background
+        self.covers = [Rectangle(width=self.y.body.width * 0.86, height=self.y.cell_h * 1.04,
+                                 stroke_width=0, fill_color=bg, fill_opacity=1).move_to(self.y.cell_center(i))
+                       for i in range(len(self.y.shown))]
+        self.add(*self.covers)
+
+    def partial_sums(self, i: int) -> np.ndarray:
+        return np.cumsum(self.w_values[i] * self.x_values)
+
+    def compute_row(self, i: int, run_time: float = 1.5):
+        """Highlight row i and the vector, count the running dot product, reveal y[i]."""
+        th = style.theme()
+        row = self.matrix.highlight_row(i, th.chosen)
+        col = Rectangle(width=self.x.body.width, height=self.x.body.height, color=th.chosen,
+                        stroke_width=4).move_to(self.x.body)
+        sums = self.partial_sums(i)
+        t = ValueTracker(0)
+
+        def running():
+            k = int(np.clip(round(t.get_value()), 1, len(sums)))
+            text = label(f"Σ = {fmt(sums[k - 1], 3)}", style.SMALL_SIZE, color=th.chosen)
+            return text.next_to(self.y.body, RIGHT, buff=0.3).set_y(self.y.cell_center(i)[1])
+
+        counter = always_redraw(running)
+        return Succession(
+            AnimationGroup(FadeIn(row), FadeIn(col), FadeIn(counter), run_time=0.3),
+            t.animate(rate_func=linear, run_time=run_time).set_value(len(sums)),
+            AnimationGroup(FadeOut(self.covers[i]), FadeOut(row), FadeOut(col), FadeOut(counter),
+                           run_time=0.3),
+        )
+
+    def reveal_all(self):
+        return AnimationGroup(*[FadeOut(c) for c in self.covers])
