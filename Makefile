@@ -20,5 +20,5 @@ train: setup
 
 # the stock baseline (DecimalMatrix) needs LaTeX; the explainer itself does not
 bench: setup
-	@dpkg -s texlive-latex-base dvisvgm >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-latex-base texlive-latex-recommended texlive-fonts-recommended dvisvgm)
+	@dpkg -s texlive-latex-extra dvisvgm >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended dvisvgm)
 	$(PY) tests/benchmarks/components.py

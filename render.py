@@ -91,9 +91,9 @@ def _video_seconds(path: Path) -> float:
         return float(container.duration or 0) / 1e6
 
 
-def cmd_list(_args) -> int:
+def cmd_list(args) -> int:
     import scenes
-    for name in scenes.scene_names():
+    for name in scenes.scene_names(extras=args.extras):
         print(f"{name:<22} {scenes.scene_class(name).description}")
     return 0
 
@@ -105,9 +105,9 @@ def cmd_render(args) -> int:
     names = scenes.scene_names() if args.all else args.scenes
     if not names:
         raise UsageError("name at least one scene (see `render.py list`) or pass --all")
-    unknown = [n for n in names if n not in scenes.scene_names()]
+    unknown = [n for n in names if n not in scenes.scene_names(extras=True)]
     if unknown:
-        raise UsageError(f"unknown scene {', '.join(unknown)}; known: {', '.join(scenes.scene_names())}")
+        raise UsageError(f"unknown scene {', '.join(unknown)}; known: {', '.join(scenes.scene_names(extras=True))}")
     prompt = check_prompt(args.prompt) if args.prompt is not None else None
     if args.checkpoint not in model.checkpoint_names():
         raise UsageError(f"unknown checkpoint {args.checkpoint!r}; shipped: {', '.join(model.checkpoint_names())}")
@@ -126,7 +126,9 @@ def cmd_render(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="render.py", description="Render the GPT explainer's scenes.")
     sub = ap.add_subparsers(dest="command", required=True)
-    sub.add_parser("list", help="the scenes in film order").set_defaults(func=cmd_list)
+    ls = sub.add_parser("list", help="the scenes in film order")
+    ls.add_argument("--extras", action="store_true", help="also the scenes outside the film (the gallery)")
+    ls.set_defaults(func=cmd_list)
     r = sub.add_parser("render", help="render scenes to DIR/<Scene>.mp4, .png, .numbers.json, .srt")
     r.add_argument("scenes", nargs="*", metavar="SCENE")
     r.add_argument("--all", action="store_true", help="every scene, in film order")

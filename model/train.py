@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import pickle
 import sys
 import time
@@ -190,8 +191,9 @@ SAMPLE_PROMPTS = ["It is a truth universally acknowledged", "Elizabeth looked at
 def publish(name: str, model: GPT, st: dict, data: dict) -> tuple[float, float]:
     """Write the shipped checkpoint, measure it, add a curve point and its model-card entry."""
     file = ASSETS / f"{name}.pt"
-    digest = ckpt.save(model, file)
-    shipped = ckpt.load_file(file, digest)  # measure what ships (fp16 weights), not the fp32 copy
+    pending = file.with_suffix(".pt.new")  # the shipped file and its card entry change together
+    digest = ckpt.save(model, pending)
+    shipped = ckpt.load_file(pending, digest)  # measure what ships (fp16 weights), not the fp32 copy
     prose = bits_per_char(shipped, data["heldout_prose"])
     bible = bits_per_char(shipped, data["heldout_bible"])
     st["curve"].append({"step": st["step"], "tokens": st["step"] * PRESETS[name]["batch"] * model.cfg.n_ctx,
@@ -212,6 +214,7 @@ def publish(name: str, model: GPT, st: dict, data: dict) -> tuple[float, float]:
         "curve": st["curve"],
         "samples_T0.8": {p: sample_text(shipped, p) for p in SAMPLE_PROMPTS},
     }
+    os.replace(pending, file)
     ckpt.CARD_FILE.write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
     from .card import write_markdown
     write_markdown(card)

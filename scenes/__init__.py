@@ -6,15 +6,23 @@ import importlib
 # (class name, module) in the order of STORYBOARD.md; render.py and the tests read this list.
 FILM = [
     ("PredictSampleRepeat", "scenes.predict_sample"),
+    ("Softmax", "scenes.softmax"),
+    ("Temperature", "scenes.temperature"),
+]
+
+# Renderable, but not part of the film.
+EXTRAS = [
+    ("Gallery", "scenes.gallery"),
+    ("GallerySpace", "scenes.gallery"),
 ]
 
 
 def scene_class(name: str):
-    for cls_name, module in FILM:
+    for cls_name, module in FILM + EXTRAS:
         if cls_name == name:
             return getattr(importlib.import_module(module), cls_name)
     raise KeyError(name)
 
 
-def scene_names() -> list[str]:
-    return [name for name, _ in FILM]
+def scene_names(extras: bool = False) -> list[str]:
+    return [name for name, _ in FILM + (EXTRAS if extras else [])]

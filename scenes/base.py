@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from manim import config
-from manim_slides import Slide
+from manim_slides import Slide, ThreeDSlide
 
 import model
 
@@ -12,7 +12,7 @@ from . import settings, style
 from .provenance import Provenance
 
 
-class ExplainerScene(Slide):
+class ExplainerBase:
     """Subclasses write ``construct`` from well-named steps and draw with ``components``.
 
     ``self.trace``   the forward pass of the current prompt (numpy only)
@@ -32,6 +32,12 @@ class ExplainerScene(Slide):
         slides_dir = getattr(self.settings, "slides_dir", None)
         if slides_dir:
             self._output_folder = Path(slides_dir)
+
+    def render(self, *args, **kwargs):
+        if config.save_last_frame or not config.write_to_movie:  # a still (-s): no clips to cut
+            from manim import Scene
+            return Scene.render(self, *args, **kwargs)
+        return super().render(*args, **kwargs)
 
     # --- set-up and tear-down ----------------------------------------------------------------
     def setup(self):
@@ -59,6 +65,12 @@ class ExplainerScene(Slide):
     def record(self, source: str, index, value: float, transform: str | None = None) -> float:
         return self.provenance.record(source, index, value, transform)
 
+    def record_block(self, source: str, values, prefix: tuple = (), transform: str | None = None):
+        """Record a drawn block ``values`` that is ``source[prefix + (i, j, ...)]`` element-wise."""
+        import numpy as np
+        for idx, v in np.ndenumerate(np.asarray(values)):
+            self.provenance.record(source, tuple(prefix) + idx, v, transform)
+
     def use_trace(self, trace: model.Trace) -> None:
         """Draw from another forward pass (e.g. the prompt plus sampled tokens) from here on."""
         if self.provenance.numbers:
@@ -77,3 +89,11 @@ class ExplainerScene(Slide):
 
     def pause(self, notes: str) -> None:
         self.next_slide(notes=notes)
+
+
+class ExplainerScene(ExplainerBase, Slide):
+    """A 2-D beat."""
+
+
+class Explainer3DScene(ExplainerBase, ThreeDSlide):
+    """A beat drawn in 3-D (the embedding space)."""

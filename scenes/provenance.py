@@ -6,6 +6,13 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
 
     softmax(T=<t>)     softmax over the last axis of the source at temperature t; index is the
                        element of the result
+    exp                e to the source value
+    sum(exp)           the sum of e^x over the last axis of the source; index names the rest
+    softmax(T=<t>) outside top <k>
+                       1 minus the k largest probabilities of softmax(T=t) over the last axis;
+                       index names the rest
+    minus b_in         the value minus the MLP's input bias ``b_in`` of the same layer at the
+                       index's last position (W_in · x before the bias is added)
 """
 from __future__ import annotations
 

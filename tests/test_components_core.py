@@ -174,7 +174,9 @@ def test_bar_lengths_are_proportional_to_probabilities():
     bars = ProbabilityBars(["a", " b", "\n", "d"], probs, max_width=4.0)
     np.testing.assert_allclose(bars.bar_widths(), 4.0 * probs, rtol=1e-6)
     assert [t.text for t in bars.percents] == ["50.0%", "25.0%", "12.5%", "1.00%"]
-    assert [t.text for t in bars.labels] == ["a", "␣b", "↵", "d"]
+    # each label carries an invisible leading "H" that puts every piece on one baseline
+    assert [t.text[1:] for t in bars.labels] == ["a", "␣b", "↵", "d"]
+    assert all(t[0].get_fill_opacity() == 0 and t[1].get_fill_opacity() > 0 for t in bars.labels)
     for bar in bars.bars:
         r, g, b = bar.get_fill_color().to_rgb()
         assert abs(r - g) < 1e-6 and abs(g - b) < 1e-6  # probabilities are data: grey

@@ -5,7 +5,7 @@ import numpy as np
 from manim import (LEFT, RIGHT, UP, Rectangle, SurroundingRectangle, Transform, VGroup)
 
 from .. import style
-from .text import label, percent, show_piece
+from .text import label, percent, piece_label
 
 
 def check_probs(labels: list[str], probs) -> np.ndarray:
@@ -36,7 +36,7 @@ class ProbabilityBars(VGroup):
         self.bars, self.labels, self.percents = VGroup(), VGroup(), VGroup()
         for i, (piece, p) in enumerate(zip(labels, self.probs)):
             y = -i * row_height
-            name = label(show_piece(piece), style.SMALL_SIZE, mono=True)
+            name = piece_label(piece)
             if name.width > label_width:
                 name.scale_to_fit_width(label_width)
             name.move_to([-0.15, y, 0], aligned_edge=RIGHT)

@@ -49,6 +49,21 @@ def font(size_px: int, mono: bool = True) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size_px)
 
 
+def text_width(s: str, size_units: float, mono: bool = True) -> float:
+    """How wide ``s`` is drawn at ``size_units`` em, in scene units (no canvas needed)."""
+    scale = px_per_unit()
+    return font(max(1, round(size_units * scale)), mono).getlength(s) / scale
+
+
+def fit_text(text: str, size_units: float, limit: float | None, mono: bool = True) -> str:
+    """``text``, cut short with … so that it is at most ``limit`` units wide."""
+    if limit is None or text_width(text, size_units, mono) <= limit:
+        return text
+    while len(text) > 1 and text_width(text + "…", size_units, mono) > limit:
+        text = text[:-1]
+    return text + "…"
+
+
 def rgba(color: ManimColor, opacity: float = 1.0) -> tuple[int, int, int, int]:
     r, g, b = (int(round(255 * c)) for c in ManimColor(color).to_rgb())
     return (r, g, b, int(round(255 * opacity)))
@@ -93,7 +108,7 @@ class Canvas:
             self.ellipse(cx + k * step_x, cy + k * step_y, r, color)
 
     def text_width(self, s: str, size_units: float, mono: bool = True) -> float:
-        return self.draw.textlength(s, font=font(max(1, round(size_units * self.scale)), mono)) / self.scale
+        return text_width(s, size_units, mono)
 
     def mobject(self) -> ImageMobject:
         img = ImageMobject(np.asarray(self.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)

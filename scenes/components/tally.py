@@ -15,7 +15,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UL, UP, Animation, Group, ImageMobject, Line, UpdateFromAlphaFunc, smooth
 
 from .. import style
-from .raster import Canvas, font_em
+from .raster import Canvas, font_em, text_width
 from .text import label as text_label
 
 
@@ -65,9 +65,8 @@ class ParameterTally(Group):
         self.pitch = 1.55 * self.em
         self.rule_gap = 0.35 * self.em           # extra space around the rule above the total
         n = len(self.values)
-        probe = Canvas(0.01, 0.01)
-        self.names_w = max(probe.text_width(s, self.em, mono=False) for s in self.names + [total_name])
-        self.numbers_w = probe.text_width(fmt_count(self.total), self.em) + 0.04
+        self.names_w = max(text_width(s, self.em, mono=False) for s in self.names + [total_name])
+        self.numbers_w = text_width(fmt_count(self.total), self.em) + 0.04
         self.height_units = (n + 1) * self.pitch + self.rule_gap
 
         self.title = text_label(title, size, color=th.text)

@@ -19,6 +19,17 @@ def label(text: str, size: float = style.BODY_SIZE, color=None, mono: bool = Fal
                 color=color if color is not None else style.theme().text, **kwargs)
 
 
+def piece_label(piece: str, size: float = style.SMALL_SIZE, color=None) -> Text:
+    """A token's text for right-aligned columns, on a common baseline.
+
+    Manim centres text by its ink, so a lone "." would float to mid-height; a leading invisible
+    "H" gives every label the same vertical extent.
+    """
+    t = label("H" + show_piece(piece), size, color=color, mono=True)
+    t[0].set_opacity(0)
+    return t
+
+
 def percent(p: float) -> str:
     """A probability as a short percentage: 42.1%, 3.07%, 0.012%."""
     pct = 100.0 * p

@@ -14,7 +14,7 @@ import numpy as np
 from manim import DOWN, Group, Rectangle, SurroundingRectangle, VGroup
 
 from .. import style
-from .raster import Canvas, font_em
+from .raster import Canvas, fit_text, font_em, text_width
 from .text import show_piece
 
 ELLIPSIS = "…"
@@ -54,7 +54,6 @@ class TokenStrip(Group):
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
         self.pieces = list(pieces)
         self.max_width, self.max_height, self.gap, self.show_ids = max_width, max_height, gap, show_ids
-        self._measure = Canvas(0.01, 0.01)
 
         # the largest size whose wrapped layout fits; at the minimum size, wrapping does the rest
         for s in range(int(size), style.SMALL_SIZE - 1, -1):
@@ -68,14 +67,6 @@ class TokenStrip(Group):
         self._build(layout)
 
     # --- layout -------------------------------------------------------------------------------
-    def _fit_text(self, text: str, em: float, limit: float) -> str:
-        """``text``, cut with … so that it fits in ``limit`` units."""
-        if self._measure.text_width(text, em) <= limit:
-            return text
-        while len(text) > 1 and self._measure.text_width(text + ELLIPSIS, em) > limit:
-            text = text[:-1]
-        return text + ELLIPSIS
-
     def _layout(self, size: float) -> dict:
         em, id_em = font_em(size), font_em(style.SMALL_SIZE)
         pad = 0.35 * em
@@ -84,10 +75,10 @@ class TokenStrip(Group):
         pitch = box_h + (0.08 + id_h if self.show_ids else 0.0) + 0.22
         texts, widths = [], []
         for piece, tok in zip(self.pieces, self.ids):
-            text = self._fit_text(show_piece(piece), em, self.max_width - 2 * pad)
-            w = self._measure.text_width(text, em) + 2 * pad
+            text = fit_text(show_piece(piece), em, self.max_width - 2 * pad)
+            w = text_width(text, em) + 2 * pad
             if self.show_ids:
-                w = max(w, self._measure.text_width(str(tok), id_em) + 0.1)
+                w = max(w, text_width(str(tok), id_em) + 0.1)
             texts.append(text)
             widths.append(min(w, self.max_width))
         xs, rows, x, row = [], [], 0.0, 0

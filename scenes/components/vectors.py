@@ -13,7 +13,7 @@ import numpy as np
 from manim import DOWN, LEFT, UL, Group, ImageMobject, ManimColor, Text
 
 from .. import style
-from .raster import Canvas, font_em, unit_to_pixel
+from .raster import Canvas, fit_text, font_em, text_width, unit_to_pixel
 from .text import label as text_label
 from .text import show_piece
 
@@ -60,14 +60,6 @@ def _shared_vmax(arr: np.ndarray, vmax: float | None) -> float:
     return float(vmax)
 
 
-def _fit_text(canvas: Canvas, text: str, em: float, limit: float | None) -> str:
-    if limit is None or canvas.text_width(text, em) <= limit:
-        return text
-    while len(text) > 1 and canvas.text_width(text + ELLIPSIS, em) > limit:
-        text = text[:-1]
-    return text + ELLIPSIS
-
-
 class DataVector(Group):
     """A column of numbers in brackets; ⋮ and the true length beneath when longer than shown.
 
@@ -98,8 +90,7 @@ class DataVector(Group):
         self.label = label
 
         th = style.theme()
-        probe = Canvas(0.01, 0.01)
-        text_w = max(probe.text_width(t, self.em) for t in self.texts)
+        text_w = max(text_width(t, self.em) for t in self.texts)
         self.cell_w = max(cell_width or 0.0, text_w + 2 * PAD)
         self.cell_h = 1.35 * self.em
         n_rows = len(self.shown) + (1 if self.truncated else 0)
@@ -140,7 +131,7 @@ class DataVector(Group):
         self.label_image: ImageMobject | None = None
         self.label_shown: str | None = None
         if label is not None:
-            self.label_shown = _fit_text(probe, show_piece(label), font_em(style.SMALL_SIZE), label_width)
+            self.label_shown = fit_text(show_piece(label), font_em(style.SMALL_SIZE), label_width)
             self.label_image = label_image(self.label_shown)
             self.label_image.next_to(below, DOWN, buff=0.1)
             self.add(self.label_image)
@@ -165,8 +156,7 @@ class DataVector(Group):
 def label_image(text: str, color=None) -> ImageMobject:
     """A token label as one image, baseline at a fixed height so a row of labels lines up."""
     em = font_em(style.SMALL_SIZE)
-    probe = Canvas(0.01, 0.01)
-    w = probe.text_width(text, em) + 0.04
+    w = text_width(text, em) + 0.04
     canvas = Canvas(w, 1.25 * em)
     canvas.text(0.02, 0.95 * em, text, em, color or style.theme().text, anchor="ls")
     return canvas.mobject()
@@ -196,9 +186,8 @@ class VectorArray(Group):
         th = style.theme()
 
         em = font_em(size)
-        probe = Canvas(0.01, 0.01)
         entries = arr[: min(n, max_vectors), :max_entries]
-        cell_w = max(probe.text_width(fmt(v, decimals), em) for v in entries.ravel()) + 2 * PAD
+        cell_w = max(text_width(fmt(v, decimals), em) for v in entries.ravel()) + 2 * PAD
         vec_w = cell_w + 2 * BRACKET
         dots_w = 0.6
         k = min(n, max_vectors)

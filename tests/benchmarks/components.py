@@ -6,7 +6,8 @@
 (a) an 8x8 weight matrix shown and moved 4 times: stock ``DecimalMatrix`` vs ``WeightMatrix``;
 (b) a 32x32 attention grid shown and its values changed 4 times: a stock grid of ``Square``s vs
     ``AttentionGrid``.
-Both at 480p15, real values from the model. Prints a table, then one JSON line last:
+Both at 480p15, real values from the model. A third matrix, one Pango ``Text`` per entry, shows
+why numbers are drawn into one image rather than as text mobjects (LaTeX or Pango alike). Prints a table, then one JSON line last:
 speedup = stock seconds / our seconds; factor = render seconds / video seconds.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 from manim import (DOWN, LEFT, RIGHT, UP, DecimalMatrix, FadeIn, Scene, Square,  # noqa: E402
-                   Transform, VGroup, tempconfig)
+                   Text, Transform, VGroup, tempconfig)
 
 import model  # noqa: E402
 from scenes import style  # noqa: E402
@@ -51,6 +52,23 @@ class StockMatrix(Scene):
     def construct(self):
         m = DecimalMatrix(np.round(W, 2), element_to_mobject_config={"num_decimal_places": 2})
         m.scale(0.6)
+        self.play(FadeIn(m), run_time=1)
+        for v in MOVES:
+            self.play(m.animate.shift(v), run_time=1)
+
+
+class PangoMatrix(Scene):
+    """The middle road: one Pango ``Text`` per entry on a coloured square (no LaTeX)."""
+
+    def construct(self):
+        cells = VGroup()
+        for i, row in enumerate(W):
+            for j, v in enumerate(row):
+                sq = Square(side_length=0.9, stroke_width=0, fill_opacity=1,
+                            fill_color=style.weight_color(v, float(np.abs(W).max())))
+                txt = Text(f"{v:+.2f}", font="DejaVu Sans Mono", font_size=20).move_to(sq)
+                cells.add(VGroup(sq, txt).move_to([j * 0.95, -i * 0.95, 0]))
+        m = cells.center().scale(0.6)
         self.play(FadeIn(m), run_time=1)
         for v in MOVES:
             self.play(m.animate.shift(v), run_time=1)
@@ -99,7 +117,7 @@ def timed(scene_cls) -> float:
 
 def main() -> int:
     video = 5.0  # seconds of animation in every scene above
-    secs = {cls.__name__: timed(cls) for cls in (StockMatrix, OurMatrix, StockGrid, OurGrid)}
+    secs = {cls.__name__: timed(cls) for cls in (StockMatrix, PangoMatrix, OurMatrix, StockGrid, OurGrid)}
     for name, s in secs.items():
         print(f"{name:<12} {s:6.2f} s render  {s / video:5.2f} x video time")
     result = {
@@ -109,6 +127,7 @@ def main() -> int:
         "grid_factor": round(secs["OurGrid"] / video, 3),
         "stock_matrix_factor": round(secs["StockMatrix"] / video, 3),
         "stock_grid_factor": round(secs["StockGrid"] / video, 3),
+        "pango_matrix_factor": round(secs["PangoMatrix"] / video, 3),
     }
     print(json.dumps(result))
     return 0

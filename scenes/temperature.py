@@ -1,0 +1,116 @@
+"""Beat 15: temperature — the same real logits at T from 0 to 5, then text sampled at three T."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, Group, Line, Triangle, VGroup,
+                   Write)
+
+import model
+
+from . import style
+from .base import ExplainerScene
+from .components import ProbabilityBars, PromptText, label
+
+STOPS = (0.0, 0.5, 1.0, 2.0, 5.0)   # where the sweep pauses
+SUBSTEPS = 4                        # real distributions drawn between two stops
+SAMPLE_TS = (0.2, 1.0, 2.0)         # low, medium, high for the continuations
+N_NEW = 10
+
+
+class Temperature(ExplainerScene):
+    description = "the same logits at T = 0, 0.5, 1, 2, 5, and text sampled cold, warm and hot"
+    top_k = 8
+
+    def construct(self):
+        self.setup_rows()
+        self.show_title()
+        self.show_dial()
+        self.sweep()
+        self.compare_samples()
+
+    def setup_rows(self):
+        self.pos = len(self.trace.tokens) - 1
+        self.logits = self.trace["logits"][self.pos]
+        self.rows = [int(t) for t in np.argsort(-self.logits, kind="stable")[: self.top_k]]
+        enc = model.get_encoding()
+        self.pieces = [enc.decode_single_token_bytes(t).decode("utf-8", "backslashreplace")
+                       for t in self.rows]
+
+    def probs_at(self, t: float) -> list[float]:
+        p = model.softmax(self.logits, t)
+        return [self.record("logits", (self.pos, k), p[k], f"softmax(T={t:g})") for k in self.rows]
+
+    def show_title(self):
+        self.title = label("Temperature", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.play(Write(self.title), run_time=0.6)
+        self.say("Before sampling, the logits can be divided by a temperature T.")
+
+    def show_dial(self):
+        """T on a number line from 0 to 5 (drawn from lines and labels: no LaTeX)."""
+        th = self.theme
+        self.x0, self.x1 = 1.2, 6.4
+        y = 2.6
+        line = Line([self.x0, y, 0], [self.x1, y, 0], color=th.muted, stroke_width=3)
+        ticks = VGroup()
+        for t in STOPS:
+            x = self.t_to_x(t)
+            ticks.add(Line([x, y - 0.1, 0], [x, y + 0.1, 0], color=th.muted, stroke_width=3))
+            ticks.add(label(f"{t:g}", style.SMALL_SIZE, color=th.muted).move_to([x, y - 0.42, 0]))
+        self.marker = Triangle(color=th.chosen, fill_opacity=1, stroke_width=0).scale(0.13).rotate(np.pi)
+        self.marker.move_to([self.t_to_x(STOPS[0]), y + 0.25, 0])
+        self.t_label = self.t_text(STOPS[0])
+        self.bars = ProbabilityBars(self.pieces, self.probs_at(STOPS[0]), max_width=4.2,
+                                    row_height=0.55, label_width=2.2)
+        self.bars.shift([-2.6, 1.2, 0] - self.bars.bars[0].get_left())
+        self.play(FadeIn(VGroup(line, ticks)), FadeIn(self.marker), FadeIn(self.t_label),
+                  FadeIn(self.bars), run_time=0.8)
+        self.pause("At T = 0 all the probability goes to the single most likely token: greedy decoding.")
+
+    def t_to_x(self, t: float) -> float:
+        """The stops sit evenly on the dial; between two stops T runs linearly."""
+        k = int(np.clip(np.searchsorted(STOPS, t, side="right") - 1, 0, len(STOPS) - 2))
+        frac = (t - STOPS[k]) / (STOPS[k + 1] - STOPS[k])
+        return self.x0 + (self.x1 - self.x0) * (k + frac) / (len(STOPS) - 1)
+
+    def t_text(self, t: float):
+        return label(f"T = {t:.2f}", style.BODY_SIZE, color=self.theme.chosen).move_to([3.8, 3.35, 0])
+
+    def sweep(self):
+        notes = {0.5: "Low T sharpens the distribution: the likely get likelier.",
+                 1.0: "T = 1 is the model's own distribution.",
+                 2.0: "Higher T flattens it: unlikely tokens get a real chance.",
+                 5.0: "At T = 5 the mass spreads over the whole vocabulary: the text turns to nonsense."}
+        for a, b in zip(STOPS, STOPS[1:]):
+            for t in np.linspace(a, b, SUBSTEPS + 1)[1:]:
+                t = float(t)
+                new_label = self.t_text(t)
+                self.play(self.bars.retarget(self.pieces, self.probs_at(t)),
+                          self.marker.animate.set_x(self.t_to_x(t)),
+                          FadeOut(self.t_label, run_time=0.01), FadeIn(new_label, run_time=0.01),
+                          run_time=0.3)
+                self.t_label = new_label
+            self.say(notes[b], duration=2.0)
+            self.wait(0.8)
+        self.pause("Temperature rescales the logits before softmax: p = softmax(logits / T).")
+
+    def compare_samples(self):
+        self.play(FadeOut(Group(*[m for m in self.mobjects if m is not self.title])), run_time=0.5)
+        s = self.settings
+        columns = Group()
+        tail = ["…"] + self.trace.pieces[-4:] if len(self.trace.pieces) > 4 else self.trace.pieces
+        for i, t in enumerate(SAMPLE_TS):
+            new = model.generate(s.prompt, N_NEW, temperature=t, seed=s.seed, checkpoint=s.checkpoint)
+            enc = model.get_encoding()
+            pieces = tail + [enc.decode_single_token_bytes(k).decode("utf-8", "backslashreplace") for k in new]
+            head = label(f"T = {t:g}", style.BODY_SIZE, color=self.theme.chosen)
+            text = PromptText(pieces, len(tail), width=18, size=style.SMALL_SIZE, max_lines=6)
+            col = Group(head, text.next_to(head, DOWN, buff=0.3, aligned_edge=LEFT))
+            col.move_to([-6.5 + 4.6 * i, 1.6, 0], aligned_edge=UP + LEFT)
+            columns.add(col)
+        self.play(FadeIn(columns, lag_ratio=0.3), run_time=1.2)
+        cap = label("services cap T (often at 2): past that, text falls apart", style.SMALL_SIZE,
+                    color=self.theme.muted).to_edge(DOWN, buff=0.5)
+        self.play(FadeIn(cap), run_time=0.5)
+        self.say("Same prompt, same seed: cold text is safe and repetitive, hot text is chaotic.")
+        self.wait(1.5)
+        self.pause("Same prompt and seed at three temperatures. Ask: which one reads most like a person?")

@@ -1,0 +1,33 @@
+"""Softmax: for short, medium and long prompts, every drawn number is the model's."""
+import json
+
+import numpy as np
+import pytest
+
+import model
+from provenance_check import check_provenance
+from render import render_scene
+
+PROMPTS = ["Emma", "Elizabeth looked at her sister and",
+           " ".join(["She walked on through the long wet fields, thinking of nothing at all,"] * 8)]
+
+
+@pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
+def test_softmax_draws_real_numbers(prompt, tmp_path):
+    render_scene("Softmax", tmp_path, "l", prompt, movie=False, size=(256, 144))
+    prov = json.loads((tmp_path / "Softmax.numbers.json").read_text())
+    assert check_provenance(prov) > 0
+    trace = model.run(prompt)
+    pos = len(trace.tokens) - 1
+    by_transform = {}
+    for n in prov["numbers"]:
+        by_transform.setdefault(n.get("transform"), []).append(n)
+    # the six largest logits, their exponentials, the sum, the probabilities, and the rest
+    top6 = list(np.argsort(-trace.cache["logits"][pos], kind="stable")[:6])
+    for key in (None, "exp", "softmax(T=1)"):
+        assert [n["index"] for n in by_transform[key]] == [[pos, int(t)] for t in top6]
+    assert len(by_transform["sum(exp)"]) == 1
+    drawn = [n["value"] for n in by_transform["softmax(T=1)"]]
+    rest = by_transform["softmax(T=1) outside top 6"][0]["value"]
+    assert sum(drawn) + rest == pytest.approx(1.0)
+    assert (tmp_path / "Softmax.png").exists()
