@@ -80,6 +80,8 @@ class ExplainerBase:
 
     def say(self, text: str, duration: float = 3.0) -> None:
         """A caption from now on; it cuts short the previous one so captions never overlap."""
+        if config.save_last_frame or not config.write_to_movie:
+            return  # a still has no timeline (and manim would write its .srt into the cwd)
         captions = self.renderer.file_writer.subcaptions
         if captions:
             from datetime import timedelta
