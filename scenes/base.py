@@ -78,6 +78,17 @@ class ExplainerBase:
         self.trace = trace
         self.provenance.tokens = list(trace.tokens)
 
+    def piece(self, token: int) -> str:
+        """A token id's text (bytes that are not whole characters shown as \\xNN)."""
+        from model.tokenizer import piece_text
+        return piece_text(model.get_encoding(), int(token))
+
+    def top_tokens(self, logits, k: int) -> tuple[list[int], list[str]]:
+        """The ``k`` largest entries of a logit vector: their ids and their texts."""
+        import numpy as np
+        ids = [int(t) for t in np.argsort(-np.asarray(logits), kind="stable")[:k]]
+        return ids, [self.piece(t) for t in ids]
+
     def say(self, text: str, duration: float = 3.0) -> None:
         """A caption from now on; it cuts short the previous one so captions never overlap."""
         if config.save_last_frame or not config.write_to_movie:

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UL, UP, UR, FadeIn, FadeOut, Group, PI
+from manim import DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, Group, PI
 
 import model
 
@@ -47,12 +47,10 @@ class Gallery(ExplainerScene):
         vecs = VectorArray(emb, t.pieces[:6], max_entries=5, max_vectors=6, max_width=7.0)
         vecs.to_corner(DOWN + LEFT, buff=0.4)
         probs = model.softmax(t["logits"][-1], 1.0)
-        top = np.argsort(-probs)[:5]
+        top, pieces = self.top_tokens(probs, 5)
         for k in top:
-            self.record("logits", (len(t.tokens) - 1, int(k)), probs[k], "softmax(T=1)")
-        enc = model.get_encoding()
-        bars = ProbabilityBars([enc.decode_single_token_bytes(int(k)).decode("utf-8", "backslashreplace")
-                                for k in top], probs[top], max_width=2.6, row_height=0.55, label_width=1.6,
+            self.record("logits", (len(t.tokens) - 1, k), probs[k], "softmax(T=1)")
+        bars = ProbabilityBars(pieces, probs[top], max_width=2.6, row_height=0.55, label_width=1.6,
                                full=float(probs[top[0]]))
         bars.next_to(vecs, RIGHT, buff=1.6).align_to(vecs, DOWN)
         return strip, vecs, bars, bars.highlight(0)

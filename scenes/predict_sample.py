@@ -60,13 +60,12 @@ class PredictSampleRepeat(ExplainerScene):
         pos = self.first_pos + step
         probs = model.softmax(self.trace["logits"][pos], self.temperature)
         chosen = self.new_tokens[step]
-        rows = [int(t) for t in np.argsort(-probs, kind="stable")[: self.top_k]]
+        rows, _ = self.top_tokens(probs, self.top_k)
         if chosen not in rows:
             rows[-1] = chosen
         transform = f"softmax(T={self.temperature:g})"
         values = [self.record("logits", (pos, t), probs[t], transform) for t in rows]
-        pieces = [model.get_encoding().decode_single_token_bytes(t).decode("utf-8", "backslashreplace")
-                  for t in rows]
+        pieces = [self.piece(t) for t in rows]
         return pieces, np.array(values), rows.index(chosen)
 
     def predict_and_sample(self, step: int):

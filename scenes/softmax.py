@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UL, UP, FadeIn, LaggedStart, VGroup, Write
+from manim import DOWN, RIGHT, UL, UP, FadeIn, LaggedStart, VGroup, Write
 
 import model
 
@@ -32,10 +32,7 @@ class Softmax(ExplainerScene):
     def pick_rows(self):
         self.pos = len(self.trace.tokens) - 1
         self.logits = self.trace["logits"][self.pos].astype(np.float64)
-        self.rows = [int(t) for t in np.argsort(-self.logits, kind="stable")[: self.top_k]]
-        enc = model.get_encoding()
-        self.pieces = [enc.decode_single_token_bytes(t).decode("utf-8", "backslashreplace")
-                       for t in self.rows]
+        self.rows, self.pieces = self.top_tokens(self.logits, self.top_k)
         self.row_y = [2.0 - 0.62 * i for i in range(self.top_k)]
 
     def column(self, texts: list[str], x: float, header: str, color=None) -> VGroup:

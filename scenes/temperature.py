@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, Group, Line, Triangle, VGroup,
+from manim import (DOWN, LEFT, UL, UP, FadeIn, FadeOut, Group, Line, Triangle, VGroup,
                    Write)
 
 import model
@@ -31,10 +31,7 @@ class Temperature(ExplainerScene):
     def setup_rows(self):
         self.pos = len(self.trace.tokens) - 1
         self.logits = self.trace["logits"][self.pos]
-        self.rows = [int(t) for t in np.argsort(-self.logits, kind="stable")[: self.top_k]]
-        enc = model.get_encoding()
-        self.pieces = [enc.decode_single_token_bytes(t).decode("utf-8", "backslashreplace")
-                       for t in self.rows]
+        self.rows, self.pieces = self.top_tokens(self.logits, self.top_k)
 
     def probs_at(self, t: float) -> list[float]:
         p = model.softmax(self.logits, t)
@@ -100,8 +97,7 @@ class Temperature(ExplainerScene):
         tail = ["…"] + self.trace.pieces[-4:] if len(self.trace.pieces) > 4 else self.trace.pieces
         for i, t in enumerate(SAMPLE_TS):
             new = model.generate(s.prompt, N_NEW, temperature=t, seed=s.seed, checkpoint=s.checkpoint)
-            enc = model.get_encoding()
-            pieces = tail + [enc.decode_single_token_bytes(k).decode("utf-8", "backslashreplace") for k in new]
+            pieces = tail + [self.piece(k) for k in new]
             head = label(f"T = {t:g}", style.BODY_SIZE, color=self.theme.chosen)
             text = PromptText(pieces, len(tail), width=18, size=style.SMALL_SIZE, max_lines=6)
             col = Group(head, text.next_to(head, DOWN, buff=0.3, aligned_edge=LEFT))

@@ -4,6 +4,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# A one-token, a medium and a long (past the context window) prompt for scene tests.
+SCENE_PROMPTS = ["Emma", "Elizabeth looked at her sister and",
+                 " ".join(["She walked on through the long wet fields, thinking of nothing at all,"] * 8)]
 sys.path.insert(0, str(ROOT))
 
 

@@ -10,7 +10,7 @@ from scenes.components.raster import Canvas, unit_to_pixel
 from scenes.components.tally import ParameterTally, fmt_count
 from scenes.components.text import show_piece
 from scenes.components.token_strip import TokenStrip
-from scenes.components.vectors import BRACKET, DataVector, VectorArray
+from scenes.components.vectors import DataVector, VectorArray
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,7 @@ import model
 from provenance_check import check_provenance
 from render import render_scene
 
-PROMPTS = ["Emma", "Elizabeth looked at her sister and",
-           " ".join(["She walked on through the long wet fields, thinking of nothing at all,"] * 8)]
+from conftest import SCENE_PROMPTS as PROMPTS
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])

@@ -6,7 +6,7 @@ not), so the number that lands is exactly ``(W @ x)[i]``.
 from __future__ import annotations
 
 import numpy as np
-from manim import (LEFT, RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Group, Rectangle,
+from manim import (RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Group, Rectangle,
                    Succession, ValueTracker, always_redraw, linear)
 
 from .. import style
