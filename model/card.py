@@ -4,9 +4,10 @@ from __future__ import annotations
 from .tokenizer import ASSETS
 
 
-def _bar(value: float, lo: float, hi: float, width: int = 30) -> str:
-    filled = round(width * (hi - value) / (hi - lo)) if hi > lo else width
-    return "█" * max(0, min(width, filled))
+def _bar(value: float, floor: float, top: float, width: int = 30) -> str:
+    """A bar whose length grows with ``value`` from ``floor`` (empty) to ``top`` (full)."""
+    filled = round(width * (value - floor) / (top - floor)) if top > floor else width
+    return "█" * max(1, min(width, filled))
 
 
 def write_markdown(card: dict) -> None:
@@ -43,11 +44,12 @@ def write_markdown(card: dict) -> None:
         ]
         curve = e["curve"]
         if curve:
-            hi = max(p["heldout_prose_bpc"] for p in curve)
-            lo = min(p["heldout_prose_bpc"] for p in curve) - 0.05
+            top = max(p["heldout_prose_bpc"] for p in curve)
+            floor = min(p["heldout_prose_bpc"] for p in curve) - 0.05
             for p in curve:
                 lines.append(f"{p['minutes']:7.1f} min {p['tokens']:>11,} tok  "
-                             f"{p['heldout_prose_bpc']:.3f}  {_bar(p['heldout_prose_bpc'], hi, lo)}")
+                             f"{p['heldout_prose_bpc']:.3f}  {_bar(p['heldout_prose_bpc'], floor, top)}")
         lines += ["```", "", "Samples at T = 0.8:", ""]
-        lines += [f"> {s.strip()}\n" for s in e["samples_T0.8"].values()]
+        for sample in e["samples_T0.8"].values():
+            lines += ["> " + line for line in sample.strip().splitlines()] + [""]
     (ASSETS / "MODEL_CARD.md").write_text("\n".join(lines) + "\n")
