@@ -132,7 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("render", help="render scenes to DIR/<Scene>.mp4, .png, .numbers.json, .srt")
     r.add_argument("scenes", nargs="*", metavar="SCENE")
     r.add_argument("--all", action="store_true", help="every scene, in film order")
-    r.add_argument("--prompt", help="the text the model reads (default: a line of Austen)")
+    r.add_argument("--prompt", help="the text the model reads (default: an Austen-like sentence)")
     r.add_argument("--quality", choices=list(QUALITY), default="l",
                    help="l 480p15, m 720p30, h 1080p60, k 2160p60 (default l)")
     r.add_argument("--out", default="film", help="output folder (default film/)")

@@ -52,7 +52,7 @@ class Gallery(ExplainerScene):
             self.record("logits", (len(t.tokens) - 1, k), probs[k], "softmax(T=1)")
         bars = ProbabilityBars(pieces, probs[top], max_width=2.6, row_height=0.55, label_width=1.6,
                                full=float(probs[top[0]]))
-        bars.next_to(vecs, RIGHT, buff=1.6).align_to(vecs, DOWN)
+        bars.to_corner(DOWN + RIGHT, buff=0.45)
         return strip, vecs, bars, bars.highlight(0)
 
     def page_weights(self):

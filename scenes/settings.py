@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-DEFAULT_PROMPT = "It is a truth universally acknowledged, that a single man in possession of a good"
+DEFAULT_PROMPT = "Emma smiled at her father and said that she would"
 
 
 @dataclass

@@ -10,6 +10,7 @@ Layout is in scene units; ``Canvas`` converts to pixels so components think in u
 from __future__ import annotations
 
 import functools
+import itertools
 import shutil
 import subprocess
 
@@ -17,7 +18,7 @@ import numpy as np
 from manim import ImageMobject, ManimColor, config
 from PIL import Image, ImageDraw, ImageFont
 
-OVERSAMPLE = 2
+OVERSAMPLE = 1
 
 
 def font_em(font_size: float) -> float:
@@ -49,10 +50,12 @@ def font(size_px: int, mono: bool = True) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size_px)
 
 
+MEASURE_SCALE = 240.0  # px per unit for measuring: layouts come out the same at every quality
+
+
 def text_width(s: str, size_units: float, mono: bool = True) -> float:
     """How wide ``s`` is drawn at ``size_units`` em, in scene units (no canvas needed)."""
-    scale = px_per_unit()
-    return font(max(1, round(size_units * scale)), mono).getlength(s) / scale
+    return font(max(1, round(size_units * MEASURE_SCALE)), mono).getlength(s) / MEASURE_SCALE
 
 
 def fit_text(text: str, size_units: float, limit: float | None, mono: bool = True) -> str:
@@ -110,10 +113,61 @@ class Canvas:
     def text_width(self, s: str, size_units: float, mono: bool = True) -> float:
         return text_width(s, size_units, mono)
 
-    def mobject(self) -> ImageMobject:
-        img = ImageMobject(np.asarray(self.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
+    def mobject(self) -> RasterImage:
+        img = RasterImage(np.asarray(self.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
         img.set_resampling_algorithm(Image.Resampling.BILINEAR)
         return img
+
+
+_drawings = itertools.count()
+
+
+class RasterImage(ImageMobject):
+    """An ImageMobject that knows when two copies hold the same drawing.
+
+    Manim's ``Transform`` blends the whole pixel array every frame, even for a plain move or a
+    fade, where the picture does not change. Copies keep their ``drawing`` number, so a move
+    copies pixels and a fade rescales only the alpha channel.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.drawing = next(_drawings)
+        self.opacity = 1.0
+
+    def set_opacity(self, alpha: float):
+        super().set_opacity(alpha)
+        self.opacity = float(alpha)
+        return self
+
+    def interpolate_color(self, mobject1, mobject2, alpha: float):
+        same = (isinstance(mobject1, RasterImage) and isinstance(mobject2, RasterImage)
+                and mobject1.drawing == mobject2.drawing == self.drawing
+                and mobject1.pixel_array.shape == self.pixel_array.shape)
+        if not same:  # a real change of picture: blend, and take the target's identity at the end
+            if (isinstance(mobject2, ImageMobject) and mobject1.pixel_array.shape == mobject2.pixel_array.shape
+                    == self.pixel_array.shape):
+                # integer blend: the stock one goes through float64 for every pixel, every frame
+                w = np.uint16(round(alpha * 256))
+                a = mobject1.pixel_array.astype(np.uint16)
+                a *= 256 - w
+                a += mobject2.pixel_array.astype(np.uint16) * w
+                a >>= 8
+                self.pixel_array = a.astype(np.uint8)
+                self.fill_opacity = mobject1.fill_opacity + (mobject2.fill_opacity - mobject1.fill_opacity) * alpha
+            else:
+                super().interpolate_color(mobject1, mobject2, alpha)
+            if alpha >= 1 and isinstance(mobject2, RasterImage):
+                self.drawing, self.opacity = mobject2.drawing, mobject2.opacity
+            else:
+                self.drawing = next(_drawings)
+            return self
+        opacity = mobject1.opacity + (mobject2.opacity - mobject1.opacity) * alpha
+        self.fill_opacity = self.stroke_opacity = opacity
+        if opacity != self.opacity:
+            self.pixel_array[:, :, 3] = (self.orig_alpha_pixel_array * opacity).astype(self.pixel_array.dtype)
+            self.opacity = opacity
+        return self
 
 
 def unit_to_pixel(mob: ImageMobject, x_units: float, y_units: float) -> tuple[int, int]:

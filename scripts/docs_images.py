@@ -1,0 +1,48 @@
+"""Re-render the README's pictures into docs/ (last frames at 480p, default prompt).
+
+    .venv/bin/python scripts/docs_images.py
+"""
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from manim import tempconfig  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from render import render_scene  # noqa: E402
+from scenes import settings  # noqa: E402
+from scenes.gallery import PAGES, Gallery  # noqa: E402
+
+DOCS = ROOT / "docs"
+
+
+def gallery_page(page: str) -> None:
+    settings.current = settings.Settings()
+    cls = type(f"Gallery_{page}", (Gallery,), {"pages": (page,)})
+    with tempfile.TemporaryDirectory() as tmp, tempconfig({
+            "quality": "low_quality", "media_dir": tmp, "disable_caching": True,
+            "progress_bar": "none", "verbosity": "ERROR", "write_to_movie": False,
+            "save_last_frame": True}):
+        scene = cls()
+        scene.render()
+        Image.fromarray(scene.renderer.get_frame()).convert("RGB").save(DOCS / f"gallery_{page}.png")
+
+
+def main() -> int:
+    DOCS.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        files = render_scene("PredictSampleRepeat", Path(tmp), "l", movie=False)
+        Image.open(files["png"]).save(DOCS / "predict_sample.png")
+    for page in PAGES:
+        gallery_page(page)
+    print("wrote", ", ".join(sorted(p.name for p in DOCS.glob("*.png"))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
