@@ -112,7 +112,7 @@ class PredictSampleRepeat(ExplainerScene):
     def finish(self):
         note = label("continued by the model, one sampled token at a time", style.SMALL_SIZE,
                      color=self.theme.muted)
-        note.next_to(self.text, DOWN, buff=0.4, aligned_edge=LEFT)
+        note.to_corner(DOWN + LEFT, buff=0.5)  # below the bars, whatever the text's length
         self.play(FadeIn(note), run_time=0.6)
         self.say("Repeat this loop and a short prompt grows into a passage.")
         self.wait(1.5)
