@@ -41,7 +41,6 @@ def render_scene(name: str, out: Path, quality: str = "l", prompt: str | None = 
 
     from manim import config, tempconfig
 
-    logging.getLogger("manim-slides").setLevel(logging.WARNING)
 
     import scenes
     from scenes import settings
@@ -50,6 +49,7 @@ def render_scene(name: str, out: Path, quality: str = "l", prompt: str | None = 
         prompt=settings.DEFAULT_PROMPT if prompt is None else prompt,
         checkpoint=checkpoint, theme=theme, seed=seed)
     cls = scenes.scene_class(name)
+    logging.getLogger("manim-slides").setLevel(logging.WARNING)  # after its import sets the level
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gptx-") as tmp:
         tmp = Path(tmp)
