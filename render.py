@@ -32,9 +32,19 @@ def check_prompt(prompt: str) -> str:
     return prompt
 
 
+def check_head(layer: int | None, head: int | None, checkpoint: str) -> None:
+    import model
+    cfg = model.run_tokens([0], checkpoint).config
+    for what, value, n in (("layer", layer, cfg["n_layer"]), ("head", head, cfg["n_head"])):
+        if value is not None and not 0 <= value < n:
+            raise UsageError(f"{what} {value} is out of range: the {checkpoint} model has "
+                             f"{n} {what}s, numbered 0 to {n - 1}")
+
+
 def render_scene(name: str, out: Path, quality: str = "l", prompt: str | None = None,
                  checkpoint: str = "default", theme: str = "dark", seed: int = 0,
-                 movie: bool = True, size: tuple[int, int] | None = None,
+                 layer: int | None = None, head: int | None = None, movie: bool = True,
+                 size: tuple[int, int] | None = None,
                  fps: int | None = None) -> dict[str, Path]:
     """Render one scene into ``out``; files appear only once the whole render succeeded."""
     import logging
@@ -47,7 +57,7 @@ def render_scene(name: str, out: Path, quality: str = "l", prompt: str | None = 
 
     settings.current = settings.Settings(
         prompt=settings.DEFAULT_PROMPT if prompt is None else prompt,
-        checkpoint=checkpoint, theme=theme, seed=seed)
+        checkpoint=checkpoint, theme=theme, seed=seed, layer=layer, head=head)
     cls = scenes.scene_class(name)
     logging.getLogger("manim-slides").setLevel(logging.WARNING)  # after its import sets the level
     out.mkdir(parents=True, exist_ok=True)
@@ -111,11 +121,13 @@ def cmd_render(args) -> int:
     prompt = check_prompt(args.prompt) if args.prompt is not None else None
     if args.checkpoint not in model.checkpoint_names():
         raise UsageError(f"unknown checkpoint {args.checkpoint!r}; shipped: {', '.join(model.checkpoint_names())}")
+    check_head(args.layer, args.head, args.checkpoint)
     out = Path(args.out)
     for i, name in enumerate(names, 1):
         print(f"[{i}/{len(names)}] {name} ...", end=" ", flush=True)
         start = time.time()
-        files = render_scene(name, out, args.quality, prompt, args.checkpoint, args.theme, args.seed)
+        files = render_scene(name, out, args.quality, prompt, args.checkpoint, args.theme, args.seed,
+                             args.layer, args.head)
         spent = time.time() - start
         length = _video_seconds(files["mp4"])
         print(f"{length:.1f} s of video in {spent:.1f} s ({spent / max(length, 1e-9):.2f} s per second)")
@@ -139,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--checkpoint", default="default", help="default or small")
     r.add_argument("--theme", choices=["dark", "light"], default="dark")
     r.add_argument("--seed", type=int, default=0, help="sampling seed")
+    r.add_argument("--layer", type=int, help="the layer the Attention scene shows (default: measured)")
+    r.add_argument("--head", type=int, help="the head the Attention scene shows (default: measured)")
     r.set_defaults(func=cmd_render)
     return ap
 

@@ -6,6 +6,7 @@ import importlib
 # (class name, module) in the order of STORYBOARD.md; render.py and the tests read this list.
 FILM = [
     ("PredictSampleRepeat", "scenes.predict_sample"),
+    ("EmbeddingMatrix", "scenes.embedding_matrix"),
     ("Softmax", "scenes.softmax"),
     ("Temperature", "scenes.temperature"),
 ]
