@@ -1,0 +1,228 @@
+"""Beat 13: unembedding — the last vector times W_U gives one logit per vocabulary entry."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UL, UP, AnimationGroup, Create, FadeIn, FadeOut, Group,
+                   Rectangle, Succession, ValueTracker, Write, always_redraw, linear)
+
+import model
+
+from . import style
+from .base import ExplainerScene
+from .components import ColumnMatrix, DataVector, label, percent, show_piece
+from .components.raster import Canvas, fit_text, font_em, text_width
+from .components.vectors import fmt
+
+TOP_K = 5          # logits labelled (and W_U columns shown)
+ROWS = 5           # entries shown of the 192-long vector and columns
+TABLE_ROWS = 5     # positions in the "every position predicts" table
+
+
+class Unembedding(ExplainerScene):
+    description = "the last vector times W_U: one logit per vocabulary entry; only the last position is used"
+
+    def construct(self):
+        self.W = model.weights(self.settings.checkpoint)
+        self.last = len(self.trace.tokens) - 1
+        self.x = self.trace["ln_final.hook_normalized"][self.last]
+        self.logits = self.trace["logits"][self.last]
+        self.top, self.top_pieces = self.top_tokens(self.logits, TOP_K)
+        self.show_vector_and_matrix()
+        self.dot_products()
+        self.all_logits()
+        self.every_position()
+
+    # --- step 1: the last vector and W_U ---------------------------------------------------------
+    def show_vector_and_matrix(self):
+        cfg = self.trace.config
+        self.title = label("Unembedding W_U", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        shape = label(f"{cfg['d_model']:,} × {cfg['n_vocab']:,}", style.SMALL_SIZE, color=self.theme.muted)
+        shape.next_to(self.title, RIGHT, buff=0.45).align_to(self.title, DOWN)
+        self.vec = DataVector(self.x, max_entries=ROWS, show_length=True)
+        self.record_block("ln_final.hook_normalized", self.vec.shown, (self.last,))
+        who = fit_text(show_piece(self.trace.pieces[self.last]), font_em(style.SMALL_SIZE), 2.6)
+        self.vec_name = label(f"last: {who}", style.SMALL_SIZE, color=self.theme.chosen)
+        self.matrix = ColumnMatrix(self.W["W_U"], self.top, [show_piece(p) for p in self.top_pieces],
+                                   n_rows=ROWS, vmax=float(np.abs(self.W["W_U"]).max()))
+        for j, i in enumerate(self.matrix.ids):
+            for r in range(self.matrix.n_rows):
+                self.record("W_U", (r, i), self.matrix.shown[r, j])
+        self.matrix.move_to([1.3, 2.75, 0], aligned_edge=UP)
+        self.vec.next_to(self.matrix.image, LEFT, buff=1.0).align_to(self.matrix.image, UP)
+        self.vec_name.next_to(self.vec.body, UP, buff=0.12)
+        dot = label("·", style.TITLE_SIZE).move_to((self.vec.body.get_right() + self.matrix.image.get_left()) / 2)
+        self.play(Write(self.title), FadeIn(shape), run_time=0.6)
+        self.play(FadeIn(self.vec), FadeIn(self.vec_name), run_time=0.7)
+        self.say("After the last layer, the vector at the final position is normalised once more.", 3.5)
+        self.wait(3.0)
+        self.play(FadeIn(self.matrix), FadeIn(dot), run_time=0.8)
+        self.say("The unembedding matrix W_U has one column per token in the vocabulary.", 3.5)
+        self.wait(3.0)
+        self.head = Group(self.title, shape)
+        self.step1 = Group(self.vec, self.vec_name, self.matrix, dot)
+        self.pause("W_U: learned weights again, one column for each of the vocabulary's tokens. "
+                   "Shown: the columns of the tokens that will score highest.")
+
+    # --- step 2: column · vector = logit ---------------------------------------------------------
+    def dot_products(self):
+        ids = self.matrix.ids
+        for i in ids:
+            self.record("logits", (self.last, i), self.logits[i])
+        row = self.logit_row(ids)
+        row.next_to(self.matrix.image, DOWN, buff=1.0).align_to(self.matrix.image, LEFT)
+        row_name = label("logit", style.SMALL_SIZE, color=self.theme.muted)
+        row_name.next_to(row, LEFT, buff=0.25)
+        first = self.top[0]
+        terms = self.W["W_U"][:, first].astype(np.float64) * self.x.astype(np.float64)
+        sums = np.cumsum(terms)
+        t = ValueTracker(1)
+        th = self.theme
+
+        def running():
+            k = int(np.clip(round(t.get_value()), 1, len(sums)))
+            text = label(f"Σ over {k} of {len(sums)}: {fmt(sums[k - 1], 2)}", style.SMALL_SIZE, color=th.chosen)
+            return text.next_to(row, DOWN, buff=0.25).align_to(row, LEFT)
+
+        box = self.matrix.highlight_column(first)
+        vbox = Rectangle(width=self.vec.body.width, height=self.vec.body.height, color=th.chosen,
+                         stroke_width=4).move_to(self.vec.body)
+        counter = always_redraw(running)
+        cover = Group(*[self.cell_cover(row, j) for j in range(len(ids))])
+        self.add(row, row_name, cover)
+        self.play(Succession(
+            AnimationGroup(Create(box), Create(vbox), FadeIn(counter), run_time=0.5),
+            t.animate(rate_func=linear, run_time=2.5).set_value(len(sums)),
+            AnimationGroup(FadeOut(cover[ids.index(first)]), run_time=0.4)))
+        self.say("Each column's dot product with the vector gives that token a score: a logit.", 3.5)
+        self.wait(1.0)
+        self.play(FadeOut(counter), FadeOut(box), FadeOut(vbox),
+                  *[FadeOut(c) for j, c in enumerate(cover) if ids[j] != first], run_time=0.6)
+        self.wait(2.0)
+        self.step1.add(row, row_name)
+        self.pause("Column times vector, summed over all 192 entries: one number per token. These raw "
+                   "scores are called logits.")
+
+    def logit_row(self, ids) -> Group:
+        """Grey cells with the logits, one under each matrix column (one image)."""
+        m, th = self.matrix, self.theme
+        unit = m.image.width / m.canvas_width
+        em = font_em(style.SMALL_SIZE)
+        h = 1.35 * em
+        vmax = float(np.abs(self.logits).max())
+        c = Canvas(m.canvas_width, h)
+        self.row_cells = []
+        for i in ids:
+            x0 = m.col_x[i]
+            fill = style.data_color(float(self.logits[i]), vmax)
+            c.rect(x0 + 0.03, 0, x0 + m.cw - 0.03, h, fill)
+            from .components.vectors import contrast_text
+            c.text(x0 + m.cw / 2, h / 2, fmt(float(self.logits[i]), 2), em, contrast_text(fill))
+            self.row_cells.append((x0, m.cw))
+        img = c.mobject()
+        img.scale(unit / (img.width / m.canvas_width))
+        return Group(img)
+
+    def cell_cover(self, row: Group, j: int) -> Rectangle:
+        img = row[0]
+        unit = img.width / self.matrix.canvas_width
+        x0, w = self.row_cells[j]
+        return Rectangle(width=w * unit, height=img.height * 1.05, stroke_width=0,
+                         fill_color=self.theme.background, fill_opacity=1).move_to(
+            img.get_corner(UL) + unit * np.array([x0 + w / 2, 0, 0]) + np.array([0, -img.height / 2, 0]))
+
+    # --- step 3: all logits ------------------------------------------------------------------------
+    def all_logits(self):
+        n = len(self.logits)
+        for i, v in enumerate(self.logits):
+            self.record("logits", (self.last, i), v)
+        plot = self.scatter()
+        word = label("logits", style.TITLE_SIZE, color=self.theme.chosen)
+        word.next_to(plot, UP, buff=0.2).align_to(plot, LEFT).shift(RIGHT * 0.6)
+        count = label(f"one for each of the {n:,} tokens", style.SMALL_SIZE, color=self.theme.muted)
+        count.next_to(word, RIGHT, buff=0.35).align_to(word, DOWN)
+        self.play(FadeOut(self.step1), run_time=0.5)
+        self.play(FadeIn(plot), Write(word), FadeIn(count), run_time=1.2)
+        self.say(f"Every one of the {n:,} tokens gets a logit: most are low, a few stand out.", 4.0)
+        self.wait(4.0)
+        self.plot_group = Group(plot, word, count)
+        self.pause("One dot per vocabulary entry, placed by its logit. The labelled ones are the "
+                   "highest: the model's favourite next tokens.")
+
+    def scatter(self) -> Group:
+        """One dot per token (x = id, y = logit), the top ones labelled: one image."""
+        th = self.theme
+        w, h, left, bottom = 12.6, 4.6, 1.3, 0.55
+        c = Canvas(w, h)
+        lo, hi = float(self.logits.min()), float(self.logits.max())
+        span = max(hi - lo, 1e-6)
+        n = len(self.logits)
+        pw, ph = w - left - 0.2, h - bottom - 0.75
+
+        def xy(i, v):
+            return left + pw * i / max(n - 1, 1), 0.75 + ph * (1 - (v - lo) / span)
+
+        c.line([(left, 0.6), (left, h - bottom + 0.05)], th.muted, 0.02)
+        c.line([(left - 0.05, h - bottom + 0.05), (w - 0.1, h - bottom + 0.05)], th.muted, 0.02)
+        em = font_em(style.SMALL_SIZE)
+        for v in (lo, hi):
+            c.text(left - 0.1, xy(0, v)[1], f"{v:+.1f}", em, th.muted, anchor="rm")
+        c.text(left + pw / 2, h - 0.2, f"token id 0 … {n - 1:,}", em, th.muted)
+        top = set(self.top)
+        for i, v in enumerate(self.logits):
+            if i not in top:
+                x, y = xy(i, float(v))
+                c.ellipse(x, y, 0.018, style.data_color(float(v) - lo, span))
+        # the top tokens: a list to the right of the cloud's left edge, a thin line to each dot
+        dots = [xy(i, float(self.logits[i])) for i in self.top]
+        label_x = max(x for x, _ in dots) + 1.6
+        for r, (piece, (x, y)) in enumerate(zip(self.top_pieces, dots)):
+            ly = 0.75 + r * 0.45
+            text = fit_text(show_piece(piece), em, 2.4)
+            c.line([(x, y), (label_x - 0.12, ly)], th.chosen, 0.015)
+            c.text(label_x, ly, text, em, th.chosen, anchor="lm")
+        for x, y in dots:
+            c.ellipse(x, y, 0.06, th.chosen)
+        img = c.mobject()
+        return Group(img.move_to([0, -0.55, 0]))
+
+    # --- step 4: every position predicts, only the last is used ---------------------------------
+    def every_position(self):
+        n = len(self.trace.tokens)
+        first = max(0, n - TABLE_ROWS)
+        th = self.theme
+        em = font_em(style.SMALL_SIZE)
+        rows = []
+        for p in range(first, n):
+            probs = model.softmax(self.trace["logits"][p], 1.0)
+            k = int(np.argmax(probs))
+            self.record("logits", (p, k), probs[k], "softmax(T=1)")
+            nxt = show_piece(self.trace.pieces[p + 1]) if p + 1 < n else "?"
+            rows.append((show_piece(self.trace.pieces[p]), show_piece(self.piece(k)), percent(probs[k]), nxt))
+        col_x = (0.2, 3.2, 6.0, 8.4)
+        w, pitch = 11.6, 0.56
+        c = Canvas(w, pitch * (len(rows) + 1) + 0.1)
+        for x, head in zip(col_x, ("at the token", "its best guess", "", "what came next")):
+            c.text(x, 0.3, head, em, th.muted, anchor="lm", mono=False)
+        for r, (tok, guess, pct, nxt) in enumerate(rows):
+            y = pitch * (r + 1.5)
+            last = r == len(rows) - 1
+            ink = th.chosen if last else th.text
+            c.text(col_x[0], y, fit_text(tok, em, 2.8), em, ink, anchor="lm")
+            c.text(col_x[1], y, fit_text(guess, em, 2.5), em, ink, anchor="lm")
+            c.text(col_x[2], y, pct, em, ink, anchor="lm")
+            c.text(col_x[3], y, fit_text(nxt, em, 3.0), em, th.muted if not last else th.chosen, anchor="lm")
+        table = c.mobject().move_to([0, -0.2, 0])
+        title = label("Every position predicts its next token", style.BODY_SIZE)
+        title.next_to(table, UP, buff=0.35)
+        note = label("generating text uses only the last row", style.SMALL_SIZE, color=th.chosen)
+        note.next_to(table, DOWN, buff=0.35)
+        self.play(FadeOut(self.plot_group), run_time=0.5)
+        self.play(FadeIn(title), FadeIn(table), run_time=0.9)
+        self.say("The model computes a guess at every position: in training, each one is graded "
+                 "against the token that really came next.", 5.0)
+        self.wait(5.0)
+        self.play(FadeIn(note, shift=UP * 0.2), run_time=0.6)
+        self.say("When generating, only the last position's logits pick the next token.", 4.0)
+        self.wait(4.0)
+        self.pause("Each position's vector predicts what follows it; training grades all of them at "
+                   "once. To continue the text, only the last position's prediction is used.")

@@ -1,0 +1,43 @@
+"""Unembedding: the W_U columns, the last vector and every logit drawn are the model's."""
+import json
+
+import numpy as np
+import pytest
+
+import model
+from provenance_check import check_provenance
+from render import render_scene
+from scenes.unembedding import ROWS, TABLE_ROWS, TOP_K
+
+from conftest import SCENE_PROMPTS as PROMPTS
+
+
+@pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
+def test_unembedding_draws_every_logit_of_the_last_position(prompt, tmp_path):
+    render_scene("Unembedding", tmp_path, "l", prompt, movie=False, size=(256, 144))
+    prov = json.loads((tmp_path / "Unembedding.numbers.json").read_text())
+    assert check_provenance(prov) > 0
+    trace = model.run(prompt)
+    n, last = len(trace.tokens), len(trace.tokens) - 1
+    logits = trace.cache["logits"][last]
+    top = set(int(t) for t in np.argsort(-logits, kind="stable")[:TOP_K])
+    plain = {tuple(e["index"]) for e in prov["numbers"] if e["source"] == "logits" and "transform" not in e}
+    assert plain == {(last, i) for i in range(len(logits))}      # the whole vocabulary's logits
+    columns = {e["index"][1] for e in prov["numbers"] if e["source"] == "W_U"}
+    assert columns == top                                           # W_U columns of the top tokens
+    w_rows = {e["index"][0] for e in prov["numbers"] if e["source"] == "W_U"}
+    assert w_rows == set(range(ROWS))
+    vec = [e["index"] for e in prov["numbers"] if e["source"] == "ln_final.hook_normalized"]
+    assert vec == [[last, d] for d in range(ROWS)]
+    # the table: each of the last positions' best guess, with its probability
+    guesses = [e for e in prov["numbers"] if e.get("transform") == "softmax(T=1)"]
+    first = max(0, n - TABLE_ROWS)
+    assert [g["index"] for g in guesses] == [[p, int(np.argmax(trace.cache["logits"][p]))]
+                                           for p in range(first, n)]
+
+
+def test_logits_are_the_last_vector_times_w_u():
+    trace = model.run("Emma smiled at her father")
+    w_u = model.weights()["W_U"]
+    got = trace.cache["ln_final.hook_normalized"][-1].astype(np.float64) @ w_u.astype(np.float64)
+    assert np.allclose(got, trace.cache["logits"][-1], atol=1e-4)
