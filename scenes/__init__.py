@@ -7,6 +7,7 @@ import importlib
 FILM = [
     ("PredictSampleRepeat", "scenes.predict_sample"),
     ("EmbeddingMatrix", "scenes.embedding_matrix"),
+    ("EmbeddingSpace", "scenes.embedding_space"),
     ("Unembedding", "scenes.unembedding"),
     ("Softmax", "scenes.softmax"),
     ("Temperature", "scenes.temperature"),

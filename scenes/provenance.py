@@ -13,6 +13,14 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
                        index names the rest
     minus b_in         the value minus the MLP's input bias ``b_in`` of the same layer at the
                        index's last position (W_in · x before the bias is added)
+    pca3 of <n> frequent words
+                       coordinate index[1] of row index[0] of the source (W_E) on the top three
+                       principal directions of the rows ``model.atlas.frequent_word_ids(n)``
+                       (centred; each direction signed so its largest |coordinate| is positive)
+    cosine with row <j>
+                       cosine similarity of row index[0] and row j of the source
+    along row <b> minus row <a>
+                       row index[0] of the source dotted with the unit vector from row a to row b
 """
 from __future__ import annotations
 

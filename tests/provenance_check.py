@@ -25,10 +25,40 @@ def expected_value(entry: dict, trace, weights: dict) -> float:
     m = re.fullmatch(r"softmax\(T=([0-9.]+)\)", transform)
     if m:
         return float(model.softmax(arr[index[:-1]], float(m.group(1)))[index[-1]])
+    m = re.fullmatch(r"pca3 of (\d+) frequent words", transform)
+    if m:
+        return float(_pca_coordinates(arr, int(m.group(1)), index[0])[index[1]])
+    m = re.fullmatch(r"cosine with row (\d+)", transform)
+    if m:
+        a, b = arr[index[0]].astype(np.float64), arr[int(m.group(1))].astype(np.float64)
+        return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+    m = re.fullmatch(r"along row (\d+) minus row (\d+)", transform)
+    if m:
+        d = arr[int(m.group(1))].astype(np.float64) - arr[int(m.group(2))].astype(np.float64)
+        return float(arr[index[0]].astype(np.float64) @ d / np.sqrt(d @ d))
     if transform == "minus b_in":
         layer = source.split(".")[1]
         return float(arr[index] - weights[f"blocks.{layer}.mlp.b_in"][index[-1]])
     raise AssertionError(f"unknown transform {transform!r}")
+
+
+_pca_fits: dict = {}
+
+
+def _pca_coordinates(w: np.ndarray, n: int, row: int) -> np.ndarray:
+    """The row's coordinates on the top 3 eigenvectors of the covariance of the n fitted rows."""
+    key = (id(w), n)
+    if key not in _pca_fits:
+        from model.atlas import frequent_word_ids
+        fit = w[frequent_word_ids(n)].astype(np.float64)
+        mean = fit.mean(axis=0)
+        _, vecs = np.linalg.eigh(np.cov(fit - mean, rowvar=False))
+        top = vecs[:, ::-1][:, :3]
+        coords = (fit - mean) @ top
+        signs = np.array([np.sign(coords[np.argmax(np.abs(coords[:, c])), c]) for c in range(3)])
+        _pca_fits[key] = (w, mean, top * signs)   # w kept alive so its id stays unique
+    _, mean, basis = _pca_fits[key]
+    return (w[row].astype(np.float64) - mean) @ basis
 
 
 def check_provenance(prov: dict, rel: float = 1e-5, abs_: float = 1e-6) -> int:

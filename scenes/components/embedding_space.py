@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from manim import TAU, UR, Cone, Dot, Line3D, Text, ThreeDAxes, VGroup
+from manim import TAU, UR, Cone, Dot, Group, Line3D, PMobject, Text, ThreeDAxes, VGroup, config
 
 from .. import style
 from .text import label as text_label
@@ -79,7 +79,7 @@ def arrow_3d(start, end, color, thickness: float = 0.025, tip: float = 0.3) -> V
     return arrow
 
 
-class EmbeddingSpace(VGroup):
+class EmbeddingSpace(Group):
     """3-D axes with a dot per point, its label beside it, and optional arrows i → j.
 
     ``given`` holds the points as passed. They are scaled by one factor (``scale_factor``) so
@@ -95,16 +95,21 @@ class EmbeddingSpace(VGroup):
 
     def __init__(self, points, labels: Sequence[str], arrows: Sequence[tuple[int, int]] = (),
                  side: float = 6.0, fill: float = 0.9, dot_radius: float = 0.08,
-                 size: float = style.SMALL_SIZE, arrow_color=None):
+                 size: float = style.SMALL_SIZE, arrow_color=None,
+                 labelled: Sequence[int] | None = None, cloud=None, cloud_px: float = 3.0):
         super().__init__()
         self.given, self.arrow_pairs = _check(points, labels, arrows)
+        cloud = np.zeros((0, 3)) if cloud is None else np.asarray(cloud, dtype=float)
+        if cloud.ndim != 2 or cloud.shape[1] != 3 or not np.all(np.isfinite(cloud)):
+            raise ValueError(f"cloud must be a finite [m, 3] array, got shape {cloud.shape}")
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
         self.labels = list(labels)
         th = style.theme()
-        peak = float(np.abs(self.given).max())
+        peak = float(max(np.abs(self.given).max(), np.abs(cloud).max(initial=0.0)))
         self.scale_factor = fill / peak if peak > 0 else 1.0
         self.coords = self.given * self.scale_factor
+        self.cloud_coords = cloud * self.scale_factor
 
         self.axes = ThreeDAxes(x_range=(-1, 1, 0.5), y_range=(-1, 1, 0.5), z_range=(-1, 1, 0.5),
                                x_length=side, y_length=side, z_length=side,
@@ -112,10 +117,14 @@ class EmbeddingSpace(VGroup):
                                             "tick_size": 0.04})
         self.dots = VGroup(*[Dot(self.axes.c2p(*c), radius=dot_radius, color=th.data_high)
                              for c in self.coords])
+        # a big cloud labels only some points: a Text per point would dominate the render time
+        self.label_index = list(range(len(self.labels))) if labelled is None else [int(i) for i in labelled]
+        if any(not 0 <= i < len(self.labels) for i in self.label_index):
+            raise ValueError(f"labelled indices must lie in 0..{len(self.labels) - 1}")
         self.label_mobs = VGroup()
-        for dot, name in zip(self.dots, self.labels):
-            lab = text_label(name, size, color=th.text)
-            lab.next_to(dot, UR, buff=0.05)
+        for i in self.label_index:
+            lab = text_label(self.labels[i], size, color=th.text)
+            lab.next_to(self.dots[i], UR, buff=0.05)
             self.label_mobs.add(lab)
         self.arrows = VGroup()
         for i, j in self.arrow_pairs:
@@ -123,18 +132,29 @@ class EmbeddingSpace(VGroup):
             inset = min(1.5 * dot_radius, 0.25 * float(np.linalg.norm(b - a)))
             unit = (b - a) / max(float(np.linalg.norm(b - a)), 1e-9)
             self.arrows.add(arrow_3d(a + inset * unit, b - inset * unit, arrow_color or th.text))
-        self.add(self.axes, self.arrows, self.dots, self.label_mobs)
+        # the cloud: hundreds of unlabelled points as ONE point-cloud mobject (squares of
+        # ``cloud_px`` pixels at 480p), not hundreds of Dots
+        self.cloud = PMobject(stroke_width=max(1, round(cloud_px * config.pixel_height / 480)))
+        if len(cloud):
+            self.cloud.add_points(np.array([self.axes.c2p(*c) for c in self.cloud_coords]),
+                                  color=th.muted)
+        self.add(self.axes, self.cloud, self.arrows, self.dots, self.label_mobs)
 
     def dot(self, i: int) -> Dot:
         return self.dots[i]
 
     def label(self, i: int) -> Text:
-        return self.label_mobs[i]
+        """The label of point ``i`` (ValueError if that point is drawn without one)."""
+        if i not in self.label_index:
+            raise ValueError(f"point {i} has no label")
+        return self.label_mobs[self.label_index.index(i)]
 
     def face_camera(self, scene) -> None:
         """Keep every dot round and every label upright and beside its dot as the camera turns."""
-        for dot, lab in zip(self.dots, self.label_mobs):
+        for dot in self.dots:
             scene.add_fixed_orientation_mobjects(dot)
+        for i, lab in zip(self.label_index, self.label_mobs):
+            dot = self.dots[i]
             scene.add_fixed_orientation_mobjects(lab, center_func=dot.get_center)
 
 

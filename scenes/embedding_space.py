@@ -1,0 +1,240 @@
+"""Beat 8: embedding space — the model's own W_E rows in 3-D, neighbours, and a direction that means something."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DEGREES, DOWN, LEFT, RIGHT, UL, UP, UR, BackgroundRectangle, Create, Dot, FadeIn, FadeOut, Group, Line,
+                   VGroup, Write)
+
+import model
+from model import atlas
+
+from . import style
+from .base import Explainer3DScene
+from .components import EmbeddingSpace as SpaceDrawing
+from .components import label, show_piece, turn
+from .components.embedding_space import arrow_3d
+
+N_PROMPT = 8        # prompt tokens placed in the cloud
+N_NEIGHBOURS = 5
+N_PAIRS = 6         # pairs on the number line
+PCA = f"pca3 of {atlas.N_FREQUENT} frequent words"
+
+
+class EmbeddingSpace(Explainer3DScene):
+    description = "W_E's rows projected to 3-D by PCA: the prompt among 300 frequent words, neighbours, a direction"
+
+    def construct(self):
+        self.W_E = model.weights(self.settings.checkpoint)["W_E"]
+        self.choose_tokens()
+        self.show_cloud()
+        self.place_prompt()
+        self.show_neighbours()
+        self.show_direction()
+        self.number_line()
+
+    # --- what to show --------------------------------------------------------------------------
+    def choose_tokens(self):
+        ck = self.settings.checkpoint
+        self.atlas_ids = atlas.frequent_word_ids()
+        seen = []
+        for t in self.trace.tokens:
+            if t not in seen:
+                seen.append(t)
+        self.prompt_ids = seen[-N_PROMPT:]
+        words = [t for t in self.prompt_ids if atlas.word_like(self.piece(t))]
+        self.direction = atlas.measured_direction(ck)
+        # the prompt word whose neighbours are closest (the clearest picture); else the direction's word
+        scored = [(np.mean([s for _, s in atlas.nearest(t, N_NEIGHBOURS, ck)]), t) for t in words]
+        self.focus = max(scored)[1] if scored else self.direction.a
+        self.neighbours = atlas.nearest(self.focus, N_NEIGHBOURS, ck)
+        self.basis = atlas.Pca3(self.W_E[self.atlas_ids])
+        fitted = self.basis.project(self.W_E[self.atlas_ids])
+        self.extremes = []
+        for axis in range(3):   # the fitted tokens farthest along each axis, one at each end
+            for k in (int(np.argmin(fitted[:, axis])), int(np.argmax(fitted[:, axis]))):
+                if self.atlas_ids[k] not in self.extremes:
+                    self.extremes.append(self.atlas_ids[k])
+        featured = []
+        for t in (self.extremes + self.prompt_ids + [self.focus] + [n for n, _ in self.neighbours]
+                  + [self.direction.a, self.direction.b]):
+            if t not in featured:
+                featured.append(t)
+        self.featured = featured
+        ids = list(self.atlas_ids) + featured          # the cloud, then the points drawn as dots
+        self.coords = self.basis.project(self.W_E[ids])
+        for k, t in enumerate(ids):
+            for c in range(3):
+                self.record("W_E", (t, c), self.coords[k, c], PCA)
+
+    def at(self, token: int) -> int:
+        return self.featured.index(token)
+
+    # --- labels: placed on screen while the camera stands still, pushed apart, never overlapping --
+    def screen_labels(self, tokens: list[int], color, avoid: list = ()) -> VGroup:
+        cam = self.renderer.camera
+        placed = [m for m in avoid]
+        group = VGroup()
+        for t in tokens:
+            dot = self.space.dots[self.at(t)]
+            x, y, _ = cam.project_point(dot.get_center())
+            lab = label(show_piece(self.piece(t)), style.SMALL_SIZE, color=color)
+            for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 2), (-1, 2), (1, -2), (-1, -2), (1, 3), (-1, 3)):
+                lab.move_to([x + dx * (lab.width / 2 + 0.1), y + dy * 0.22, 0])
+                if not any(_overlap(lab, m) for m in placed) and _inside(lab):
+                    break
+            placed.append(lab)
+            group.add(lab)
+        self.add_fixed_in_frame_mobjects(group)
+        group.set_opacity(0)
+        return group
+
+    # --- steps ---------------------------------------------------------------------------------
+    def show_cloud(self):
+        th = self.theme
+        self.space = SpaceDrawing(self.coords[len(self.atlas_ids):], [""] * len(self.featured),
+                                  side=6.4, dot_radius=0.06, labelled=[],
+                                  cloud=self.coords[: len(self.atlas_ids)])
+        for dot in self.space.dots:
+            dot.set_color(th.muted)
+        self.set_camera_orientation(phi=70 * DEGREES, theta=-55 * DEGREES, zoom=1.15)
+        self.title = label("Embedding space", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.sub = label(f"{len(self.atlas_ids)} frequent words · PCA of W_E to 3-D",
+                         style.SMALL_SIZE, color=th.muted).next_to(self.title, DOWN, buff=0.12).align_to(self.title, LEFT)
+        self.add_fixed_in_frame_mobjects(self.title, self.sub)
+        self.space.face_camera(self)
+        self.remove(*self.space.dots)
+        self.play(Write(self.title), FadeIn(self.sub), FadeIn(self.space.axes), FadeIn(self.space.cloud),
+                  run_time=1.2)
+        self.say(f"Each dot is one token's {self.trace.config['d_model']} numbers, seen along the "
+                 "three directions in which they vary most.", 4.5)
+        turn(self, 40 * DEGREES, 6.0)
+        ends = self.screen_labels(self.extremes, th.text, [self.title, self.sub])
+        self.add(*[self.space.dots[self.at(t)] for t in self.extremes])
+        self.play(ends.animate.set_opacity(1), run_time=0.6)
+        self.say("Tokens at the far ends of each direction show what that direction tells apart.", 4.0)
+        self.wait(4.5)
+        self.pause("This is the model's own W_E, projected with PCA, not placed by hand. The labelled "
+                   "dots sit at the ends of the three axes: the axes separate kinds of tokens.")
+        self.play(FadeOut(ends), *[FadeOut(self.space.dots[self.at(t)]) for t in self.extremes], run_time=0.4)
+
+    def place_prompt(self):
+        th = self.theme
+        dots = [self.space.dots[self.at(t)] for t in self.prompt_ids]
+        for dot in dots:
+            dot.set_color(th.chosen)
+        marks = self.screen_labels(self.prompt_ids, th.chosen, [self.title, self.sub])
+        self.play(*[FadeIn(d) for d in dots], marks.animate.set_opacity(1), run_time=0.8)
+        self.say("The prompt's own tokens land among them.", 3.0)
+        self.wait(3.5)
+        self.pause("The prompt's tokens, placed with the same projection: each starts from its row of W_E.")
+        self.play(FadeOut(marks), *[FadeOut(d) for d in dots], run_time=0.4)
+        turn(self, 20 * DEGREES, 3.0)
+
+    def show_neighbours(self):
+        th = self.theme
+        f = self.at(self.focus)
+        centre = self.space.dots[f].get_center()
+        near = [self.space.dots[self.at(n)] for n, _ in self.neighbours]
+        for dot in near:
+            dot.set_color(th.text)
+        self.space.dots[f].set_color(th.chosen)
+        lines = VGroup(*[Line(centre, d.get_center(), color=th.text, stroke_width=2) for d in near])
+        panel = VGroup(label(f"nearest to {show_piece(self.piece(self.focus))}", style.SMALL_SIZE,
+                             color=th.chosen))
+        for n, s in self.neighbours:
+            v = self.record("W_E", (n,), s, f"cosine with row {self.focus}")
+            panel.add(label(f"{show_piece(self.piece(n))}  {v:.2f}", style.SMALL_SIZE, mono=True))
+        panel.add(label("cosine similarity", style.SMALL_SIZE, color=th.muted))
+        panel.add(label(f"in all {self.trace.config['d_model']} numbers", style.SMALL_SIZE, color=th.muted))
+        panel.arrange(DOWN, aligned_edge=LEFT, buff=0.14).to_corner(DOWN + RIGHT, buff=0.35)
+        panel.add_to_back(BackgroundRectangle(panel, color=th.background, fill_opacity=0.85, buff=0.1))
+        self.add_fixed_in_frame_mobjects(panel)
+        focus_lab = self.screen_labels([self.focus], th.chosen, [self.title, self.sub, panel])
+        self.play(*[FadeIn(d) for d in near + [self.space.dots[f]]], Create(lines), FadeIn(panel),
+                  focus_lab.animate.set_opacity(1), run_time=1.0)
+        self.say(f"The words whose vectors point most nearly the same way as {self.piece(self.focus).strip()!r}.", 4.0)
+        self.wait(4.5)
+        self.pause("Nearest neighbours by cosine similarity, computed in all 192 dimensions (the 3-D "
+                   "picture squeezes them, so closeness there is only rough).")
+        self.play(FadeOut(lines), FadeOut(panel), FadeOut(focus_lab),
+                  *[FadeOut(d) for d in near + [self.space.dots[f]]], run_time=0.5)
+
+    def show_direction(self):
+        th = self.theme
+        d = self.direction
+        a, b = self.space.dots[self.at(d.a)], self.space.dots[self.at(d.b)]
+        for dot in (a, b):
+            dot.set_color(th.chosen)
+        arrow = arrow_3d(a.get_center(), b.get_center(), th.chosen, tip=0.2)
+        labs = self.screen_labels([d.a, d.b], th.chosen, [self.title, self.sub])
+        self.play(FadeIn(a), FadeIn(b), Create(arrow), labs.animate.set_opacity(1), run_time=1.0)
+        self.say(f"The difference between two embeddings is a direction: here from "
+                 f"{self.piece(d.a).strip()!r} to {self.piece(d.b).strip()!r}.", 4.0)
+        self.wait(4.0)
+        self.pause("Subtract one embedding from another and you get a direction in the space.")
+        self.play(FadeOut(self.space.axes), FadeOut(self.space.cloud), FadeOut(a), FadeOut(b),
+                  FadeOut(arrow), FadeOut(labs), FadeOut(self.sub), run_time=0.6)
+
+    def number_line(self):
+        th = self.theme
+        d = self.direction
+        pairs = d.others[:N_PAIRS]
+        self.remove(self.space, *self.space.dots)
+        values = {}
+        for t in [x for p in pairs for x in p]:
+            values[t] = self.record("W_E", (t,), d.along(self.W_E, t), f"along row {d.b} minus row {d.a}")
+        lo, hi = min(values.values()), max(values.values())
+        pad = 0.08 * (hi - lo or 1.0)
+        lo, hi = lo - pad, hi + pad
+        x0, x1 = -5.0, 5.0
+
+        def x(v):
+            return x0 + (x1 - x0) * (v - lo) / (hi - lo)
+
+        head = label(f"dot product with the direction {show_piece(self.piece(d.a))} → "
+                     f"{show_piece(self.piece(d.b))}", style.BODY_SIZE)
+        head.next_to(self.title, DOWN, buff=0.3).set_x(0)
+        rows = VGroup()
+        pitch = 0.62
+        top_y = head.get_bottom()[1] - 0.75
+        for r, (m, f) in enumerate(pairs):
+            y = top_y - r * pitch
+            rows.add(Line([x0, y, 0], [x1, y, 0], color=th.neutral, stroke_width=2))
+            # the left word's label ends at its dot, the right word's starts at its dot: no overlap
+            left, right = (m, f) if values[m] <= values[f] else (f, m)
+            for t, edge in ((left, RIGHT), (right, LEFT)):
+                color = th.chosen if t == f else th.muted
+                rows.add(Dot([x(values[t]), y, 0], radius=0.06, color=color))
+                lab = label(show_piece(self.piece(t)), style.SMALL_SIZE, color=color)
+                rows.add(lab.move_to([x(values[t]), y + 0.2, 0], aligned_edge=edge))
+        axis_y = top_y - len(pairs) * pitch + 0.1
+        axis = Line([x0, axis_y, 0], [x1, axis_y, 0], color=th.muted, stroke_width=2)
+        ticks = VGroup()
+        for v in (lo + pad, hi - pad):
+            ticks.add(label(f"{v:+.2f}", style.SMALL_SIZE, color=th.muted).move_to([x(v), axis_y - 0.35, 0]))
+        later = sum(values[f] > values[m] for m, f in pairs)
+        verdict = label(f"{d.separated} of {len(d.others)} pairs: the female word lies further along",
+                        style.SMALL_SIZE, color=th.chosen)
+        verdict.move_to([0, axis_y - 1.0, 0])
+        self.add_fixed_in_frame_mobjects(head, rows, axis, ticks, verdict)
+        for m in (head, rows, axis, ticks, verdict):
+            m.set_opacity(0)
+        self.play(head.animate.set_opacity(1), rows.animate.set_opacity(1), axis.animate.set_opacity(1),
+                  ticks.animate.set_opacity(1), run_time=1.0)
+        self.say("Project other pairs onto that direction: the number line is each word's dot product with it.", 4.5)
+        self.wait(4.5)
+        self.play(verdict.animate.set_opacity(1), run_time=0.6)
+        self.say(f"In {later} of these {len(pairs)} pairs, and {d.separated} of {len(d.others)} in all, "
+                 "the female word sits further along: the model learned this direction.", 5.0)
+        self.wait(5.0)
+        self.pause("Directions carry meaning: the same difference separates many other pairs. "
+                   "Nobody told the model; it learned this from text.")
+
+
+def _overlap(a, b, pad: float = 0.05) -> bool:
+    return not (a.get_right()[0] + pad < b.get_left()[0] or b.get_right()[0] + pad < a.get_left()[0]
+                or a.get_top()[1] + pad < b.get_bottom()[1] or b.get_top()[1] + pad < a.get_bottom()[1])
+
+
+def _inside(m) -> bool:
+    return m.get_left()[0] > -7.0 and m.get_right()[0] < 7.0 and m.get_bottom()[1] > -3.9 and m.get_top()[1] < 3.9
