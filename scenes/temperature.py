@@ -61,6 +61,8 @@ class Temperature(ExplainerScene):
         self.bars.shift([-2.6, 1.2, 0] - self.bars.bars[0].get_left())
         self.play(FadeIn(VGroup(line, ticks)), FadeIn(self.marker), FadeIn(self.t_label),
                   FadeIn(self.bars), run_time=0.8)
+        self.say("At T = 0 the most likely token gets everything.", 2.5)
+        self.wait(2.0)
         self.pause("At T = 0 all the probability goes to the single most likely token: greedy decoding.")
 
     def t_to_x(self, t: float) -> float:
@@ -86,8 +88,8 @@ class Temperature(ExplainerScene):
                           FadeOut(self.t_label, run_time=0.01), FadeIn(new_label, run_time=0.01),
                           run_time=0.3)
                 self.t_label = new_label
-            self.say(notes[b], duration=2.0)
-            self.wait(0.8)
+            self.say(notes[b], duration=2.5)
+            self.wait(1.8)
         self.pause("Temperature rescales the logits before softmax: p = softmax(logits / T).")
 
     def compare_samples(self):
@@ -107,6 +109,6 @@ class Temperature(ExplainerScene):
         cap = label("services cap T (often at 2): past that, text falls apart", style.SMALL_SIZE,
                     color=self.theme.muted).to_edge(DOWN, buff=0.5)
         self.play(FadeIn(cap), run_time=0.5)
-        self.say("Same prompt, same seed: cold text is safe and repetitive, hot text is chaotic.")
-        self.wait(1.5)
+        self.say("Same prompt, same seed: cold text is safe and repetitive, hot text is chaotic.", 4.0)
+        self.wait(4.5)
         self.pause("Same prompt and seed at three temperatures. Ask: which one reads most like a person?")

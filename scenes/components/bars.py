@@ -2,10 +2,26 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (LEFT, RIGHT, UP, Rectangle, SurroundingRectangle, Transform, VGroup)
+from manim import (LEFT, RIGHT, UP, AnimationGroup, Group, Rectangle, SurroundingRectangle,
+                   Transform, VGroup)
 
 from .. import style
-from .text import label, percent, piece_label
+from .raster import Canvas, font_em, text_width
+from .text import percent, piece_label
+
+PERCENT_WIDTH = text_width("100.0%", font_em(style.SMALL_SIZE), mono=False) + 0.05
+
+
+def percent_image(p: float, color):
+    """A percentage as one small image of fixed width (so two of them blend in a Transform);
+    ``.text`` holds the string drawn."""
+    em = font_em(style.SMALL_SIZE)
+    c = Canvas(PERCENT_WIDTH, 1.3 * em)
+    text = percent(p)
+    c.text(0.0, 0.65 * em, text, em, color, anchor="lm", mono=False)
+    img = c.mobject()
+    img.text = text
+    return img
 
 
 def check_probs(labels: list[str], probs) -> np.ndarray:
@@ -19,7 +35,7 @@ def check_probs(labels: list[str], probs) -> np.ndarray:
     return p
 
 
-class ProbabilityBars(VGroup):
+class ProbabilityBars(Group):
     """One row per token: its piece (right-aligned), a grey bar of length ∝ p, the percentage.
 
     The bar scale is fixed (``full`` = probability drawn at ``max_width``) so that bars of two
@@ -32,30 +48,51 @@ class ProbabilityBars(VGroup):
         self.probs = check_probs(labels, probs)
         self.pieces = list(labels)
         self.max_width, self.row_height, self.full = max_width, row_height, full
-        th = style.theme()
-        self.bars, self.labels, self.percents = VGroup(), VGroup(), VGroup()
+        self.bars, self.labels, self.percents = VGroup(), VGroup(), Group()
         for i, (piece, p) in enumerate(zip(labels, self.probs)):
             y = -i * row_height
             name = piece_label(piece)
             if name.width > label_width:
                 name.scale_to_fit_width(label_width)
             name.move_to([-0.15, y, 0], aligned_edge=RIGHT)
-            width = max(1e-3, max_width * min(1.0, p / full))
-            bar = Rectangle(width=width, height=row_height * 0.7, stroke_width=0,
-                            fill_color=th.muted, fill_opacity=1.0)
-            bar.move_to([0, y, 0], aligned_edge=LEFT)
-            pct = label(percent(p), style.SMALL_SIZE, color=th.muted)
-            pct.next_to(bar, RIGHT, buff=0.15)
+            bar, pct = self._bar(p, y)
             self.labels.add(name)
             self.bars.add(bar)
             self.percents.add(pct)
         self.add(self.bars, self.labels, self.percents)
 
+    def _bar(self, p: float, y: float):
+        """Row ``y``'s bar for probability ``p`` and its percentage just right of its end."""
+        th = style.theme()
+        width = max(1e-3, self.max_width * min(1.0, p / self.full))
+        bar = Rectangle(width=width, height=self.row_height * 0.7, stroke_width=0,
+                        fill_color=th.muted, fill_opacity=1.0)
+        bar.move_to([0, y, 0], aligned_edge=LEFT)
+        pct = percent_image(p, th.muted)
+        pct.next_to(bar, RIGHT, buff=0.15)
+        return bar, pct
+
     def bar_widths(self) -> np.ndarray:
         return np.array([b.width for b in self.bars])
 
-    def retarget(self, labels: list[str], probs) -> Transform:
-        """An animation to another distribution, keeping this chart's place and scale."""
+    def retarget(self, labels: list[str], probs):
+        """An animation to another distribution, keeping this chart's place and scale.
+
+        Same tokens (a temperature sweep): only the bars and percentages move; the labels stay,
+        so no text is rebuilt. New tokens: the whole chart turns into the new one.
+        """
+        if list(labels) == self.pieces:
+            p = check_probs(labels, probs)
+            shift = self.bars[0].get_left() - np.array([0, self.bars[0].get_y(), 0])
+            anims = []
+            for i, (bar, pct) in enumerate(zip(self.bars, self.percents)):
+                new_bar, new_pct = self._bar(float(p[i]), 0.0)
+                new_bar.shift(shift + np.array([0, bar.get_y(), 0]))
+                new_pct.shift(shift + np.array([0, bar.get_y(), 0]))
+                anims += [Transform(bar, new_bar), Transform(pct, new_pct)]
+                pct.text = new_pct.text
+            self.probs = p
+            return AnimationGroup(*anims)
         new = ProbabilityBars(labels, probs, self.max_width, self.row_height, self.full)
         new.shift(self.bars[0].get_left() - new.bars[0].get_left())
         self.probs, self.pieces = new.probs, new.pieces  # what the chart shows once played
@@ -63,7 +100,7 @@ class ProbabilityBars(VGroup):
 
     def highlight(self, i: int) -> SurroundingRectangle:
         """A box in the 'chosen' accent around row ``i`` (label, bar and percentage)."""
-        row = VGroup(self.labels[i], self.bars[i], self.percents[i])
+        row = Group(self.labels[i], self.bars[i], self.percents[i])
         return SurroundingRectangle(row, color=style.theme().chosen, buff=0.06, stroke_width=4)
 
     @property
