@@ -21,6 +21,13 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
                        cosine similarity of row index[0] and row j of the source
     along row <b> minus row <a>
                        row index[0] of the source dotted with the unit vector from row a to row b
+    size               how many numbers the source holds (a parameter count); index is []
+    cosine with position <j>
+                       cosine similarity of the source's rows index[0] and j (e.g. two tokens'
+                       residual vectors)
+    cosine with <other source>
+                       cosine similarity of row index[0] of the source and of the other source
+                       (e.g. a residual vector and the same token's embedding)
 """
 from __future__ import annotations
 

@@ -36,10 +36,24 @@ def expected_value(entry: dict, trace, weights: dict) -> float:
     if m:
         d = arr[int(m.group(1))].astype(np.float64) - arr[int(m.group(2))].astype(np.float64)
         return float(arr[index[0]].astype(np.float64) @ d / np.sqrt(d @ d))
+    if transform == "size":
+        return float(np.asarray(arr).size)
+    m = re.fullmatch(r"cosine with position (\d+)", transform)
+    if m:
+        return _cos(arr[index[0]], arr[int(m.group(1))])
+    m = re.fullmatch(r"cosine with (\S+)", transform)
+    if m and (m.group(1) in trace.cache or m.group(1) in weights):
+        other = trace.cache[m.group(1)] if m.group(1) in trace.cache else weights[m.group(1)]
+        return _cos(arr[index[0]], other[index[0]])
     if transform == "minus b_in":
         layer = source.split(".")[1]
         return float(arr[index] - weights[f"blocks.{layer}.mlp.b_in"][index[-1]])
     raise AssertionError(f"unknown transform {transform!r}")
+
+
+def _cos(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(a @ b / np.sqrt((a @ a) * (b @ b)))
 
 
 _pca_fits: dict = {}
