@@ -1,7 +1,7 @@
 """The command line: list the scenes, render them with a prompt of your own.
 
     python render.py list
-    python render.py render PredictSampleRepeat --prompt "Emma smiled and" --quality l --out film
+    python render.py render PredictSample --prompt "Emma smiled and" --quality l --out film
     python render.py render --all --out film
 
 Each rendered scene gives DIR/<Scene>.mp4, DIR/<Scene>.png (last frame),

@@ -5,7 +5,7 @@ import importlib
 
 # (class name, module) in the order of STORYBOARD.md; render.py and the tests read this list.
 FILM = [
-    ("PredictSampleRepeat", "scenes.predict_sample"),
+    ("PredictSample", "scenes.predict_sample"),
     ("EmbeddingMatrix", "scenes.embedding_matrix"),
     ("EmbeddingSpace", "scenes.embedding_space"),
     ("Unembedding", "scenes.unembedding"),

@@ -12,7 +12,7 @@ from .base import ExplainerScene
 from .components import ProbabilityBars, PromptText, label
 
 
-class PredictSampleRepeat(ExplainerScene):
+class PredictSample(ExplainerScene):
     description = "the next-token distribution, one token sampled and appended, again and again"
     n_steps = 6          # tokens generated on screen
     top_k = 8            # bars shown
@@ -71,6 +71,7 @@ class PredictSampleRepeat(ExplainerScene):
     def predict_and_sample(self, step: int):
         pieces, probs, chosen_row = self.distribution(step)
         first = step == 0
+        self.pace = 0.75 ** step      # each round runs faster than the one before
         if first:
             self.bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=2.0)
             # anchor the bars' zero line, not the group's box: bars grow and shrink in place
@@ -81,7 +82,7 @@ class PredictSampleRepeat(ExplainerScene):
             self.say("Each bar is the model's probability for one possible next token.")
             self.pause("These are the model's real probabilities for the next token; the top few are shown.")
         else:
-            self.play(self.bars.retarget(pieces, probs), run_time=0.6)
+            self.play(self.bars.retarget(pieces, probs), run_time=0.6 * self.pace)
         self.sample_with_hops(chosen_row, hops=4 if first else 2)
         self.append_token(step, chosen_row)
         if first:
@@ -96,17 +97,17 @@ class PredictSampleRepeat(ExplainerScene):
         box = self.bars.highlight(rows[0])
         self.play(FadeIn(box), run_time=0.2)
         for r in rows[1:]:
-            self.play(Transform(box, self.bars.highlight(r)), run_time=0.18)
-        self.wait(0.3)
+            self.play(Transform(box, self.bars.highlight(r)), run_time=max(0.1, 0.18 * self.pace))
+        self.wait(0.3 * self.pace)
         self.box = box
 
     def append_token(self, step: int, chosen_row: int):
         flying = self.bars.labels[chosen_row].copy().set_color(self.theme.chosen)
         new_text = self.prompt_text(step + 1)
         self.play(flying.animate.move_to(new_text.get_corner(DOWN + RIGHT) + UP * 0.2 + LEFT * 0.3),
-                  run_time=0.5)
+                  run_time=max(0.2, 0.5 * self.pace))
         self.play(ReplacementTransform(self.text, new_text), FadeOut(flying), FadeOut(self.box),
-                  run_time=0.4)
+                  run_time=max(0.2, 0.4 * self.pace))
         self.text = new_text
 
     def finish(self):

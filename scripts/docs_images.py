@@ -36,7 +36,7 @@ def gallery_page(page: str) -> None:
 def main() -> int:
     DOCS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        files = render_scene("PredictSampleRepeat", Path(tmp), "l", movie=False)
+        files = render_scene("PredictSample", Path(tmp), "l", movie=False)
         Image.open(files["png"]).save(DOCS / "predict_sample.png")
     for page in PAGES:
         gallery_page(page)

@@ -21,10 +21,10 @@ def test_list_prints_every_scene_in_film_order():
 
 
 @pytest.mark.parametrize("args, message", [
-    (["render", "PredictSampleRepeat", "--prompt", "   "], "prompt is empty"),
+    (["render", "PredictSample", "--prompt", "   "], "prompt is empty"),
     (["render", "NoSuchScene"], "unknown scene"),
     (["render"], "at least one scene"),
-    (["render", "PredictSampleRepeat", "--checkpoint", "huge"], "unknown checkpoint"),
+    (["render", "PredictSample", "--checkpoint", "huge"], "unknown checkpoint"),
 ])
 def test_bad_input_is_one_clear_line_and_no_files(tmp_path, args, message):
     result = cli(*args, "--out", str(tmp_path / "out"))
@@ -35,5 +35,5 @@ def test_bad_input_is_one_clear_line_and_no_files(tmp_path, args, message):
 
 
 def test_bad_quality_is_rejected_by_the_parser(tmp_path):
-    result = cli("render", "PredictSampleRepeat", "--quality", "z", "--out", str(tmp_path))
+    result = cli("render", "PredictSample", "--quality", "z", "--out", str(tmp_path))
     assert result.returncode == 2 and "invalid choice" in result.stderr
