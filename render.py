@@ -151,7 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--checkpoint", default="default", help="default or small")
     r.add_argument("--theme", choices=["dark", "light"], default="dark")
     r.add_argument("--seed", type=int, default=0, help="sampling seed")
-    r.add_argument("--layer", type=int, help="the layer the Attention scene shows (default: measured)")
+    r.add_argument("--layer", type=int, help="the layer the Attention and MLP scenes show (default: measured)")
     r.add_argument("--head", type=int, help="the head the Attention scene shows (default: measured)")
     r.set_defaults(func=cmd_render)
     return ap

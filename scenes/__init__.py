@@ -8,6 +8,8 @@ FILM = [
     ("PredictSample", "scenes.predict_sample"),
     ("EmbeddingMatrix", "scenes.embedding_matrix"),
     ("EmbeddingSpace", "scenes.embedding_space"),
+    ("ContextFlow", "scenes.context_flow"),
+    ("MLP", "scenes.mlp"),
     ("Unembedding", "scenes.unembedding"),
     ("Softmax", "scenes.softmax"),
     ("Temperature", "scenes.temperature"),

@@ -1,0 +1,159 @@
+"""Beat 9: vectors absorb context — one token's vector after every layer, read from the residual stream."""
+from __future__ import annotations
+
+import numpy as np
+from manim import DOWN, LEFT, UL, UP, Create, FadeIn, FadeOut, Group, Write
+
+from . import style
+from .base import ExplainerScene
+from .components import TokenStrip, VectorArray, label, show_piece
+from .components.raster import Canvas, fit_text, font_em
+
+MAX_STRIP = 12       # tokens shown in the strip (the last ones)
+MAX_EARLIER = 8      # earlier tokens compared in the similarity grid
+ENTRIES = 4          # numbers shown per vector
+
+
+class ContextFlow(ExplainerScene):
+    description = "one token's vector after every layer: it moves away from its embedding, toward its context"
+
+    def construct(self):
+        n_layer = self.trace.config["n_layer"]
+        self.pos = len(self.trace.tokens) - 1
+        self.stages = ["blocks.0.hook_resid_pre"] + [f"blocks.{i}.hook_resid_post" for i in range(n_layer)]
+        self.names = ["start"] + [str(i + 1) for i in range(n_layer)]
+        self.show_token()
+        self.show_vectors()
+        self.show_drift()
+        self.show_neighbours()
+
+    # --- steps ---------------------------------------------------------------------------------
+    def show_token(self):
+        self.title = label("Vectors absorb context", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        first = max(0, len(self.trace.tokens) - MAX_STRIP)
+        self.strip_first = first
+        strip = TokenStrip(self.trace.pieces[first:], self.trace.tokens[first:], size=style.SMALL_SIZE,
+                           max_width=12.8, max_height=1.3, show_ids=False)
+        strip.next_to(self.title, DOWN, buff=0.3).set_x(0)
+        self.strip = strip
+        box = strip.highlight(self.pos - first)
+        self.play(Write(self.title), FadeIn(strip), run_time=0.8)
+        self.play(Create(box), run_time=0.5)
+        self.say(f"Follow one token, {self.trace.pieces[self.pos].strip() or 'the last'!r}, through the "
+                 f"{len(self.stages) - 1} layers.", 3.5)
+        self.wait(3.0)
+        self.head = Group(self.title, strip, box)
+        self.pause("We follow the last token's vector: the one whose final state predicts the next token.")
+
+    def show_vectors(self):
+        values = np.array([self.trace[s][self.pos] for s in self.stages])
+        row = VectorArray(values, self.names, max_entries=ENTRIES, max_vectors=len(self.stages),
+                          max_width=12.8)
+        for k, s in enumerate(self.stages):
+            self.record_block(s, row.shown[k], (self.pos,))
+        if row.shape_text is not None:
+            row.remove(row.shape_text)
+        row.next_to(self.strip, DOWN, buff=0.6).set_x(0)
+        axis = label("after layer", style.SMALL_SIZE, color=self.theme.muted)
+        axis.next_to(row, DOWN, buff=0.15)
+        for k, vec in enumerate(row.vectors):
+            self.play(FadeIn(vec, shift=0.2 * np.array([1, 0, 0])), run_time=0.5 if k < 2 else 0.3)
+        self.play(FadeIn(axis), run_time=0.3)
+        self.say("Each layer adds something to the vector: attention brings in the other tokens, "
+                 "the MLP adds what it knows.", 4.5)
+        self.wait(4.5)
+        self.pause("The residual stream: the same token's vector after each layer. The numbers "
+                   "change, and grow, as every block adds its output.")
+        self.vectors = Group(row, axis)
+
+    def show_drift(self):
+        """Cosine similarity of the vector after each layer with where it started."""
+        start = self.stages[0]
+        sims = [self.record(s, (self.pos,), _cos(self.trace[s][self.pos], self.trace[start][self.pos]),
+                            f"cosine with {start}") for s in self.stages]
+        chart = self.line_chart(sims)
+        chart.next_to(self.strip, DOWN, buff=0.45).set_x(0)
+        self.play(FadeOut(self.vectors), run_time=0.4)
+        self.play(FadeIn(chart), run_time=0.8)
+        self.say(f"Compared with where it started, the vector keeps turning away: its cosine "
+                 f"similarity falls from 1 to {sims[-1]:.2f}.", 4.5)
+        self.wait(4.5)
+        self.pause("Cosine similarity 1 means the same direction. After the first layer the token's "
+                   "vector already points somewhere new: it now carries context, not just the word.")
+        self.chart = chart
+
+    def line_chart(self, sims: list[float]):
+        th = self.theme
+        em = font_em(style.SMALL_SIZE)
+        w, h = 10.0, 4.3
+        left, top, bottom = 1.3, 0.95, 0.75
+        c = Canvas(w, h)
+        pw, ph = w - left - 0.9, h - top - bottom
+
+        def xy(k, v):
+            return left + pw * k / (len(sims) - 1), top + ph * (1 - v)
+
+        for v in (0.0, 0.5, 1.0):
+            c.line([xy(0, v), xy(len(sims) - 1, v)], th.neutral, 0.015)
+            c.text(left - 0.15, xy(0, v)[1], f"{v:.1f}", em, th.muted, anchor="rm", mono=False)
+        for k, name in enumerate(self.names):
+            c.text(xy(k, 0)[0], h - bottom + 0.35, name, em, th.muted, mono=False)
+        points = [xy(k, max(0.0, min(1.0, v))) for k, v in enumerate(sims)]
+        c.line(points, th.chosen, 0.04)
+        for (x, y), v in zip(points, sims):
+            c.ellipse(x, y, 0.07, th.chosen)
+            c.text(x + 0.08, y - 0.3, f"{v:.2f}", em, th.text, anchor="lm", mono=False)
+        c.text(left + pw / 2, 0.2, "cosine similarity with its starting vector", em, th.text, mono=False)
+        return c.mobject()
+
+    def show_neighbours(self):
+        """Cosine similarity with each earlier token's vector, at every layer: one grid."""
+        first = max(0, self.pos - MAX_EARLIER)
+        earlier = list(range(first, self.pos))
+        if not earlier:
+            note = label("a one-token prompt has no earlier tokens to take context from",
+                         style.SMALL_SIZE, color=self.theme.muted).to_edge(DOWN, buff=0.6)
+            self.play(FadeIn(note), run_time=0.5)
+            self.say("With a single token there is no context to absorb: only the blocks' own additions.", 4.0)
+            self.wait(4.0)
+            self.pause("Try a longer prompt to see the vector take in its neighbours.")
+            return
+        grid = np.array([[self.record(s, (self.pos,), _cos(self.trace[s][self.pos], self.trace[s][q]),
+                                      f"cosine with position {q}") for q in earlier] for s in self.stages])
+        image = self.similarity_grid(grid, earlier)
+        image.next_to(self.strip, DOWN, buff=0.35).set_x(0)
+        self.play(FadeOut(self.chart), run_time=0.4)
+        self.play(FadeIn(image), run_time=0.8)
+        mid = int(np.argmax(grid.mean(axis=1)))
+        self.say(f"Meanwhile it grows more like the earlier tokens' vectors, most after layer "
+                 f"{self.names[mid]}: it has taken in its context.", 5.0)
+        self.wait(5.0)
+        self.pause("Each row is a layer, each column an earlier token; lighter means more similar. "
+                   "Attention has mixed the neighbours' information into this vector.")
+
+    def similarity_grid(self, grid: np.ndarray, earlier: list[int]):
+        th = self.theme
+        em = font_em(style.SMALL_SIZE)
+        n_rows, n_cols = grid.shape
+        cw, ch, left, top = 1.3, 0.5, 1.7, 0.85
+        c = Canvas(left + n_cols * cw + 0.1, top + n_rows * ch + 0.05)
+        vmax = max(float(np.abs(grid).max()), 1e-6)
+        c.text(left + n_cols * cw / 2, 0.2, "cosine similarity with earlier tokens", em, th.text, mono=False)
+        for j, q in enumerate(earlier):
+            c.text(left + (j + 0.5) * cw, top - 0.22, fit_text(show_piece(self.trace.pieces[q]), em, cw - 0.05),
+                   em, th.text)
+        for i, name in enumerate(self.names):
+            y = top + (i + 0.5) * ch
+            c.text(left - 0.15, y, "start" if i == 0 else f"layer {name}", em, th.muted, anchor="rm", mono=False)
+            for j in range(n_cols):
+                fill = style.data_color(float(grid[i, j]), vmax)
+                x0 = left + j * cw
+                c.rect(x0 + 0.03, top + i * ch + 0.03, x0 + cw - 0.03, top + (i + 1) * ch - 0.03, fill)
+                from .components.vectors import contrast_text
+                c.text(x0 + cw / 2, y, f"{grid[i, j]:+.2f}", em, contrast_text(fill))
+        return c.mobject()
+
+
+def _cos(a, b) -> float:
+    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
+    return float(a @ b / np.sqrt((a @ a) * (b @ b)))
