@@ -65,6 +65,14 @@ def load_file(path: Path, expected_sha256: str | None = None) -> GPT:
     return model.eval()
 
 
+def checkpoint_file(checkpoint: str = "default") -> Path:
+    """Where a shipped checkpoint's file is (CheckpointError for an unknown name)."""
+    entries = read_card()["checkpoints"]
+    if checkpoint not in entries:
+        raise CheckpointError(f"unknown checkpoint {checkpoint!r}; shipped: {', '.join(entries)}")
+    return ASSETS / entries[checkpoint]["file"]
+
+
 @functools.lru_cache(maxsize=4)
 def load(checkpoint: str = "default") -> GPT:
     """A shipped checkpoint by name, verified against the model card."""

@@ -9,6 +9,7 @@ FILM = [
     ("EmbeddingMatrix", "scenes.embedding_matrix"),
     ("EmbeddingSpace", "scenes.embedding_space"),
     ("ContextFlow", "scenes.context_flow"),
+    ("Attention", "scenes.attention"),
     ("MLP", "scenes.mlp"),
     ("Unembedding", "scenes.unembedding"),
     ("Softmax", "scenes.softmax"),

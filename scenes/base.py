@@ -101,7 +101,17 @@ class ExplainerBase:
         self.add_subcaption(text, duration=duration)
 
     def pause(self, notes: str) -> None:
-        self.next_slide(notes=notes)
+        """End the current slide here; ``notes`` are what the teacher says about it.
+
+        manim-slides attaches ``next_slide(notes=...)`` to the slide that starts next, so the
+        notes are set on the slide being closed instead: they show while it plays and after.
+        """
+        config = getattr(self, "_base_slide_config", None)
+        if config is not None:
+            config.notes = notes
+            self.next_slide()
+        else:
+            self.next_slide(notes=notes)
 
 
 class ExplainerScene(ExplainerBase, Slide):

@@ -16,9 +16,9 @@ class PredictSample(ExplainerScene):
     description = "the next-token distribution, one token sampled and appended, again and again"
     n_steps = 6          # tokens generated on screen
     top_k = 8            # bars shown
-    temperature = 0.8
 
     def construct(self):
+        self.temperature = self.settings.temperature
         self.generate_continuation()
         self.show_title()
         self.show_prompt()

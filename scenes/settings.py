@@ -1,7 +1,8 @@
 """What one render is about: the prompt, the checkpoint, the theme, the head to show.
 
 ``render.py`` sets these; a plain ``manim -ql scenes/x.py X`` reads the same names from the
-environment (GPTX_PROMPT, GPTX_CHECKPOINT, GPTX_THEME, GPTX_SEED, GPTX_LAYER, GPTX_HEAD) and
+environment (GPTX_PROMPT, GPTX_CHECKPOINT, GPTX_THEME, GPTX_SEED, GPTX_TEMPERATURE,
+GPTX_LAYER, GPTX_HEAD) and
 otherwise uses the defaults. ``layer``/``head`` None means the measured default
 (``model.heads.name_heads``).
 """
@@ -24,6 +25,7 @@ class Settings:
     checkpoint: str = os.environ.get("GPTX_CHECKPOINT", "default")
     theme: str = os.environ.get("GPTX_THEME", "dark")
     seed: int = int(os.environ.get("GPTX_SEED", "0"))
+    temperature: float = float(os.environ.get("GPTX_TEMPERATURE", "0.8"))
     layer: int | None = _optional_int("GPTX_LAYER")
     head: int | None = _optional_int("GPTX_HEAD")
 

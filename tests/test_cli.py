@@ -23,7 +23,6 @@ def test_list_prints_every_scene_in_film_order():
 @pytest.mark.parametrize("args, message", [
     (["render", "PredictSample", "--prompt", "   "], "prompt is empty"),
     (["render", "NoSuchScene"], "unknown scene"),
-    (["render"], "at least one scene"),
     (["render", "PredictSample", "--checkpoint", "huge"], "unknown checkpoint"),
 ])
 def test_bad_input_is_one_clear_line_and_no_files(tmp_path, args, message):

@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import scenes  # noqa: E402
-from render import _video_seconds, render_scene  # noqa: E402
+from render import render_scene  # noqa: E402
+from scenes.output.film import video_seconds  # noqa: E402
 
 
 def main(names: list[str]) -> int:
@@ -28,7 +29,7 @@ def main(names: list[str]) -> int:
             start = time.perf_counter()
             files = render_scene(name, Path(tmp), "l")
             spent = time.perf_counter() - start
-            video = _video_seconds(files["mp4"])
+            video = video_seconds(files["mp4"])
             factors[name] = round(spent / video, 3)
             print(f"{name:<22} {video:6.1f} s video  {spent:6.1f} s render  factor {factors[name]:.2f}")
     print(json.dumps(factors))

@@ -1,0 +1,494 @@
+"""Beat 11: attention — queries and keys, their scaled dot products, the causal mask, softmax down
+each query's column, and the weighted sum of values added back to the vectors: one real head."""
+from __future__ import annotations
+
+import numpy as np
+from manim import (DOWN, LEFT, RIGHT, UL, UP, UR, Arrow, Create, FadeIn, FadeOut, Group, Rectangle,
+                   SurroundingRectangle, Transform, VGroup, Write)
+
+import model
+import model.heads
+
+from . import style
+from .base import ExplainerScene
+from .components import AttentionGrid, DataVector, VectorArray, WeightMatrix, label, percent
+from .components.attention_parts import RoleVector, ScoreGrid, grid_label_width
+from .components.raster import fit_text, font_em
+from .components.text import show_piece
+from .components.vectors import label_image
+
+MAX_VECTORS = 8       # token vectors side by side (fewer if they do not fit)
+GRID_MAX = 12         # tokens in the score grid: the last ones of a longer prompt
+CELL_MAX = 1.0        # the grid's cells never grow past this (a one-token grid stays small)
+GRID_MIN = 1.4        # ... and the grid never shrinks below this (room for its "query →")
+TOP_KEYS = 3          # keys whose values are summed on screen
+NAME_RATIO = 3.0      # "looks back at the names" only for a head this many times above uniform
+NAME_X = -6.85        # left edge of the row names
+ROW_X = -5.2          # left edge of the first vector in a row
+GRID_BOX = (-0.55, 6.95, -3.75, 3.8)   # where the grid may go: x0, x1, y0, y1
+PANEL_X = -6.8        # left edge of the explanations beside the grid
+HEADS_BOX = (-6.9, 1.9, -3.9, 3.05)    # where the small grids of every head go
+HEADS_GAP = 0.25
+
+
+def heads_layout(n_head: int) -> tuple[int, float]:
+    """Rows of small grids, and their size, that make each head's grid as big as HEADS_BOX allows."""
+    x0, x1, y0, y1 = HEADS_BOX
+    best = (1, 0.0)
+    for rows in range(1, 5):
+        cols = -(-n_head // rows)
+        size = min((x1 - x0 + HEADS_GAP) / cols - HEADS_GAP - 0.55,
+                   (y1 - y0 + HEADS_GAP) / rows - HEADS_GAP - 0.55 - 0.5)   # 0.5: the "head h" tag
+        if size > best[1]:
+            best = (rows, min(size, 3.0))
+    return best
+
+
+def fit_label(text: str, width: float) -> str:
+    """``text`` cut short with … to fit ``width`` units at the smallest text size."""
+    return fit_text(text, font_em(style.SMALL_SIZE), width, mono=False)
+
+
+class Attention(ExplainerScene):
+    description = "queries · keys → scores, causal mask, softmax per query, values summed back: one real head"
+
+    def construct(self):
+        self.choose_head()
+        self.show_vectors()
+        self.show_w_q()
+        self.show_queries_keys()
+        self.show_scores()
+        self.show_mask()
+        self.show_softmax()
+        self.show_values()
+        self.show_all_heads()
+
+    # --- which head, which tokens ----------------------------------------------------------------
+    def choose_head(self):
+        """The user's layer/head, or the head measured to look back at names (model.heads)."""
+        cfg, s = self.trace.config, self.settings
+        self.best = model.heads.name_heads(s.checkpoint)
+        for what, value, n in (("layer", s.layer, cfg["n_layer"]), ("head", s.head, cfg["n_head"])):
+            if value is not None and not 0 <= value < n:
+                raise ValueError(f"{what} {value} is out of range: the model has {n} {what}s, "
+                                 f"numbered 0 to {n - 1}")
+        layer = s.layer if s.layer is not None else self.best.layer
+        if s.head is not None:
+            head = s.head
+        elif layer == self.best.layer:
+            head = self.best.head
+        else:  # a layer was chosen but no head: its head that looks most at names
+            head = int(np.argmax(self.best.scores[layer]))
+        self.L, self.H = layer, head
+        # the claim is said only of the measured head, and only when it is clearly true
+        self.name_head = ((layer, head) == (self.best.layer, self.best.head)
+                          and self.best.scores[layer, head] >= NAME_RATIO * self.best.baseline)
+        self.T = len(self.trace.tokens)
+        self.q = self.T - 1                        # the query we follow: the last token
+        self.d_head = cfg["d_head"]
+        self.pattern = self.trace[f"blocks.{layer}.attn.hook_pattern"][head]
+        self.scores = self.trace[f"blocks.{layer}.attn.hook_attn_scores"][head]
+        row = self.pattern[self.q]
+        self.top = [int(k) for k in np.argsort(-row, kind="stable")[: min(TOP_KEYS, self.T)]]
+
+    def hook(self, name: str) -> str:
+        return f"blocks.{self.L}.{name}"
+
+    def record_window(self, hook: str, head: int, block, skip_masked: bool = False) -> None:
+        """Record a drawn [query, key] block of the grid's tokens: ``hook[head, gs + q, gs + k]``."""
+        for (q, k), v in np.ndenumerate(np.asarray(block)):
+            if not (skip_masked and k > q):   # a masked cell shows −∞, not its score
+                self.record(self.hook(hook), (head, self.gs + q, self.gs + k), v)
+
+    def key_name(self, k: int) -> str:
+        """A key's token as shown (at most ~10 characters), with its position when it occurs twice."""
+        text = fit_text(show_piece(self.trace.pieces[k]), font_em(style.SMALL_SIZE), 2.2)
+        if self.trace.pieces.count(self.trace.pieces[k]) > 1:
+            text += f" #{k}"
+        return text
+
+    def row_name(self, name: str, subs: list[str], top: float, color) -> VGroup:
+        """A row's name in its colour, then short muted lines, in the column left of the row."""
+        room = ROW_X - NAME_X - 0.1
+        lines = [label(fit_label(name, room), style.SMALL_SIZE, color=color)]
+        lines += [label(sub, style.SMALL_SIZE, color=self.theme.muted) for sub in subs]
+        group = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
+        return group.move_to([NAME_X, top - 0.02, 0], aligned_edge=UL)
+
+    # --- 1. the tokens' vectors ------------------------------------------------------------------
+    def show_vectors(self):
+        t, th = self.trace, self.theme
+        self.title = label("Attention", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.subtitle = label(f"layer {self.L} · head {self.H}", style.BODY_SIZE, color=th.muted)
+        self.subtitle.next_to(self.title, RIGHT, buff=0.4).align_to(self.title, DOWN)
+        x_all = t[self.hook("ln1.hook_normalized")]
+        n = min(self.T, MAX_VECTORS)
+        while True:   # as many of the last tokens as fit side by side
+            start = self.T - n
+            row = VectorArray(x_all[start:], t.pieces[start:], max_entries=3, max_vectors=n,
+                              max_width=6.95 - ROW_X)
+            if row.n_shown == n:
+                break
+            n -= 1
+        if row.shape_text is not None:
+            row.remove(row.shape_text)
+        row.shift([ROW_X, 2.85, 0] - row.vectors[0].body.get_corner(UL))
+        for j, vec in enumerate(row.vectors):
+            self.record_block(self.hook("ln1.hook_normalized"), vec.shown, (start + j,))
+        self.start, self.x_row = start, row
+        self.x_name = self.row_name("x", [str(t.config["d_model"]), "numbers"], 2.85, th.text)
+        self.window_note = None
+        if start > 0:
+            self.window_note = label(f"last {n} of {self.T} tokens", style.SMALL_SIZE, color=th.muted)
+            self.window_note.to_corner(UR, buff=0.35).align_to(self.title, DOWN)
+        self.play(Write(self.title), FadeIn(self.subtitle), run_time=0.7)
+        self.play(FadeIn(row, lag_ratio=0.1), FadeIn(self.x_name),
+                  *([FadeIn(self.window_note)] if self.window_note else []), run_time=1.0)
+        self.say("Attention lets each token's vector take in information from the tokens before it.", 3.5)
+        self.wait(2.5)
+        self.pause("Here are the vectors entering the attention block of layer "
+                   f"{self.L}, each normalised first (LayerNorm). Grey: data. We follow head {self.H}.")
+
+    # --- 2. W_Q, once ----------------------------------------------------------------------------
+    def show_w_q(self):
+        th = self.theme
+        w_q = model.weights(self.settings.checkpoint)[self.hook("attn.W_Q")][self.H]   # [d_model, d_head]
+        mat = WeightMatrix(w_q.T, max_rows=5, max_cols=6)
+        for (i, j), v in np.ndenumerate(mat.shown):       # shown[i, j] is W_Q[H][j, i]
+            self.record(self.hook("attn.W_Q"), (self.H, j, i), v)
+        mat.move_to([ROW_X, -0.3, 0], aligned_edge=UL)
+        words = VGroup(label(f"W_Q of head {self.H}", style.BODY_SIZE),
+                       label("learned weights:", style.SMALL_SIZE, color=th.muted),
+                       label("blue +, red −", style.SMALL_SIZE, color=th.muted))
+        words.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        words.next_to(mat.image, RIGHT, buff=0.4).align_to(mat.image, UP)
+        self.q_name = self.row_name("query", ["W_Q·x", "+ b_Q"], -0.15, th.query)
+        self.w_q = Group(mat, words)
+        self.play(FadeIn(self.w_q), FadeIn(self.q_name), run_time=0.9)
+        self.say(f"Each head has its own learned matrix W_Q, {self.d_head} rows by "
+                 f"{self.trace.config['d_model']} columns.", 3.5)
+        self.wait(2.5)
+        self.pause("W_Q is a real corner of this head's query matrix: weights, so blue and red. "
+                   "Times a token's vector (plus a bias) it gives that token's query.")
+
+    # --- 3. queries and keys ---------------------------------------------------------------------
+    def role_row(self, hook: str, color, top: float) -> Group:
+        data = self.trace[self.hook(hook)][self.start: self.start + len(self.x_row.vectors), self.H]
+        vmax = float(np.abs(data).max()) or 1.0
+        row = Group()
+        for j, x_vec in enumerate(self.x_row.vectors):
+            vec = RoleVector(data[j], color, max_entries=2, vmax=vmax)
+            vec.move_to([x_vec.body.get_center()[0], top, 0], aligned_edge=UP)
+            self.record_block(self.hook(hook), vec.shown, (self.start + j, self.H))
+            row.add(vec)
+        return row
+
+    def show_queries_keys(self):
+        th = self.theme
+        self.q_row = self.role_row("attn.hook_q", th.query, -0.15)
+        self.play(FadeOut(self.w_q, shift=DOWN * 0.3), FadeIn(self.q_row, shift=DOWN * 0.3, lag_ratio=0.1),
+                  run_time=1.0)
+        self.say("The query: what this token is looking for.", 2.5)
+        self.wait(1.5)
+        self.k_row = self.role_row("attn.hook_k", th.key, -2.1)
+        self.k_name = self.row_name("key", ["W_K·x", "+ b_K"], -2.1, th.key)
+        self.play(FadeIn(self.k_row, shift=DOWN * 0.3, lag_ratio=0.1), FadeIn(self.k_name), run_time=1.0)
+        self.say("Another matrix, W_K, gives each token a key: what it has to offer.", 3.0)
+        self.wait(2.5)
+        self.pause(f"Every token gets a query and a key, {self.d_head} numbers each, from this head's "
+                   "W_Q and W_K. A query asks, a key answers: where they align, attention flows.")
+
+    # --- 4. the grid of scaled dot products ------------------------------------------------------
+    def grid_layout(self):
+        n = min(self.T, GRID_MAX)
+        self.gs = self.T - n                        # first token of the grid
+        self.glabels = self.trace.pieces[self.gs:]
+        self.glw = grid_label_width(self.glabels)
+        _, _, y0, y1 = GRID_BOX
+        self.gsize = max(GRID_MIN, min(y1 - y0 - self.glw - 0.55, n * CELL_MAX))
+        self.gn = n
+
+    def place_grid(self, grid):
+        x0, x1, y0, y1 = GRID_BOX
+        grid.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
+        if grid.get_right()[0] > x1:
+            grid.shift(LEFT * (grid.get_right()[0] - x1))
+        return grid
+
+    def score_grid(self, masked: bool) -> ScoreGrid:
+        """The grid's scores (the last ``gn`` tokens); every cell drawn, as a number or a grey, is recorded."""
+        w = self.scores[self.gs:, self.gs:]
+        grid = ScoreGrid(w, self.glabels, self.gsize, self.glw, masked=masked)
+        self.record_window("attn.hook_attn_scores", self.H, w, skip_masked=masked)
+        return self.place_grid(grid)
+
+    def cell_rect(self, grid, q: int, k: int, color, rows: int = 1) -> Rectangle:
+        unit = grid.image.width / grid.canvas_size[0]
+        box = Rectangle(width=grid.cell * unit, height=grid.cell * unit * rows, color=color,
+                        stroke_width=4)
+        top = grid.cell_center(q, k) + np.array([0, grid.cell * unit / 2, 0])
+        return box.move_to(top, aligned_edge=UP)
+
+    def panel(self, *lines, top: float = 2.6, buff: float = 0.25) -> VGroup:
+        """Lines of text left of the grid (each short enough to fit its ~5.9 units)."""
+        group = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=buff)
+        return group.move_to([PANEL_X, top, 0], aligned_edge=UL)
+
+    def show_scores(self):
+        th = self.theme
+        self.grid_layout()
+        self.grid = self.score_grid(masked=False)
+        gq = self.q - self.gs
+        window = self.pattern[self.q, self.gs:]
+        gk = int(np.argmax(window))                 # the key this query weighs most, in the grid
+        k = self.gs + gk
+        qv = self.trace[self.hook("attn.hook_q")][self.q, self.H]
+        kv = self.trace[self.hook("attn.hook_k")][k, self.H]
+        vmax = float(max(np.abs(qv).max(), np.abs(kv).max())) or 1.0
+        q_vec = RoleVector(qv, th.query, 4, self.trace.pieces[self.q], vmax, label_width=1.6)
+        k_vec = RoleVector(kv, th.key, 4, self.trace.pieces[k], vmax, label_width=1.6)
+        self.record_block(self.hook("attn.hook_q"), q_vec.shown, (self.q, self.H))
+        self.record_block(self.hook("attn.hook_k"), k_vec.shown, (k, self.H))
+        score = self.record(self.hook("attn.hook_attn_scores"), (self.H, self.q, k), self.scores[self.q, k])
+        dot, div = label("·", style.BODY_SIZE), label(f"/ √{self.d_head}", style.BODY_SIZE)
+        eq = label(f"= {score:.2f}", style.BODY_SIZE, color=th.chosen)
+        demo = Group(q_vec, dot, k_vec, div, eq)
+        q_vec.move_to([PANEL_X, 1.6, 0], aligned_edge=UL)
+        dot.next_to(q_vec.body, RIGHT, buff=0.15)
+        k_vec.next_to(dot, RIGHT, buff=0.15).align_to(q_vec, UP)
+        div.next_to(k_vec.body, RIGHT, buff=0.15)
+        eq.next_to(div, DOWN, buff=0.25).align_to(div, LEFT)
+        head = label("query · key / √d_head", style.BODY_SIZE,
+                     t2c={"query": th.query, "key": th.key})
+        notes = [label(f"scaled by √d_head = √{self.d_head}", style.SMALL_SIZE, color=th.muted)]
+        if not self.grid.numbers:
+            notes.append(label("lighter cell = higher score", style.SMALL_SIZE, color=th.muted))
+        if self.gs > 0:
+            notes.append(label(f"grid: last {self.gn} of {self.T} tokens", style.SMALL_SIZE, color=th.muted))
+        top_text = self.panel(head, top=2.75)
+        bottom = self.panel(*notes, top=demo.get_bottom()[1] - 0.35, buff=0.15)
+        old = [self.x_row, self.x_name, self.q_row, self.q_name, self.k_row, self.k_name]
+        old += [self.window_note] if self.window_note else []
+        self.play(*[FadeOut(m) for m in old], run_time=0.5)
+        self.play(FadeIn(self.grid), FadeIn(top_text), FadeIn(demo), run_time=1.0)
+        self.hl = self.cell_rect(self.grid, gq, gk, th.chosen)
+        self.play(Create(self.hl), FadeIn(bottom), run_time=0.6)
+        self.say(f"Every query meets every key: a dot product, divided by the square root of "
+                 f"{self.d_head} to keep the numbers tame.", 4.0)
+        self.wait(3.0)
+        self.pause(f"One score per (query, key) pair: the dot product of the two {self.d_head}-number "
+                   f"vectors, divided by √{self.d_head}. Queries are columns, keys are rows. "
+                   "A large score means this key answers this query well.")
+        self.panel_items = [top_text, demo, bottom, self.hl]
+
+    # --- 5. the causal mask ----------------------------------------------------------------------
+    def show_mask(self):
+        th = self.theme
+        masked = self.score_grid(masked=True)
+        lines = [label("The causal mask", style.BODY_SIZE),
+                 label("a token may not look ahead:", style.SMALL_SIZE, color=th.muted),
+                 label("key after query → −∞", style.SMALL_SIZE, color=th.text,
+                       t2c={"key": th.key, "query": th.query})]
+        if not masked.numbers:
+            lines.append(label("(drawn as ×)", style.SMALL_SIZE, color=th.muted))
+        if self.gn == 1:
+            lines.append(label("(one token: nothing to hide)", style.SMALL_SIZE, color=th.muted))
+        text = self.panel(*lines, top=2.75, buff=0.2)
+        self.play(*[FadeOut(m) for m in self.panel_items], run_time=0.4)
+        self.play(Transform(self.grid.image, masked.image), FadeIn(text), run_time=1.2)
+        self.say("A token may not look at the tokens after it: those scores become minus infinity.", 3.5)
+        self.wait(2.5)
+        self.pause("While training, the model predicts every next token at once, so no position may "
+                   "peek at the words it has to predict. Later keys get −∞ before the softmax.")
+        self.panel_items = [text]
+
+    # --- 6. softmax down each column -------------------------------------------------------------
+    def show_softmax(self):
+        th = self.theme
+        window = self.pattern[self.gs:, self.gs:]
+        self.record_window("attn.hook_pattern", self.H, window)
+        attn = self.place_grid(AttentionGrid(window, self.glabels, self.gsize, self.glw))
+        gq = self.q - self.gs
+        column = self.cell_rect(attn, gq, 0, th.query, rows=self.gn)
+        lines = [label("softmax down each column", style.BODY_SIZE),
+                 label("weights ≥ 0 that add up to 1", style.SMALL_SIZE, color=th.muted),
+                 label("(−∞ becomes exactly 0)", style.SMALL_SIZE, color=th.muted)]
+        text = self.panel(*lines, top=2.75, buff=0.2)
+        rows = [label(f"{fit_label(show_piece(self.trace.pieces[self.q]), 3.0)} looks at:",
+                      style.SMALL_SIZE, color=th.query)]
+        for k in self.top:
+            w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
+            pct = f"{percent(w):>6}"
+            row = label(f"{pct}  {self.key_name(k)}", style.SMALL_SIZE, mono=True)
+            row[len(pct.replace(" ", "")):].set_color(th.key)   # glyphs only: spaces have none
+            rows.append(row)
+        if self.gs > 0:
+            rows.append(label(f"(of all {self.T} keys)", style.SMALL_SIZE, color=th.muted))
+        focus = self.panel(*rows, top=0.4, buff=0.18)
+        self.play(*[FadeOut(m) for m in self.panel_items], run_time=0.4)
+        self.play(Transform(self.grid.image, attn.image), FadeIn(text), run_time=1.2)
+        self.play(Create(column), FadeIn(focus), run_time=0.7)
+        self.say("Softmax turns each column into weights that add up to one: the square's area is the weight.", 4.0)
+        self.wait(2.0)
+        if self.name_head:
+            self.say("Measured on a passage full of names, this head looks back at the names: "
+                     "who the sentence is about.", 3.5)
+            self.wait(2.5)
+        self.pause(self.softmax_notes())
+        self.panel_items = [text, focus, column]
+
+    def softmax_notes(self) -> str:
+        base = ("Each query's column is a softmax: how much this token attends to each earlier token. "
+                "Masked cells are exactly 0. ")
+        share = self.best.scores[self.L, self.H]
+        measured = (f"On a reference passage full of names, this head puts {100 * share:.0f}% of its "
+                    f"attention on capitalised names, where spreading it evenly would give "
+                    f"{100 * self.best.baseline:.0f}%.")
+        if self.name_head:
+            return base + measured + " It looks back at who the sentence is about."
+        return base + measured
+
+    # --- 7. values: the weighted sum, added back -------------------------------------------------
+    def show_values(self):
+        th = self.theme
+        v_all = self.trace[self.hook("attn.hook_v")][:, self.H]
+        z = self.trace[self.hook("attn.hook_z")][self.q, self.H]
+        vmax = float(max(np.abs(v_all[self.top]).max(), np.abs(z).max())) or 1.0
+        terms = Group()
+        for k in self.top:
+            w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
+            vec = RoleVector(v_all[k], th.value, 3, None, vmax)
+            name = label_image(fit_text(self.key_name(k), font_em(style.SMALL_SIZE), 2.4))
+            vec.add(name.next_to(vec.body, DOWN, buff=0.1))
+            self.record_block(self.hook("attn.hook_v"), vec.shown, (k, self.H))
+            weight = label(f"{percent(w)} ×", style.SMALL_SIZE)
+            terms.add(Group(weight, vec))
+        z_vec = RoleVector(z, th.value, 3, None, vmax)
+        self.record_block(self.hook("attn.hook_z"), z_vec.shown, (self.q, self.H))
+        z_name = label("z", style.SMALL_SIZE, color=th.value)
+        plus = [label("+", style.BODY_SIZE) for _ in self.top[1:]]
+        more = label("+ …", style.BODY_SIZE) if self.T > len(self.top) else None
+        eq = label("=", style.BODY_SIZE)
+        top = 2.35
+        x = ROW_X
+        pieces_row = []
+        for i, term in enumerate(terms):
+            weight, vec = term
+            vec.move_to([x, top, 0], aligned_edge=UL)
+            weight.next_to(vec.body, UP, buff=0.12)
+            x = vec.get_right()[0] + 0.2
+            ops = plus[i] if i < len(plus) else (more if more is not None else eq)
+            ops.move_to([x, vec.body.get_center()[1], 0], aligned_edge=LEFT)
+            pieces_row.append(ops)
+            x = ops.get_right()[0] + 0.2
+            if ops is more:
+                eq.move_to([x, vec.body.get_center()[1], 0], aligned_edge=LEFT)
+                pieces_row.append(eq)
+                x = eq.get_right()[0] + 0.2
+        z_vec.move_to([x, top, 0], aligned_edge=UL)
+        z_name.next_to(z_vec.body, DOWN, buff=0.15)
+        v_name = self.row_name("value", ["W_V·x", "+ b_V"], top, th.value)
+        row1 = Group(terms, *pieces_row, z_vec, z_name, v_name)
+        self.play(*[FadeOut(m) for m in self.panel_items], FadeOut(self.grid), run_time=0.5)
+        self.play(FadeIn(v_name), FadeIn(terms, lag_ratio=0.15), run_time=1.0)
+        self.play(FadeIn(Group(*pieces_row)), FadeIn(z_vec, shift=RIGHT * 0.3), FadeIn(z_name), run_time=0.8)
+        self.say(f"Each earlier token also offers a value. The query's weights mix those values into one "
+                 f"vector z, {self.d_head} numbers for this head.", 4.5)
+        self.wait(3.0)
+        self.pause("W_V gives each token a value vector. The last token's column of weights mixes them: "
+                   "z is the weighted sum over every visible key (only the largest weights are drawn).")
+
+        # the residual stream: before + attention output = after
+        pre = self.trace[self.hook("hook_resid_pre")][self.q]
+        out = self.trace[self.hook("hook_attn_out")][self.q]
+        mid = self.trace[self.hook("hook_resid_mid")][self.q]
+        vm = float(max(np.abs(pre).max(), np.abs(out).max(), np.abs(mid).max()))
+        vecs = []
+        for name, values in (("hook_resid_pre", pre), ("hook_attn_out", out), ("hook_resid_mid", mid)):
+            vec = DataVector(values, None, 3, vmax=vm, show_length=False)
+            self.record_block(self.hook(name), vec.shown, (self.q,))
+            vecs.append(vec)
+        y2 = -1.15
+        names = ["before", "attention", "after"]
+        row2 = Group()
+        x = ROW_X
+        for i, (vec, name) in enumerate(zip(vecs, names)):
+            vec.move_to([x, y2, 0], aligned_edge=UL)
+            tag = label(name, style.SMALL_SIZE, color=th.muted).next_to(vec.body, DOWN, buff=0.12)
+            row2.add(vec, tag)
+            x = vec.get_right()[0] + 0.25
+            if i < 2:
+                op = label("+" if i == 0 else "=", style.BODY_SIZE)
+                op.move_to([x, vec.body.get_center()[1], 0], aligned_edge=LEFT)
+                row2.add(op)
+                x = op.get_right()[0] + 0.25
+        r_name = self.row_name(show_piece(self.trace.pieces[self.q]), ["its", "vector"], y2, th.text)
+        n_head = self.trace.config["n_head"]
+        note = VGroup(label("attention =", style.SMALL_SIZE, color=th.muted),
+                      label(f"W_O · (z of all {n_head} heads)", style.SMALL_SIZE, color=th.muted),
+                      label("+ bias b_O", style.SMALL_SIZE, color=th.muted))
+        note.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        note.next_to(row2, RIGHT, buff=0.45).align_to(vecs[0].body, UP)
+        arrow = Arrow(z_name.get_bottom(), vecs[1].body.get_top(), color=th.value, buff=0.12,
+                      stroke_width=4, max_tip_length_to_length_ratio=0.15)
+        self.play(Create(arrow), FadeIn(r_name), FadeIn(row2, lag_ratio=0.1), run_time=1.0)
+        self.play(FadeIn(note), run_time=0.5)
+        self.say("Through W_O, together with the other heads, it is added to the token's vector.", 3.5)
+        self.wait(3.0)
+        self.pause(f"The attention output of layer {self.L} sums all {n_head} heads (each z through its "
+                   "part of W_O) plus a bias, and is added to the vector: the residual stream now "
+                   "carries what this token gathered from the others.")
+        self.values_items = [row1, row2, r_name, note, arrow]
+
+    # --- 8. every head of the layer --------------------------------------------------------------
+    def show_all_heads(self):
+        th = self.theme
+        n_head = self.trace.config["n_head"]
+        window = self.trace[self.hook("attn.hook_pattern")][:, self.gs:, self.gs:]
+        rows, size = heads_layout(n_head)
+        grids = Group()
+        for h in range(n_head):
+            self.record_window("attn.hook_pattern", h, window[h])
+            g = AttentionGrid(window[h], None, size)
+            tag = label(f"head {h}", style.SMALL_SIZE, color=th.chosen if h == self.H else th.muted)
+            tag.next_to(g, DOWN, buff=0.12)
+            grids.add(Group(g, tag))
+        cols = -(-n_head // rows)
+        grids.arrange_in_grid(rows, cols, buff=(HEADS_GAP, HEADS_GAP))
+        x0, x1, y0, y1 = HEADS_BOX
+        grids.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
+        chosen = SurroundingRectangle(grids[self.H], color=th.chosen, buff=0.06, stroke_width=4)
+        lines = []
+        if self.name_head and self.T > 1:
+            lines += [label(f"head {self.H} looks back", style.BODY_SIZE, color=th.chosen),
+                      label("at the names", style.BODY_SIZE, color=th.chosen)]
+        elif self.T == 1:
+            lines += [label("one token: each head", style.SMALL_SIZE, color=th.text),
+                      label("sees only that token", style.SMALL_SIZE, color=th.text)]
+        lead = len(lines)
+        lines += [label(f"layer {self.L}: {n_head} heads,", style.SMALL_SIZE, color=th.muted),
+                  label("each with its own", style.SMALL_SIZE, color=th.muted),
+                  label("W_Q, W_K and W_V", style.SMALL_SIZE, color=th.muted)]
+        if self.gs > 0:
+            lines.append(label(f"last {self.gn} of {self.T} tokens", style.SMALL_SIZE, color=th.muted))
+        text = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
+        if 0 < lead < len(lines):   # a gap between what this head does and what every layer has
+            for line in lines[lead:]:
+                line.shift(DOWN * 0.2)
+        text.move_to([x1 + 0.45, (y0 + y1) / 2, 0], aligned_edge=LEFT)
+        self.play(*[FadeOut(m) for m in self.values_items], run_time=0.5)
+        self.play(FadeIn(grids, lag_ratio=0.1), run_time=1.2)
+        self.play(Create(chosen), FadeIn(text), run_time=0.6)
+        self.say(f"Layer {self.L} runs {n_head} heads side by side, each with its own pattern; "
+                 f"we followed head {self.H}.", 3.5)
+        self.wait(3.0)
+        self.pause(self.heads_notes(n_head))
+
+    def heads_notes(self, n_head: int) -> str:
+        text = (f"All {n_head} heads of layer {self.L} on the same tokens: each learned its own way of "
+                "looking back, and their outputs add up. ")
+        if self.name_head:
+            text += ("We showed the head measured to look most at names on a reference passage: it "
+                     "tracks who the sentence is about. ")
+        return text + "Try the others with --layer and --head."
+        return text

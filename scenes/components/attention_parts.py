@@ -1,0 +1,196 @@
+"""Pieces of the attention beat: query/key/value vectors in their accent, and the score grid.
+
+``RoleVector`` is a data vector (numbers on cells, in brackets, cut with ⋮) whose cells are tinted
+with a role's accent colour instead of grey: brighter with magnitude, the sign in the digits.
+
+``ScoreGrid`` draws attention scores ``[query, key]`` in exactly the geometry of an
+``AttentionGrid`` of the same size and labels (the same image size, cells and labels), so the
+scores, the masked scores and the softmax pattern blend into one another in place. Cells are grey,
+lighter for a higher score; numbers are written in them when they fit; masked cells (key after
+query) show −∞.
+
+    q = RoleVector(trace["blocks.1.attn.hook_q"][4, 5], theme.query, label=" her")
+    scores = ScoreGrid(trace["blocks.1.attn.hook_attn_scores"][5], pieces, masked=True)
+    self.play(Transform(scores.image, AttentionGrid(pattern, pieces).image))
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from manim import DOWN, Group, ImageMobject, ManimColor, interpolate_color
+
+from .. import style
+from .attention_grid import LABEL_EM, AttentionGrid, _fit
+from .raster import Canvas, fit_text, font_em, text_width
+from .text import show_piece
+from .vectors import BRACKET, CELL_GAP, PAD, STEM, check_values, contrast_text, fmt, label_image
+
+
+def _strength(value: float, vmax: float) -> float:
+    return math.sqrt(min(1.0, abs(value) / vmax))
+
+
+class RoleVector(Group):
+    """A query, key or value vector: its first ``max_entries`` numbers on cells tinted ``color``.
+
+    ``.shown`` the numbers drawn, ``.texts`` their strings, ``.vmax`` the tint's full value,
+    ``.body`` the bracketed column (one image), ``.label_image`` the token under it (or None).
+    """
+
+    def __init__(self, values, color, max_entries: int = 3, label: str | None = None,
+                 vmax: float | None = None, decimals: int = 2, cell_width: float | None = None,
+                 label_width: float | None = None):
+        super().__init__()
+        arr = check_values(values, 1, "a role vector")
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be at least 1, got {max_entries}")
+        if vmax is None:
+            vmax = float(np.abs(arr).max()) or 1.0
+        if not math.isfinite(vmax) or vmax <= 0:
+            raise ValueError(f"vmax must be finite and > 0, got {vmax!r}")
+        th = style.theme()
+        self.color = ManimColor(color)
+        self.values, self.vmax = arr, float(vmax)
+        self.length, self.truncated = arr.size, arr.size > max_entries
+        self.shown = arr[:max_entries].copy()
+        self.texts = [fmt(v, decimals) for v in self.shown]
+        em = font_em(style.SMALL_SIZE)
+        self.cell_w = max(cell_width or 0.0, max(text_width(t, em) for t in self.texts) + 2 * PAD)
+        self.cell_h = 1.35 * em
+        self.margin = 0.06
+        rows = len(self.shown) + self.truncated
+        width = self.cell_w + 2 * BRACKET
+        height = rows * (self.cell_h + CELL_GAP) - CELL_GAP + 2 * self.margin
+        c = Canvas(width, height)
+        self.fills: list[ManimColor] = []
+        for i, (v, text) in enumerate(zip(self.shown, self.texts)):
+            x0, y0 = BRACKET, self.margin + i * (self.cell_h + CELL_GAP)
+            fill = interpolate_color(th.data_low, self.color, _strength(float(v), self.vmax))
+            self.fills.append(fill)
+            c.rect(x0, y0, x0 + self.cell_w, y0 + self.cell_h, fill)
+            c.text(x0 + self.cell_w - PAD, y0 + self.cell_h / 2, text, em, contrast_text(fill), anchor="rm")
+        if self.truncated:
+            y = self.margin + len(self.shown) * (self.cell_h + CELL_GAP) + self.cell_h / 2
+            c.dots(BRACKET + self.cell_w / 2, y, 0, 0.13, 0.045, th.muted)
+        serif = STEM + 0.045
+        for x0, x1 in ((0.0, serif), (width - serif, width)):
+            stem_x = 0.0 if x0 == 0.0 else width - STEM
+            c.rect(stem_x, 0, stem_x + STEM, height, self.color)
+            c.rect(x0, 0, x1, STEM, self.color)
+            c.rect(x0, height - STEM, x1, height, self.color)
+        self.body: ImageMobject = c.mobject()
+        self.add(self.body)
+        self.label_image: ImageMobject | None = None
+        if label is not None:
+            self.label_image = label_image(fit_text(show_piece(label), em, label_width))
+            self.label_image.next_to(self.body, DOWN, buff=0.1)
+            self.add(self.label_image)
+
+    def cell_rgb(self, i: int) -> tuple[int, int, int]:
+        """The RGB drawn in cell ``i``, sampled beside its number."""
+        from .raster import unit_to_pixel
+        y0 = self.margin + i * (self.cell_h + CELL_GAP)
+        r, col = unit_to_pixel(self.body, BRACKET + 0.4 * PAD, y0 + self.cell_h / 2)
+        return tuple(int(v) for v in self.body.pixel_array[r, col, :3])
+
+
+def score_text(value: float) -> str:
+    """A score with one decimal, the sign in the digits: 2.7, -0.4."""
+    return f"{value:.1f}"
+
+
+class ScoreGrid(AttentionGrid):
+    """Attention scores ``[query, key]`` (one head's ``hook_attn_scores``) in an AttentionGrid's frame.
+
+    ``.scores``       the scores drawn
+    ``.masked``       whether cells with key > query are drawn as −∞
+    ``.numbers``      whether each cell carries its number (only when it fits at readable size)
+    ``.low, .high``   the score range of the grey scale (the darkest and lightest cell)
+    ``.cell_box(q, k)``, ``.cell_center(q, k)``  as in AttentionGrid
+    """
+
+    def __init__(self, scores, labels: list[str] | None = None, size: float = 5.2,
+                 label_width: float = 1.7, min_label_cell: float = 0.34, masked: bool = False,
+                 numbers: bool | None = None, low: float | None = None, high: float | None = None):
+        s = np.asarray(scores, dtype=float)
+        if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] == 0:
+            raise ValueError(f"attention scores are a square [query, key] array, got shape {s.shape}")
+        if not np.all(np.isfinite(s)):
+            raise ValueError("attention scores must be finite (the mask is drawn, not stored)")
+        self.scores, self.masked = s, bool(masked)
+        self.low = float(s.min()) if low is None else float(low)
+        self.high = float(s.max()) if high is None else float(high)
+        self.em = font_em(style.SMALL_SIZE)
+        cell = size / s.shape[0]
+        widest = max(text_width(score_text(v), self.em, mono=False) for v in s.ravel())
+        self.numbers = (widest + 0.1 <= cell) if numbers is None else bool(numbers)
+        # the parent lays out the frame (margins, cells, labels) and calls our _draw
+        super().__init__(np.zeros_like(s), labels, size, label_width, min_label_cell)
+        self.pattern = None
+
+    def shade(self, value: float) -> ManimColor:
+        """Grey, lighter for a higher score (the darkest cell is the lowest score shown)."""
+        span = self.high - self.low
+        return style.data_color(value - self.low, span) if span > 0 else style.data_color(1.0, 1.0)
+
+    def _draw(self):
+        th = style.theme()
+        c = Canvas(*self.canvas_size)
+        n, s = self.scores.shape[0], self.cell
+        ox, oy = self.origin
+        c.rect(ox, oy, ox + n * s, oy + n * s, th.neutral)
+        gap = min(0.03, 0.06 * s)
+        for q in range(n):          # columns
+            for k in range(n):      # rows
+                x0, y0 = ox + q * s, oy + k * s
+                cx, cy = x0 + s / 2, y0 + s / 2
+                if self.masked and k > q:
+                    c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, th.background)
+                    if self.numbers:
+                        c.text(cx, cy, "−∞", self.em, th.text, mono=False)
+                    else:
+                        r, w = 0.22 * s, max(0.012, 0.07 * s)
+                        c.line([(cx - r, cy - r), (cx + r, cy + r)], th.muted, w)
+                        c.line([(cx - r, cy + r), (cx + r, cy - r)], th.muted, w)
+                    continue
+                v = float(self.scores[q, k])
+                fill = self.shade(v)
+                c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, fill)
+                if self.numbers:
+                    c.text(cx, cy, score_text(v), self.em, contrast_text(fill), mono=False)
+        self._draw_axes(c)
+        return c.mobject()
+
+    def _draw_axes(self, c: Canvas) -> None:
+        """The same axis titles and token labels as AttentionGrid, at the same places."""
+        th = style.theme()
+        n, s = self.scores.shape[0], self.cell
+        ox, oy = self.origin
+        size_u, lab = 0.34, min(LABEL_EM, 0.9 * s)
+        c.text(ox + n * s / 2, 0.22, "query →", size_u, th.query, anchor="mm", mono=False)
+        self._vertical_text(c, "← key", 0.22, oy + n * s / 2, size_u, th.key)
+        if self.show_labels:
+            for i, piece in enumerate(self.labels):
+                text = _fit(show_piece(piece), 8)
+                c.text(ox - 0.08, oy + (i + 0.5) * s, text, lab, th.text, anchor="rm")
+                self._vertical_text(c, text, ox + (i + 0.5) * s, oy - 0.08, lab, th.text, anchor="rm")
+
+    def cell_rgb(self, q: int, k: int) -> tuple[int, int, int]:
+        """The fill drawn in cell (q, k), sampled near its top-left corner (away from the number)."""
+        from .raster import px_per_unit
+        x0, y0, _, _ = self.cell_box(q, k)
+        off = 0.15 * self.cell
+        px = px_per_unit()
+        return tuple(int(v) for v in self.image.pixel_array[int((y0 + off) * px), int((x0 + off) * px), :3])
+
+    def retarget(self, pattern):
+        raise NotImplementedError("blend a ScoreGrid into an AttentionGrid of the same size instead")
+
+
+def grid_label_width(labels: list[str]) -> float:
+    """The label margin an AttentionGrid needs for these token labels (at most 8 characters)."""
+    return max(text_width(_fit(show_piece(p), 8), LABEL_EM) for p in labels) + 0.3
+
+
+__all__ = ["RoleVector", "ScoreGrid", "grid_label_width", "score_text"]
