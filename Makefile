@@ -9,9 +9,10 @@ setup:
 	@bash scripts/setup.sh
 
 film: setup
-	$(PY) render.py render --all --out $(OUT) $(if $(PROMPT),--prompt "$(PROMPT)")
+	$(PY) render.py render --all --jobs 2 --out $(OUT) $(if $(PROMPT),--prompt "$(PROMPT)")
 
-test: setup
+test:
+	@bash scripts/setup.sh --test
 	$(PY) -m pytest
 
 # rebuilds the corpus from Debian packages, the tokenizer and both checkpoints (about 2 hours)

@@ -318,8 +318,12 @@ def cmd_present(args) -> int:
 
 
 def cmd_deck(args) -> int:
-    from scenes.output.deck import build_deck
+    from scenes.output.deck import DeckError, build_deck, reveal_dist
     names = checked_scenes(args)
+    try:
+        reveal_dist()
+    except DeckError as err:
+        raise UsageError(str(err)) from None
     check_system()
     opts = checked_options(args)
     dest = Path(args.out)

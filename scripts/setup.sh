@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config fonts-dejavu-core)
+command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(npm)          # reveal.js for the offline deck
+# `setup.sh --test`: also the browser the deck test drives
+[ "${1:-}" = "--test" ] && DEBIAN_PACKAGES+=(chromium)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -25,4 +28,12 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/pip install -q torch==2.13.0
   .venv/bin/pip install -q -e ".[dev]"
   touch "$stamp"
+fi
+
+# reveal.js for the offline HTML deck, from the npm registry (never a CDN at show time); the
+# version is the one manim-slides' deck template is written for (scenes/output/deck.py)
+REVEAL_VERSION=6.0.1
+if [ ! -f .deps/node_modules/reveal.js/dist/reveal.js ]; then
+  echo "setup: installing reveal.js $REVEAL_VERSION into .deps/"
+  npm install --prefix .deps --no-audit --no-fund --silent "reveal.js@$REVEAL_VERSION"
 fi

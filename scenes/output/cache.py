@@ -61,6 +61,7 @@ def restore(key: str, name: str, out: Path) -> dict[str, Path] | None:
     if not manifest.exists():
         return None
     kinds = json.loads(manifest.read_text())
+    out.mkdir(parents=True, exist_ok=True)
     placed = {}
     for kind in kinds:
         if kind == "slides":

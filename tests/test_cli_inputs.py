@@ -1,0 +1,124 @@
+"""Bad input to render.py: one clear line on stderr, exit status 2, no traceback, nothing written."""
+import json
+import math
+
+import pytest
+
+import render
+from render import main, render_scene
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    err = capsys.readouterr().err
+    return code, err
+
+
+@pytest.mark.parametrize("args, message", [
+    (["render", "Softmax", "--prompt", ""], "prompt is empty"),
+    (["render", "Softmax", "--prompt", " \n\t "], "prompt is empty"),
+    (["render", "Softmax", "--prompt", "Emma\x07 smiled"], "control characters (U+0007)"),
+    (["render", "Softmax", "--prompt", "Emma\x1b[31m"], "control characters (U+001B)"),
+    (["render", "Softmax", "--temperature", "-1"], "temperature must be 0 or more"),
+    (["render", "Softmax", "--temperature", "nan"], "temperature must be a number"),
+    (["render", "Softmax", "--temperature", "inf"], "temperature must be a number"),
+    (["render", "Softmax", "--temperature", "1e9"], "too high"),
+    (["render", "NoSuchScene"], "unknown scene NoSuchScene"),
+    (["render", "Attention", "--layer", "6"], "layer 6 is out of range: the default model has 6 layers"),
+    (["render", "Attention", "--head", "-1"], "head -1 is out of range"),
+    (["render", "Attention", "--checkpoint", "huge"], "unknown checkpoint 'huge'"),
+    (["deck", "Softmax", "--out", "slides.pdf"], "the deck is an .html file"),
+    (["handout", "Softmax", "--out", "notes.txt"], "the handout is a .pdf file"),
+])
+def test_bad_input_gives_one_line_and_status_2(capsys, tmp_path, args, message):
+    out = tmp_path / "out"
+    if "--out" not in args:
+        args = args + ["--out", str(out)]
+    code, err = run(capsys, *args)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("render.py: error:")
+    assert "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_unwritable_output_folder(capsys, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, err = run(capsys, "render", "Softmax", "--out", str(blocker / "film"))
+    assert code == 2 and "cannot write to the output folder" in err
+
+
+def test_full_output_folder(capsys, tmp_path, monkeypatch):
+    import shutil
+    from collections import namedtuple
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda p: usage(10**9, 10**9 - 2**20, 2**20))
+    code, err = run(capsys, "render", "Softmax", "--out", str(tmp_path / "film"))
+    assert code == 2 and "has only 1 MB free" in err
+
+
+def test_missing_system_library_names_the_packages(capsys, tmp_path, monkeypatch):
+    import builtins
+    real = builtins.__import__
+
+    def fake(name, *a, **k):
+        if name == "manimpango":
+            raise ImportError("libpango-1.0.so.0: cannot open shared object file")
+        return real(name, *a, **k)
+
+    monkeypatch.setattr(builtins, "__import__", fake)
+    code, err = run(capsys, "render", "Softmax", "--out", str(tmp_path / "film"))
+    assert code == 2 and "libcairo2-dev libpango1.0-dev" in err
+
+
+def test_corrupt_checkpoint_is_reported_by_hash(capsys, tmp_path, monkeypatch):
+    import model
+    from model.checkpoint import CheckpointError
+
+    def broken(*a, **k):
+        raise CheckpointError("default.pt does not match its SHA-256 in the model card")
+
+    monkeypatch.setattr(model, "run_tokens", broken)
+    code, err = run(capsys, "render", "Softmax", "--out", str(tmp_path / "film"))
+    assert code == 2 and "SHA-256" in err
+
+
+def test_checks_that_only_inform(capsys):
+    import argparse
+    long_prompt = "word " * 400
+    args = argparse.Namespace(prompt=long_prompt, checkpoint="default", temperature=0.0, layer=None,
+                              head=None, theme="dark", seed=0, quality="l")
+    opts = render.checked_options(args)
+    err = capsys.readouterr().err
+    assert "the model reads only its last 128" in err and "greedy" in err
+    assert opts.temperature == 0.0
+    # emoji, accents and right-to-left text are ordinary prompts
+    for text in ("Café 😀 déjà vu", "שלום עולם", "مرحبا"):
+        assert render.check_prompt(text) == text
+    assert math.isclose(render.check_temperature(2.5), 2.5)
+
+
+def test_ctrl_c_leaves_no_video_where_a_finished_one_is_expected(tmp_path, monkeypatch, capsys):
+    from manim import Scene
+
+    def interrupted(self, *a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Scene, "render", interrupted)
+    code, err = run(capsys, "render", "Softmax", "--out", str(tmp_path / "film"), "--no-cache")
+    assert code == 130 and "interrupted" in err
+    assert not list((tmp_path / "film").glob("Softmax*"))
+
+
+def test_same_prompt_and_seed_give_the_same_provenance(tmp_path):
+    a = render_scene("Temperature", tmp_path / "a", "l", "Emma smiled", movie=False, size=(128, 72), seed=3)
+    b = render_scene("Temperature", tmp_path / "b", "l", "Emma smiled", movie=False, size=(128, 72), seed=3)
+    assert json.loads(a["numbers.json"].read_text()) == json.loads(b["numbers.json"].read_text())
+
+
+def test_present_without_a_screen_says_so(capsys, tmp_path, monkeypatch):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    code, err = run(capsys, "present", "--out", str(tmp_path))
+    assert code == 2 and "needs a screen" in err
