@@ -50,13 +50,15 @@ class Softmax(ExplainerScene):
         head = label("next token", style.SMALL_SIZE, color=self.theme.muted).move_to([-5.6, 2.75, 0])
         self.add(head)
         self.play(FadeIn(names), run_time=0.6)
-        self.say("The model's last vector gives one score, a logit, to every token in its vocabulary.")
+        self.say("The model's last vector gives one score, a logit, to every token in its vocabulary.", 4.0)
+        self.wait(2.0)
 
     def show_logits(self):
         for t in self.rows:
             self.record("logits", (self.pos, t), self.logits[t])
         col = self.column([f"{self.logits[t]:+.2f}" for t in self.rows], -3.4, "logit")
         self.play(FadeIn(col), run_time=0.8)
+        self.wait(2.0)
         self.pause("Logits are raw scores: any real number, negative too. These are the largest ones the model gave.")
 
     def show_exp(self):
@@ -64,7 +66,8 @@ class Softmax(ExplainerScene):
             self.record("logits", (self.pos, t), np.exp(self.logits[t]), "exp")
         col = self.column([short(np.exp(self.logits[t])) for t in self.rows], -1.3, "e^logit")
         self.play(LaggedStart(*[FadeIn(c, shift=RIGHT * 0.3) for c in col], lag_ratio=0.2), run_time=1.0)
-        self.say("Exponentiating makes every score positive and stretches the gaps between them.")
+        self.say("Exponentiating makes every score positive and stretches the gaps between them.", 4.0)
+        self.wait(3.5)
         self.pause("e to the logit: all positive now, and the biggest logit pulls far ahead.")
 
     def show_sum(self):
@@ -74,7 +77,8 @@ class Softmax(ExplainerScene):
         text = label(f"sum over all {n:,} tokens = {short(total)}", style.SMALL_SIZE, color=self.theme.chosen)
         text.move_to([-2.3, self.row_y[-1] - 0.85, 0])
         self.play(FadeIn(text, shift=UP * 0.2), run_time=0.7)
-        self.say(f"Add up e to the logit over all {n:,} tokens, and divide each by that sum.")
+        self.say(f"Add up e to the logit over all {n:,} tokens, and divide each by that sum.", 4.0)
+        self.wait(3.5)
         self.pause("Dividing by the total over the whole vocabulary makes the numbers add up to one.")
 
     def show_probabilities(self):
@@ -91,6 +95,6 @@ class Softmax(ExplainerScene):
                      style.SMALL_SIZE, color=self.theme.muted)
         note.to_edge(DOWN, buff=0.45)
         self.play(FadeIn(note), run_time=0.6)
-        self.say("Each probability lies between zero and one, and together they add up to exactly one.")
-        self.wait(1.0)
+        self.say("Each probability lies between zero and one, and together they add up to exactly one.", 4.5)
+        self.wait(4.5)
         self.pause("That is softmax: exponentiate, then normalise. Bars between 0 and 1 that sum to 1.")
