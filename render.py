@@ -212,7 +212,6 @@ def keep_slides(src: Path, name: str, dest: Path) -> None:
 def render_cached(name: str, out: Path, opts: Options, use_cache: bool = True,
                   progress: bool = False) -> tuple[dict[str, Path], bool]:
     """A scene's files in ``out``: from the cache when nothing they depend on changed."""
-    import model
     import scenes
     from model.checkpoint import checkpoint_file
     from scenes.output import cache
@@ -228,14 +227,13 @@ def render_cached(name: str, out: Path, opts: Options, use_cache: bool = True,
                          opts.layer, opts.head, temperature=opts.temperature, progress=progress)
     if use_cache:
         cache.store(key, name, files)
-    del model
     return files, False
 
 
 def _worker(job):
-    name, out, opts, use_cache = job
+    name, out, opts, use_cache, progress = job
     start = time.time()
-    files, hit = render_cached(name, Path(out), opts, use_cache)
+    files, hit = render_cached(name, Path(out), opts, use_cache, progress)
     return name, {k: str(v) for k, v in files.items()}, hit, time.time() - start
 
 
@@ -254,14 +252,15 @@ def render_many(names: list[str], out: Path, opts: Options, jobs: int = 1,
         print(f"[{len(done)}/{total}] {name}: {length:.1f} s of video, {how}", flush=True)
 
     if jobs <= 1 or total == 1:
+        bars = sys.stderr.isatty()   # Manim's own progress bars, one scene at a time
         for name in names:
-            report(*_worker((name, out, opts, use_cache)))
+            report(*_worker((name, out, opts, use_cache, bars)))
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-            futures = [pool.submit(_worker, (n, out, opts, use_cache)) for n in names]
+            futures = [pool.submit(_worker, (n, out, opts, use_cache, False)) for n in names]
             try:
                 for f in as_completed(futures):
                     report(*f.result())
