@@ -222,12 +222,30 @@ def render_cached(name: str, out: Path, opts: Options, use_cache: bool = True,
     if use_cache:
         hit = cache.restore(key, name, out)
         if hit is not None:
+            if not uses_prompt:   # same pictures for any prompt; the file names this render's
+                restamp_provenance(hit["numbers.json"], opts)
             return hit, True
     files = render_scene(name, out, opts.quality, opts.prompt, opts.checkpoint, opts.theme, opts.seed,
                          opts.layer, opts.head, temperature=opts.temperature, progress=progress)
     if use_cache:
         cache.store(key, name, files)
     return files, False
+
+
+def restamp_provenance(path: Path, opts: Options) -> None:
+    """Name this render's prompt and tokens in a provenance file reused from another prompt."""
+    import json
+
+    import model
+    from model.trace import encode_prompt
+    from scenes import settings
+    prompt = settings.DEFAULT_PROMPT if opts.prompt is None else opts.prompt
+    n_ctx = model.run_tokens([0], opts.checkpoint).config["n_ctx"]
+    data = json.loads(path.read_text())
+    data["prompt"], data["tokens"] = prompt, encode_prompt(prompt, n_ctx)
+    part = path.with_name(path.name + ".part")
+    part.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(part, path)
 
 
 def _worker(job):

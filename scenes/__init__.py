@@ -6,6 +6,7 @@ import importlib
 # (class name, module) in the order of STORYBOARD.md; render.py and the tests read this list.
 FILM = [
     ("PredictSample", "scenes.predict_sample"),
+    ("ModelSize", "scenes.model_size"),
     ("EmbeddingMatrix", "scenes.embedding_matrix"),
     ("EmbeddingSpace", "scenes.embedding_space"),
     ("ContextFlow", "scenes.context_flow"),
@@ -14,6 +15,8 @@ FILM = [
     ("Unembedding", "scenes.unembedding"),
     ("Softmax", "scenes.softmax"),
     ("Temperature", "scenes.temperature"),
+    ("Chatbot", "scenes.chatbot"),
+    ("ParameterCount", "scenes.parameter_count"),
 ]
 
 # Renderable, but not part of the film.

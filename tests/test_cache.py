@@ -39,8 +39,13 @@ def test_a_new_prompt_renders_again_only_where_the_prompt_shows(store, monkeypat
     monkeypatch.setattr(scenes.scene_class("Softmax"), "uses_prompt", False, raising=False)
     _, hit = render_cached("Softmax", store / "c", Options(prompt="Something else entirely"))
     assert not hit
-    _, hit = render_cached("Softmax", store / "d", Options(prompt="Yet another prompt"))
+    files, hit = render_cached("Softmax", store / "d", Options(prompt="Yet another prompt"))
     assert hit
+    import json
+
+    import model
+    prov = json.loads(files["numbers.json"].read_text())   # names this render's prompt
+    assert prov["prompt"] == "Yet another prompt" and prov["tokens"] == model.run("Yet another prompt").tokens
 
 
 def test_the_key_covers_options_code_and_checkpoint(tmp_path):

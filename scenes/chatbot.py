@@ -1,0 +1,206 @@
+"""Beat 16: from predictor to chatbot — a system prompt and turn markers, the reply sampled token by token."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UL, FadeIn, FadeOut, UpdateFromAlphaFunc, Write, config, linear
+
+import model
+
+from . import style
+from .base import ExplainerScene
+from .components.raster import OVERSAMPLE, Canvas, RasterImage, fit_text, font_em
+from .components.text import label, percent, show_piece
+from .components.text_block import Run, TextBlock, drawn_width, text_lines
+
+# The model learned Austen, the Bible and WordNet, never chat: the framing asks for a dialogue
+# in a style it knows, with the turn markers a chat model would be tuned on.
+SYSTEM = "A dialogue between a User and an Assistant, in the style of Jane Austen."
+USER, ASSISTANT = "User:", "Assistant:"
+MAX_NEW = 20             # the reply stops at a line break or after this many tokens
+MAX_USER_CHARS = 64      # the user's message is the prompt's end, so the chat fits on screen
+TEMPERATURE = 0.8
+PANEL_W = 6.3
+
+
+def user_message(prompt: str, limit: int = MAX_USER_CHARS) -> str:
+    """The prompt on one line; if longer than ``limit``, its last whole words after "…"."""
+    text = re.sub(r"\s+", " ", prompt).strip() or "…"
+    if len(text) <= limit:
+        return text
+    words, out = text.split(" "), ""
+    while words and len(words[-1]) + len(out) + 2 <= limit:
+        out = words.pop() + (" " + out if out else "")
+    return "…" + (out or text[-(limit - 1):])
+
+
+def framed_prompt(message: str) -> str:
+    """The one text the model reads: system prompt, the user's turn, the assistant's marker."""
+    return f"{SYSTEM}\n{USER} {message}\n{ASSISTANT}"
+
+
+def reply_tokens(new: list[int], pieces: list[str]) -> list[int]:
+    """The sampled tokens up to and including the first one holding a line break."""
+    for k, piece in enumerate(pieces):
+        if "\n" in piece:
+            return new[: k + 1]
+    return list(new)
+
+
+class ChanceStrip(RasterImage):
+    """One grey bar per sampled token, its height the chance the model gave it; the newest in the
+    accent colour with its text and percentage. ``show(k)`` draws the first ``k``."""
+
+    def __init__(self, pieces: list[str], probs: list[float], width: float, n_slots: int):
+        self.pieces, self.probs = pieces, [float(p) for p in probs]
+        self.w, self.em = width, font_em(style.SMALL_SIZE)
+        self.slot = width / max(n_slots, 1)
+        self.bar_h = 0.6
+        self.h = 1.35 * self.em + 0.1 + self.bar_h
+        blank = Canvas(width, self.h)
+        super().__init__(np.asarray(blank.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
+        self.shown_k = -1
+        self.show(0)
+
+    def show(self, k: int) -> None:
+        k = int(min(len(self.probs), max(0, k)))
+        if k == self.shown_k:
+            return
+        self.shown_k = k
+        th = style.theme()
+        c = Canvas(self.w, self.h)
+        base = self.h
+        c.line([(0, base - 0.01), (self.w, base - 0.01)], th.neutral, 0.02)
+        for i in range(k):
+            top = base - max(0.03, self.bar_h * self.probs[i])
+            c.rect(i * self.slot + 0.04, top, (i + 1) * self.slot - 0.04, base,
+                   th.chosen if i == k - 1 else th.muted)
+        y = 1.0 * self.em
+        head = "chance the model gave each sampled token"
+        c.text(0, y, head, self.em, th.muted, anchor="ls", mono=False)
+        if k > 0:
+            x = drawn_width(head + "   ", self.em)
+            pct = percent(self.probs[k - 1])
+            room = self.w - x - drawn_width(f"“”: {pct}", self.em)
+            piece = fit_text(show_piece(self.pieces[k - 1]), self.em, room, mono=False)
+            c.text(x, y, f"“{piece}”: {pct}", self.em, th.chosen, anchor="ls", mono=False)
+        pixels = np.asarray(c.image)
+        self.pixel_array[...] = pixels
+        self.orig_alpha_pixel_array = self.pixel_array[:, :, 3].copy()
+        if self.opacity != 1.0:
+            self.pixel_array[:, :, 3] = (self.orig_alpha_pixel_array * self.opacity).astype(np.uint8)
+
+
+class Chatbot(ExplainerScene):
+    description = "a system prompt and User/Assistant turns: the model continues the assistant's turn"
+
+    def construct(self):
+        self.generate_reply()
+        self.show_title()
+        self.show_raw_text()
+        self.show_chat()
+        self.write_reply()
+        self.be_honest()
+
+    # --- the numbers --------------------------------------------------------------------------
+    def generate_reply(self):
+        """Frame the prompt as a chat, sample the reply, and trace framing + reply in one pass.
+
+        The framed text and the reply fit in the model's window together, so position p of that
+        pass holds exactly the distribution the sampler drew token p + 1 from.
+        """
+        s = self.settings
+        n_ctx = self.trace.config["n_ctx"]
+        enc = model.get_encoding()
+        limit = MAX_USER_CHARS
+        self.message = user_message(s.prompt, limit)
+        while len(enc.encode(framed_prompt(self.message), allowed_special="all")) + MAX_NEW > n_ctx:
+            limit -= 8      # a tiny context (not this model's 128) would squeeze the message
+            self.message = user_message(s.prompt, limit)
+        self.framed = framed_prompt(self.message)
+        framed_ids = enc.encode(self.framed, allowed_special="all")
+        new = model.generate(self.framed, MAX_NEW, temperature=TEMPERATURE, seed=s.seed,
+                             checkpoint=s.checkpoint)
+        self.reply = reply_tokens(new, [self.piece(t) for t in new])
+        self.use_trace(model.run_tokens(framed_ids + self.reply, s.checkpoint, self.framed))
+        first = len(framed_ids) - 1
+        transform = f"softmax(T={TEMPERATURE:g})"
+        self.chances = []
+        for k, tok in enumerate(self.reply):
+            p = model.softmax(self.trace["logits"][first + k], TEMPERATURE)[tok]
+            self.chances.append(self.record("logits", (first + k, tok), p, transform))
+        self.reply_pieces = [self.piece(t) for t in self.reply]
+
+    # --- drawing ------------------------------------------------------------------------------
+    def show_title(self):
+        self.title = label("From predictor to chatbot", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.play(Write(self.title), run_time=0.7)
+        self.say("A chatbot is the same next-token predictor, given text laid out as a conversation.", 3.5)
+        self.wait(3.0)
+
+    def show_raw_text(self):
+        th = self.theme
+        runs = [Run(SYSTEM + "\n", th.muted), Run(USER, th.text, box=th.muted),
+                Run(f" {self.message}\n", th.text), Run(ASSISTANT, th.text, box=th.muted)]
+        self.n_fixed = len(runs)
+        runs += [Run(p.replace("\n", "↵"), th.chosen) for p in self.reply_pieces]
+        self.raw = TextBlock(runs, PANEL_W, style.SMALL_SIZE, max_lines=10, shown=self.n_fixed)
+        self.raw_head = text_lines([("what the model reads", style.SMALL_SIZE, th.muted)])
+        self.raw_head.move_to([-6.75, 2.95, 0], aligned_edge=UL)
+        self.raw.next_to(self.raw_head, DOWN, buff=0.2).align_to(self.raw_head, LEFT)
+        self.play(FadeIn(self.raw_head), FadeIn(self.raw), run_time=0.8)
+        self.say(f"The model reads one text: a system prompt, then turns marked {USER} and {ASSISTANT}", 4.0)
+        self.wait(4.0)
+        self.pause("This is all the model gets: one string. The first line sets the scene, the markers "
+                   "say who speaks. The user's message is the prompt (its end, if it is long).")
+
+    def show_chat(self):
+        th = self.theme
+        x0 = 0.45
+        self.chat_head = text_lines([("what the user sees", style.SMALL_SIZE, th.muted)])
+        self.chat_head.move_to([x0, 2.95, 0], aligned_edge=UL)
+        self.user_bubble = TextBlock([Run(self.message, th.text)], PANEL_W - 0.9, style.SMALL_SIZE,
+                                     max_lines=3, bubble=(th.neutral, None), align="right")
+        self.user_bubble.next_to(self.chat_head, DOWN, buff=0.2).align_to([x0 + PANEL_W, 0, 0], RIGHT)
+        shown = [p.replace("\n", "") for p in self.reply_pieces]
+        if shown:
+            shown[0] = shown[0].lstrip()
+        self.bot_bubble = TextBlock([Run(p, th.chosen) for p in shown], PANEL_W - 0.3, style.SMALL_SIZE,
+                                    max_lines=5, bubble=(None, th.chosen), shown=0)
+        self.bot_bubble.next_to(self.user_bubble, DOWN, buff=0.25).align_to([x0, 0, 0], LEFT)
+        self.strip = ChanceStrip(self.reply_pieces, self.chances, 2 * PANEL_W + 0.9, MAX_NEW)
+        self.strip.move_to([-6.75, -3.9, 0], aligned_edge=LEFT + DOWN)
+        self.play(FadeIn(self.chat_head), FadeIn(self.user_bubble), run_time=0.6)
+        self.say("A chat window shows only the turns; the framing stays hidden.", 3.0)
+        self.wait(3.0)
+        self.pause("The chat window hides the system prompt and the markers. Underneath, it is the same "
+                   "text the model reads on the left.")
+
+    def write_reply(self):
+        n = len(self.reply)
+        run_time = max(2.0, 0.35 * n)
+        ended = "a line break ends its turn" if "\n" in "".join(self.reply_pieces) else \
+            f"here it stops after {n} tokens"
+        self.say(f"The model continues the Assistant's turn, one sampled token at a time; {ended}.", 4.5)
+        self.play(FadeIn(self.strip), run_time=0.4)
+        self.play(self.raw.grow(self.n_fixed, self.n_fixed + n, run_time=run_time),
+                  self.bot_bubble.grow(0, n, run_time=run_time),
+                  UpdateFromAlphaFunc(self.strip, lambda m, a: self.strip.show(int(np.floor(a * n + 1e-9))),
+                                      run_time=run_time, rate_func=linear))
+        self.wait(3.5)
+        self.pause("Each token is sampled from the model's real distribution; the bars show the chance it "
+                   "gave each one. A chat program stops at a line break (or a length limit) and shows the reply.")
+
+    def be_honest(self):
+        th = self.theme
+        note = text_lines([("This small model learned Austen, the Bible and WordNet, never chat:",
+                            style.SMALL_SIZE, th.text),
+                           ("it only continues text. Chat models are trained on conversations too.",
+                            style.SMALL_SIZE, th.text)], gap=0.08)
+        note.move_to([0, -3.45, 0])
+        self.play(FadeOut(self.strip), FadeIn(note), run_time=0.6)
+        self.say("This model was never tuned for chat: it only continues text, in the style it learned.", 4.0)
+        self.wait(4.5)
+        self.pause("Honest caveat: this model never saw a chat. Real assistants are the same kind of "
+                   "predictor, then trained further on conversations and human feedback.")

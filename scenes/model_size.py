@@ -1,0 +1,113 @@
+"""Beat 3: bigger model, better text — the same prompt continued by the small and the default model."""
+from __future__ import annotations
+
+from manim import DOWN, LEFT, UL, FadeIn, Group, Line, Write
+
+import model
+from model.checkpoint import read_card
+
+from . import style
+from .base import ExplainerScene
+from .components.text import label
+from .components.text_block import Run, TextBlock, text_lines
+from .parameter_count import NOT_PARAMETERS
+
+CHECKPOINTS = ("small", "default")   # left to right: fewer parameters, then more
+N_NEW = 30                           # tokens each model writes
+TEMPERATURE = 0.8
+COLUMN_W = 6.4
+MAX_LINES = 6
+
+
+def trained_weights(weights: dict) -> list[str]:
+    """The names of the arrays that training changes (b_U is a fixed zero: no unembedding bias)."""
+    return [k for k in weights if k not in NOT_PARAMETERS]
+
+
+class ModelSize(ExplainerScene):
+    description = "the same prompt continued by a small and a bigger checkpoint, side by side"
+
+    def construct(self):
+        self.card = read_card()["checkpoints"]
+        self.continue_prompt()
+        self.show_title()
+        self.show_models()
+        self.write_side_by_side()
+        self.show_quality()
+
+    # --- the numbers --------------------------------------------------------------------------
+    def continue_prompt(self):
+        s = self.settings
+        self.new = {c: model.generate(s.prompt, N_NEW, temperature=TEMPERATURE, seed=s.seed, checkpoint=c)
+                    for c in CHECKPOINTS}
+        self.counts = {}
+        for c in CHECKPOINTS:
+            w = model.weights(c)
+            if c == s.checkpoint:   # the provenance file speaks for this render's checkpoint only
+                self.counts[c] = sum(int(self.record(k, (), w[k].size, "size")) for k in trained_weights(w))
+            else:
+                self.counts[c] = sum(int(w[k].size) for k in trained_weights(w))
+
+    # --- drawing ------------------------------------------------------------------------------
+    def show_title(self):
+        self.title = label("Bigger model, better text", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.play(Write(self.title), run_time=0.7)
+        self.say("Does size matter? Give the same prompt to two models of different size.", 3.0)
+        self.wait(2.5)
+
+    def column_x(self, i: int) -> float:
+        return -6.75 + i * (COLUMN_W + 0.7)
+
+    def show_models(self):
+        th = self.theme
+        self.heads, self.blocks = Group(), []
+        for i, c in enumerate(CHECKPOINTS):
+            cfg, card = self.card[c]["config"], self.card[c]
+            name = [(c, th.text)]
+            if c == self.settings.checkpoint:
+                name.append(("  (this film's model)", th.muted))
+            head = text_lines([
+                (name, style.BODY_SIZE, th.text),
+                (f"{self.counts[c]:,} parameters", style.SMALL_SIZE, th.text),
+                (f"{cfg['n_layer']} layers × {cfg['n_head']} heads, width {cfg['d_model']}",
+                 style.SMALL_SIZE, th.muted),
+                (f"trained {card['train_minutes']:g} min on {card['tokens_seen'] / 1e6:.1f} M tokens",
+                 style.SMALL_SIZE, th.muted)], gap=0.1)
+            head.move_to([self.column_x(i), 2.85, 0], aligned_edge=UL)
+            self.heads.add(head)
+            runs = [Run(self.settings.prompt, th.text)] + [Run(self.piece(t), th.chosen) for t in self.new[c]]
+            block = TextBlock(runs, COLUMN_W, style.SMALL_SIZE, max_lines=MAX_LINES, shown=1)
+            block.next_to(head, DOWN, buff=0.3).align_to(head, LEFT)
+            self.blocks.append(block)
+        rule = Line([0, 2.85, 0], [0, -2.45, 0], color=th.neutral, stroke_width=2)
+        rule.set_x((self.column_x(0) + COLUMN_W + self.column_x(1)) / 2)
+        self.play(FadeIn(self.heads), FadeIn(rule), *[FadeIn(b) for b in self.blocks], run_time=0.8)
+        times = round(self.counts[CHECKPOINTS[1]] / self.counts[CHECKPOINTS[0]])
+        self.say(f"Left, a small model trained for minutes; right, one {times} times bigger, trained for hours.", 4.0)
+        self.wait(4.5)
+        self.pause("Two checkpoints of the same design: the small one has fewer, narrower layers and "
+                   "saw less text. Same prompt, same seed, same temperature.")
+
+    def write_side_by_side(self):
+        self.say("Each model continues the prompt, one sampled token at a time.", 3.5)
+        self.play(*[b.grow(1, 1 + N_NEW, run_time=7.5) for b in self.blocks])
+        self.wait(6.0)
+        self.pause("Read both aloud. The small model strings words together; the bigger one holds a "
+                   "sentence together longer.")
+
+    def show_quality(self):
+        th = self.theme
+        marks = Group()
+        for i, c in enumerate(CHECKPOINTS):
+            bpc = self.card[c]["heldout_prose_bpc"]
+            t = text_lines([(f"{bpc:.2f} bits per character", style.BODY_SIZE, th.text)])
+            t.move_to([self.column_x(i), -2.6, 0], aligned_edge=UL)
+            marks.add(t)
+        note = text_lines([("on Austen text neither model saw (model card): lower is better",
+                            style.SMALL_SIZE, th.muted)]).to_edge(DOWN, buff=0.3)
+        self.play(FadeIn(marks), FadeIn(note), run_time=0.6)
+        self.say("On Austen text neither model saw, the bigger one is less surprised by each character.", 4.5)
+        self.wait(5.5)
+        self.pause("Bits per character, from the model card: how surprised each model is, on average, "
+                   "by the next character of held-out prose. Lower is better. More parameters and more "
+                   "training bring it down; GPT-3 has 175 billion parameters.")

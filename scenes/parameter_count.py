@@ -1,0 +1,292 @@
+"""Beat 17: counting parameters — GPT-3's tally by matrix group, then this model's, from its weights."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from manim import DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, Group, UpdateFromAlphaFunc, Write, smooth
+
+import model
+
+from . import style
+from .base import ExplainerScene
+from .components.raster import Canvas, font_em
+from .components.tally import ParameterTally, fmt_count
+from .components.text import label
+from .components.text_block import drawn_width, text_lines
+
+
+@dataclass(frozen=True)
+class MatrixGroup:
+    """``count`` matrices of ``rows`` × ``cols`` each; ``how`` says where the count comes from."""
+    name: str
+    weight: str          # the TransformerLens name of the matrix (W_Q, W_in, ...)
+    rows: int
+    cols: int
+    count: int
+    how: str = ""        # e.g. "96 × 96" (layers × heads), "" for a single matrix
+
+    @property
+    def parameters(self) -> int:
+        return self.rows * self.cols * self.count
+
+
+class GPT3:
+    """GPT-3's sizes and the video's tally of its weight matrices, in one place."""
+    n_vocab, d_embed, d_head, n_heads, n_layers, d_mlp, n_ctx = 50_257, 12_288, 128, 96, 96, 49_152, 2_048
+    # the figures as the storyboard states them (a test derives each from the sizes above)
+    FIGURES = {"Embedding": 617_558_016, "Key": 14_495_514_624, "Query": 14_495_514_624,
+               "Value-down": 14_495_514_624, "Value-up": 14_495_514_624,
+               "Up-projection": 57_982_058_496, "Down-projection": 57_982_058_496,
+               "Unembedding": 617_558_016}
+    TOTAL = 175_181_291_520
+    MATRICES = 27_938
+    PER_LAYER, PER_HEAD = f"{n_layers}", f"{n_layers} × {n_heads}"
+    # Value-up: each layer's heads' value-up maps (128 → 12,288) side by side make one
+    # 12,288 × 12,288 output matrix per layer; counted that way the matrices come to 27,938.
+    groups = (MatrixGroup("Embedding", "W_E", n_vocab, d_embed, 1),
+              MatrixGroup("Key", "W_K", d_embed, d_head, n_layers * n_heads, PER_HEAD),
+              MatrixGroup("Query", "W_Q", d_embed, d_head, n_layers * n_heads, PER_HEAD),
+              MatrixGroup("Value-down", "W_V", d_embed, d_head, n_layers * n_heads, PER_HEAD),
+              MatrixGroup("Value-up", "W_O", n_heads * d_head, d_embed, n_layers, PER_LAYER),
+              MatrixGroup("Up-projection", "W_in", d_embed, d_mlp, n_layers, PER_LAYER),
+              MatrixGroup("Down-projection", "W_out", d_mlp, d_embed, n_layers, PER_LAYER),
+              MatrixGroup("Unembedding", "W_U", d_embed, n_vocab, 1))
+
+
+# --- this model's weights, grouped -------------------------------------------------------------
+MATRIX_GROUPS = (("Embedding", "W_E"), ("Key", "W_K"), ("Query", "W_Q"), ("Value-down", "W_V"),
+                 ("Value-up", "W_O"), ("Up-projection", "W_in"), ("Down-projection", "W_out"),
+                 ("Unembedding", "W_U"))
+EXTRA_GROUPS = ("Position embedding", "Biases", "Layer norms")   # what GPT-3's tally leaves out
+NOT_PARAMETERS = ("b_U",)   # the unembedding has no bias: weights() fills b_U with zeros
+
+
+def group_of(name: str) -> str | None:
+    """The tally group of a weight name (None for b_U, which is not a trained parameter)."""
+    if name in NOT_PARAMETERS:
+        return None
+    last = name.split(".")[-1]
+    for group, w in MATRIX_GROUPS:
+        if last == w:
+            return group
+    if last == "W_pos":
+        return "Position embedding"
+    if last.startswith("b_"):
+        return "Biases"
+    parts = name.split(".")
+    if len(parts) > 1 and parts[-2].startswith("ln") and last in ("w", "b"):
+        return "Layer norms"
+    raise ValueError(f"weight {name!r} belongs to no group of the tally")
+
+
+def grouped(weights: dict) -> dict[str, list[str]]:
+    """Group name → the weight names in it, in the order of ``weights``."""
+    out: dict[str, list[str]] = {g: [] for g, _ in MATRIX_GROUPS}
+    out.update({g: [] for g in EXTRA_GROUPS})
+    for name in weights:
+        g = group_of(name)
+        if g is not None:
+            out[g].append(name)
+    return out
+
+
+def sci2(x: float) -> str:
+    """A ratio rounded to two significant digits, with separators: 30,000."""
+    digits = int(np.floor(np.log10(x))) - 1
+    return f"{int(round(x / 10 ** digits) * 10 ** digits):,}"
+
+
+class ParameterCount(ExplainerScene):
+    description = "a running tally of parameters by matrix group: GPT-3's 175 billion, then this model's own"
+    uses_prompt = False   # the same tally for every prompt (the render cache keys on this)
+
+    def construct(self):
+        self.W = model.weights(self.settings.checkpoint)
+        self.count_own_weights()
+        self.show_title()
+        self.gpt3_tally()
+        self.own_tally()
+        self.left_out()
+
+    # --- the numbers --------------------------------------------------------------------------
+    def count_own_weights(self):
+        """Every trained array's size, recorded one entry per weight; groups are sums of those."""
+        self.groups = grouped(self.W)
+        self.sizes = {name: int(self.record(name, (), self.W[name].size, "size"))
+                      for names in self.groups.values() for name in names}
+        self.group_total = {g: sum(self.sizes[n] for n in names) for g, names in self.groups.items()}
+        self.total = sum(self.sizes.values())
+
+    def own_matrix_groups(self) -> list[MatrixGroup]:
+        """This model's eight matrix groups, shapes read off its weights."""
+        cfg = self.trace.config
+        L, H = cfg["n_layer"], cfg["n_head"]
+        out = []
+        for name, w in MATRIX_GROUPS:
+            first = self.groups[name][0]
+            shape = self.W[first].shape
+            if w in ("W_Q", "W_K", "W_V"):
+                g = MatrixGroup(name, w, shape[1], shape[2], L * H, f"{L} × {H}")
+            elif w == "W_O":
+                g = MatrixGroup(name, w, shape[0] * shape[1], shape[2], L, f"{L}")
+            elif w in ("W_in", "W_out"):
+                g = MatrixGroup(name, w, shape[0], shape[1], L, f"{L}")
+            else:
+                g = MatrixGroup(name, w, shape[0], shape[1], 1)
+            if g.parameters != self.group_total[name]:
+                raise AssertionError(f"{name}: shape says {g.parameters}, weights hold {self.group_total[name]}")
+            out.append(g)
+        return out
+
+    # --- drawing ------------------------------------------------------------------------------
+    def show_title(self):
+        self.title = label("Counting parameters", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.play(Write(self.title), run_time=0.7)
+        self.say("How many numbers does a GPT learn? Count the weights, one matrix group at a time.", 3.5)
+        self.wait(3.0)
+
+    def table(self, groups: list[MatrixGroup], counts: list[int], title: str, n_matrices: int):
+        """The tally with two columns between names and counts: the weight and its sizes."""
+        th = self.theme
+        em = font_em(style.SMALL_SIZE)
+        formulas = [(f"{g.rows:,} × {g.cols:,}", f" × {g.how}" if g.how else "") for g in groups]
+        foot = f"{n_matrices:,} matrices"
+        header = "shape × layers × heads"
+        w_col = max(drawn_width(g.weight, em, mono=True) for g in groups)
+        f_col = max([drawn_width(a + b, em, mono=False) for a, b in formulas]
+                    + [drawn_width(foot, em, mono=False), drawn_width(header, em, mono=False)])
+        gap = 0.45
+        # names end in a space: the tally sizes its name column a hair narrower than small text draws
+        tally = ParameterTally([(g.name + " ", c) for g, c in zip(groups, counts)], title,
+                               size=style.SMALL_SIZE, column_gap=3 * gap + w_col + f_col)
+        k = tally.names_image.height / tally.height_units
+        top = tally.names_image.get_top()[1]
+
+        def baseline(i):
+            return (top - tally.row_center(i)[1]) / k + 0.35 * em
+
+        mid = Canvas(w_col + gap + f_col, tally.height_units)
+        x = w_col + gap
+        for i, (g, (shape, how)) in enumerate(zip(groups, formulas)):
+            mid.text(0, baseline(i), g.weight, em, th.muted, anchor="ls")
+            mid.text(x, baseline(i), shape, em, th.text, anchor="ls", mono=False)
+            mid.text(x + drawn_width(shape, em, mono=False), baseline(i), how, em, th.muted,
+                     anchor="ls", mono=False)
+        middle = mid.mobject()
+        middle.next_to(tally.names_image, RIGHT, buff=gap).align_to(tally.names_image, UP)
+        last = Canvas(w_col + gap + f_col, tally.height_units)
+        last.text(x, baseline(len(groups)), foot, em, th.chosen, anchor="ls", mono=False)
+        matrices = last.mobject().move_to(middle)
+        # column heads on the title's line; the title moves up a line
+        head = Canvas(w_col + gap + f_col, 1.4 * em)
+        head.text(x, 1.1 * em, header, em, th.muted, anchor="ls", mono=False)
+        heads = head.mobject().next_to(middle, UP, buff=0.12).align_to(middle, LEFT)
+        tally.title.next_to(heads, UP, buff=0.25).align_to(tally.names_image, LEFT)
+        return tally, Group(middle, heads), matrices
+
+    def place(self, *parts):
+        g = Group(*parts)
+        g.move_to([0, -0.45, 0])
+        return g
+
+    def gpt3_tally(self):
+        groups = list(GPT3.groups)
+        tally, middle, matrices = self.table(groups, [g.parameters for g in groups],
+                                             f"GPT-3 ({GPT3.n_layers} layers, {GPT3.n_heads} heads)",
+                                             GPT3.MATRICES)
+        self.place(tally, middle, matrices)
+        self.play(FadeIn(tally), FadeIn(middle), run_time=0.8)
+        self.say("Each group is a matrix shape times how many there are: per layer, or per head in every layer.", 4.0)
+        self.wait(3.0)
+        tally.count_up(self, run_time=4.0)
+        self.play(FadeIn(matrices, shift=UP * 0.1), run_time=0.5)
+        self.say("GPT-3: 175,181,291,520 weights in 27,938 matrices.", 3.0)
+        self.wait(3.0)
+        self.shown = Group(tally, middle, matrices)
+        self.pause("GPT-3's weights, grouped as in the video: the embedding, per head a key, query and "
+                   "value-down matrix in every layer, per layer one value-up (output) matrix and the "
+                   "two MLP matrices, and the unembedding. About 175 billion numbers, all learned.")
+
+    def own_tally(self):
+        cfg = self.trace.config
+        groups = self.own_matrix_groups()
+        self.n_matrices = sum(g.count for g in groups)
+        tally, middle, matrices = self.table(
+            groups, [self.group_total[g.name] for g in groups],
+            f"this model, {self.settings.checkpoint} ({cfg['n_layer']} layers, {cfg['n_head']} heads)",
+            self.n_matrices)
+        self.place(tally, middle, matrices)
+        self.play(FadeOut(self.shown), run_time=0.5)
+        self.play(FadeIn(tally), FadeIn(middle), run_time=0.6)
+        tally.count_up(self, run_time=3.0)
+        self.play(FadeIn(matrices, shift=UP * 0.1), run_time=0.5)
+        self.say("The same groups in this film's model, counted from its own weights.", 3.5)
+        self.wait(4.5)
+        self.shown = Group(tally, middle, matrices)
+        self.pause("The same tally for the model that drew every number in this film, summed from "
+                   "the sizes of its real weight arrays.")
+
+    def left_out(self):
+        """What the video's GPT-3 tally leaves out: position embeddings, biases, layer norms."""
+        th = self.theme
+        cfg = self.trace.config
+        L, d, d_mlp, n_ctx = cfg["n_layer"], cfg["d_model"], cfg["d_mlp"], cfg["n_ctx"]
+        matrices = sum(self.group_total[g] for g, _ in MATRIX_GROUPS)
+        rows = [("The matrices above", matrices, "")]
+        # W_pos; b_Q, b_K, b_V, b_O, b_in, b_out per layer; scale and shift of 2 norms per layer + 1
+        formulas = {"Position embedding": (f"{n_ctx} × {d}", n_ctx * d),
+                    "Biases": (f"{L} × (4 × {d} + {d_mlp} + {d})", L * (4 * d + d_mlp + d)),
+                    "Layer norms": (f"({L} × 2 + 1) × 2 × {d}", (L * 2 + 1) * 2 * d)}
+        for g in EXTRA_GROUPS:
+            formula, product = formulas[g]
+            if product != self.group_total[g]:
+                raise AssertionError(f"{g}: {formula} = {product}, weights hold {self.group_total[g]}")
+            rows.append((g, self.group_total[g], formula))
+        em = font_em(style.SMALL_SIZE)
+        f_col = max(drawn_width(r[2], em, mono=False) for r in rows)
+        gap = 0.6
+        tally = ParameterTally([(r[0] + " ", r[1]) for r in rows],
+                               f"every parameter of this model ({self.settings.checkpoint})",
+                               size=style.SMALL_SIZE, column_gap=2 * gap + f_col)
+        k = tally.names_image.height / tally.height_units
+        top = tally.names_image.get_top()[1]
+        mid = Canvas(f_col, tally.height_units)
+        for i, (_, _, formula) in enumerate(rows):
+            y = (top - tally.row_center(i)[1]) / k + 0.35 * em
+            mid.text(0, y, formula, em, th.text, anchor="ls", mono=False)
+        middle = mid.mobject().next_to(tally.names_image, RIGHT, buff=gap).align_to(tally.names_image, UP)
+        card = read_card_parameters(self.settings.checkpoint)
+        notes = [text_lines([("GPT-3's tally leaves out position embeddings, biases and layer norms",
+                               style.SMALL_SIZE, th.muted)]),
+                 text_lines([(f"the total is the model card's count: {fmt_count(card)}" if card == self.total
+                              else "(the model card counts differently)", style.SMALL_SIZE, th.muted)])]
+        block = Group(tally, middle)
+        block.move_to([0, 0.5, 0])
+        notes[0].next_to(block, DOWN, buff=0.5).align_to(tally.names_image, LEFT)
+        notes[1].next_to(notes[0], DOWN, buff=0.2).align_to(tally.names_image, LEFT)
+        # the first row is already known: it starts counted, then the others count in turn
+        n = len(rows)
+        tally.lag_ratio = 1.0
+        tally.set_progress(1.0 / n)
+        self.play(FadeOut(self.shown), run_time=0.5)
+        self.play(FadeIn(tally), FadeIn(middle), run_time=0.6)
+        self.play(UpdateFromAlphaFunc(tally.numbers_image,
+                                      lambda m, a: tally.set_progress(1.0 / n + (1 - 1.0 / n) * a),
+                                      run_time=2.5, rate_func=smooth))
+        self.play(FadeIn(notes[0]), run_time=0.5)
+        self.say("GPT-3's count leaves out position embeddings, biases and layer norms: GPT-3 has them "
+                 "too, but next to the matrices they are tiny.", 4.5)
+        self.wait(4.5)
+        self.play(FadeIn(notes[1]), run_time=0.5)
+        ratio = GPT3.TOTAL / matrices
+        self.say(f"Group for group, GPT-3 has about {sci2(ratio)} times as many weights as this model.", 3.5)
+        self.wait(3.5)
+        self.pause("Every learned number counted: the matrices, plus position embeddings, biases and "
+                   "layer-norm scales and shifts, which the GPT-3 figure leaves out. The unembedding "
+                   f"has no bias. Group for group, GPT-3 is about {sci2(ratio)} times bigger.")
+
+
+def read_card_parameters(checkpoint: str) -> int:
+    from model.checkpoint import read_card
+    return int(read_card()["checkpoints"][checkpoint]["parameters"])

@@ -1,0 +1,55 @@
+"""ModelSize: both continuations are the checkpoints' own seeded samples; the counts their weights."""
+import json
+
+import pytest
+
+import model
+from model.checkpoint import read_card
+from model.tokenizer import piece_text
+from provenance_check import check_provenance
+from render import render_scene
+from scenes import model_size
+from scenes.model_size import CHECKPOINTS, N_NEW, TEMPERATURE, ModelSize
+
+from conftest import SCENE_PROMPTS as PROMPTS
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """What the scene drew: each column's text and parameter count."""
+    seen = {}
+    original = ModelSize.show_models
+
+    def spy(self):
+        original(self)
+        seen["texts"] = [b.text for b in self.blocks]
+        seen["counts"] = dict(self.counts)
+    monkeypatch.setattr(ModelSize, "show_models", spy)
+    return seen
+
+
+@pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
+def test_columns_are_each_checkpoints_seeded_continuation(prompt, tmp_path, drawn):
+    render_scene("ModelSize", tmp_path, "l", prompt, movie=False, size=(256, 144))
+    prov = json.loads((tmp_path / "ModelSize.numbers.json").read_text())
+    assert check_provenance(prov) > 0
+    enc = model.get_encoding()
+    for c, text in zip(CHECKPOINTS, drawn["texts"]):
+        new = model.generate(prompt, N_NEW, temperature=TEMPERATURE, seed=0, checkpoint=c)
+        assert text == prompt + "".join(piece_text(enc, t) for t in new)
+    # the counts drawn are the trained arrays' sizes (b_U is not one), as on the model card
+    card = read_card()["checkpoints"]
+    for c in CHECKPOINTS:
+        w = model.weights(c)
+        assert drawn["counts"][c] == sum(w[k].size for k in model_size.trained_weights(w)) == card[c]["parameters"]
+    # the provenance speaks for its own checkpoint: one size per weight, adding up to the count
+    assert {e["transform"] for e in prov["numbers"]} == {"size"}
+    assert sum(e["value"] for e in prov["numbers"]) == drawn["counts"][prov["checkpoint"]]
+    assert len(prov["numbers"]) == len(model.weights(prov["checkpoint"])) - 1
+
+
+def test_the_two_checkpoints_differ_in_size_and_quality():
+    card = read_card()["checkpoints"]
+    small, big = (card[c] for c in CHECKPOINTS)
+    assert small["parameters"] < big["parameters"]
+    assert small["heldout_prose_bpc"] > big["heldout_prose_bpc"]     # lower is better
