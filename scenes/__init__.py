@@ -7,6 +7,8 @@ import importlib
 FILM = [
     ("PredictSample", "scenes.predict_sample"),
     ("ModelSize", "scenes.model_size"),
+    ("DataFlow", "scenes.data_flow"),
+    ("WeightsAndData", "scenes.weights_and_data"),
     ("EmbeddingMatrix", "scenes.embedding_matrix"),
     ("EmbeddingSpace", "scenes.embedding_space"),
     ("ContextFlow", "scenes.context_flow"),
