@@ -334,38 +334,36 @@ def cmd_present(args) -> int:
                       [sys.executable, "-m", "manim_slides", "present", "--folder", str(folder), *names])
 
 
+def _render_for(args, suffix: str, what: str) -> tuple[list[str], Path, Path]:
+    """Check the input, render the scenes into --work (cached) and return (names, dest, slides)."""
+    names = checked_scenes(args)
+    check_system()
+    opts = checked_options(args)
+    dest = Path(args.out)
+    if dest.suffix.lower() != suffix:
+        raise UsageError(f"the {what} file must end in {suffix}, got {dest}")
+    check_out(dest.parent)
+    work = Path(args.work)
+    render_many(names, work, opts, args.jobs, not args.no_cache)
+    return names, dest, work / "slides"
+
+
 def cmd_deck(args) -> int:
     from scenes.output.deck import DeckError, build_deck, reveal_dist
-    names = checked_scenes(args)
     try:
         reveal_dist()
     except DeckError as err:
         raise UsageError(str(err)) from None
-    check_system()
-    opts = checked_options(args)
-    dest = Path(args.out)
-    if dest.suffix.lower() != ".html":
-        raise UsageError(f"the deck is an .html file, got {dest}")
-    check_out(dest.parent)
-    work = Path(args.work)
-    render_many(names, work, opts, args.jobs, not args.no_cache)
-    assets = build_deck(work / "slides", names, dest)
+    names, dest, slides = _render_for(args, ".html", "deck")
+    assets = build_deck(slides, names, dest)
     print(f"deck: {dest} with {assets}/ (copy both; it opens offline from file://)")
     return 0
 
 
 def cmd_handout(args) -> int:
     from scenes.output.handout import build_handout
-    names = checked_scenes(args)
-    check_system()
-    opts = checked_options(args)
-    dest = Path(args.out)
-    if dest.suffix.lower() != ".pdf":
-        raise UsageError(f"the handout is a .pdf file, got {dest}")
-    check_out(dest.parent)
-    work = Path(args.work)
-    render_many(names, work, opts, args.jobs, not args.no_cache)
-    pages = build_handout(work / "slides", names, dest)
+    names, dest, slides = _render_for(args, ".pdf", "handout")
+    pages = build_handout(slides, names, dest)
     print(f"handout: {dest} ({pages} pages)")
     return 0
 

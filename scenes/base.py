@@ -71,6 +71,15 @@ class ExplainerBase:
         for idx, v in np.ndenumerate(np.asarray(values)):
             self.provenance.record(source, tuple(prefix) + idx, v, transform)
 
+    def record_at(self, source: str, pos: int, index, value: float, transform: str | None = None) -> float:
+        """Record ``source[index]``; a capture's index is prefixed with the token row ``pos``
+        (weights have no token axis), so one call serves a layer's weights and activations."""
+        import numpy as np
+        index = tuple(int(i) for i in np.atleast_1d(index))
+        if source in self.trace.cache:
+            index = (int(pos),) + index
+        return self.record(source, index, value, transform)
+
     def use_trace(self, trace: model.Trace) -> None:
         """Draw from another forward pass (e.g. the prompt plus sampled tokens) from here on."""
         if self.provenance.numbers:

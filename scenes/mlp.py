@@ -88,11 +88,7 @@ class MLP(ExplainerScene):
 
     def rec(self, key: str, index, value, transform: str | None = None) -> float:
         """Record a drawn number of this layer (an activation's index gains the token's row)."""
-        name = self.names[key]
-        index = tuple(int(i) for i in np.atleast_1d(index))
-        if name in self.trace.cache:
-            index = (self.pos,) + index
-        return self.record(name, index, value, transform)
+        return self.record_at(self.names[key], self.pos, index, value, transform)
 
     def rec_vector(self, key: str, values):
         for i, v in enumerate(values):

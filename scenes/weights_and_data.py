@@ -71,11 +71,7 @@ class WeightsAndData(ExplainerScene):
 
     def rec(self, key: str, index, value, transform: str | None = None) -> float:
         """Record a number of the first MLP; an activation's index gains the token's row."""
-        name = self.names[key]
-        index = tuple(int(i) for i in np.atleast_1d(index))
-        if name in self.trace.cache:
-            index = (self.pos,) + index
-        return self.record(name, index, value, transform)
+        return self.record_at(self.names[key], self.pos, index, value, transform)
 
     def clear(self, run_time: float = 0.5):
         gone = [m for m in self.mobjects if m is not self.title]

@@ -27,8 +27,8 @@ def run(capsys, *args):
     (["render", "Attention", "--layer", "6"], "layer 6 is out of range: the default model has 6 layers"),
     (["render", "Attention", "--head", "-1"], "head -1 is out of range"),
     (["render", "Attention", "--checkpoint", "huge"], "unknown checkpoint 'huge'"),
-    (["deck", "Softmax", "--out", "slides.pdf"], "the deck is an .html file"),
-    (["handout", "Softmax", "--out", "notes.txt"], "the handout is a .pdf file"),
+    (["deck", "Softmax", "--out", "slides.pdf"], "the deck file must end in .html"),
+    (["handout", "Softmax", "--out", "notes.txt"], "the handout file must end in .pdf"),
 ])
 def test_bad_input_gives_one_line_and_status_2(capsys, tmp_path, args, message):
     out = tmp_path / "out"

@@ -75,7 +75,13 @@ class AttentionGrid(Group):
                 if half * c.scale >= 0.5:
                     c.rect(x0 + s / 2 - half, y0 + s / 2 - half, x0 + s / 2 + half, y0 + s / 2 + half,
                            style.data_color(w, 1.0))
-        # axes: which way is which, outside the token labels
+        self._draw_axes(c, n)
+        return c.mobject()
+
+    def _draw_axes(self, c: Canvas, n: int) -> None:
+        """Which way is which (query →, ← key), outside the token labels of both axes."""
+        th = style.theme()
+        s, (ox, oy) = self.cell, self.origin
         size_u, lab = 0.34, min(LABEL_EM, 0.9 * s)
         c.text(ox + n * s / 2, 0.22, "query →", size_u, th.query, anchor="mm", mono=False)
         self._vertical_text(c, "← key", 0.22, oy + n * s / 2, size_u, th.key)
@@ -84,7 +90,6 @@ class AttentionGrid(Group):
                 text = _fit(show_piece(piece), 8)
                 c.text(ox - 0.08, oy + (i + 0.5) * s, text, lab, th.text, anchor="rm")
                 self._vertical_text(c, text, ox + (i + 0.5) * s, oy - 0.08, lab, th.text, anchor="rm")
-        return c.mobject()
 
     @staticmethod
     def _vertical_text(c: Canvas, text: str, x: float, y: float, size: float, color, anchor="mm"):

@@ -159,22 +159,8 @@ class ScoreGrid(AttentionGrid):
                 c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, fill)
                 if self.numbers:
                     c.text(cx, cy, score_text(v), self.em, contrast_text(fill), mono=False)
-        self._draw_axes(c)
+        self._draw_axes(c, self.scores.shape[0])
         return c.mobject()
-
-    def _draw_axes(self, c: Canvas) -> None:
-        """The same axis titles and token labels as AttentionGrid, at the same places."""
-        th = style.theme()
-        n, s = self.scores.shape[0], self.cell
-        ox, oy = self.origin
-        size_u, lab = 0.34, min(LABEL_EM, 0.9 * s)
-        c.text(ox + n * s / 2, 0.22, "query →", size_u, th.query, anchor="mm", mono=False)
-        self._vertical_text(c, "← key", 0.22, oy + n * s / 2, size_u, th.key)
-        if self.show_labels:
-            for i, piece in enumerate(self.labels):
-                text = _fit(show_piece(piece), 8)
-                c.text(ox - 0.08, oy + (i + 0.5) * s, text, lab, th.text, anchor="rm")
-                self._vertical_text(c, text, ox + (i + 0.5) * s, oy - 0.08, lab, th.text, anchor="rm")
 
     def cell_rgb(self, q: int, k: int) -> tuple[int, int, int]:
         """The fill drawn in cell (q, k), sampled near its top-left corner (away from the number)."""
