@@ -5,13 +5,16 @@ import importlib
 
 # (class name, module) in the order of STORYBOARD.md; render.py and the tests read this list.
 FILM = [
+    ("Title", "scenes.title"),
     ("PredictSample", "scenes.predict_sample"),
     ("ModelSize", "scenes.model_size"),
     ("DataFlow", "scenes.data_flow"),
     ("WeightsAndData", "scenes.weights_and_data"),
+    ("Tokenization", "scenes.tokenization"),
     ("EmbeddingMatrix", "scenes.embedding_matrix"),
     ("EmbeddingSpace", "scenes.embedding_space"),
     ("ContextFlow", "scenes.context_flow"),
+    ("ContextSize", "scenes.context_size"),
     ("Attention", "scenes.attention"),
     ("MLP", "scenes.mlp"),
     ("Unembedding", "scenes.unembedding"),

@@ -20,7 +20,6 @@ SYSTEM = "A dialogue between a User and an Assistant, in the style of Jane Auste
 USER, ASSISTANT = "User:", "Assistant:"
 MAX_NEW = 20             # the reply stops at a line break or after this many tokens
 MAX_USER_CHARS = 64      # the user's message is the prompt's end, so the chat fits on screen
-TEMPERATURE = 0.8
 PANEL_W = 6.3
 
 
@@ -120,15 +119,15 @@ class Chatbot(ExplainerScene):
             self.message = user_message(s.prompt, limit)
         self.framed = framed_prompt(self.message)
         framed_ids = enc.encode(self.framed, allowed_special="all")
-        new = model.generate(self.framed, MAX_NEW, temperature=TEMPERATURE, seed=s.seed,
+        new = model.generate(self.framed, MAX_NEW, temperature=self.settings.temperature, seed=s.seed,
                              checkpoint=s.checkpoint)
         self.reply = reply_tokens(new, [self.piece(t) for t in new])
         self.use_trace(model.run_tokens(framed_ids + self.reply, s.checkpoint, self.framed))
         first = len(framed_ids) - 1
-        transform = f"softmax(T={TEMPERATURE:g})"
+        transform = f"softmax(T={self.settings.temperature:g})"
         self.chances = []
         for k, tok in enumerate(self.reply):
-            p = model.softmax(self.trace["logits"][first + k], TEMPERATURE)[tok]
+            p = model.softmax(self.trace["logits"][first + k], self.settings.temperature)[tok]
             self.chances.append(self.record("logits", (first + k, tok), p, transform))
         self.reply_pieces = [self.piece(t) for t in self.reply]
 

@@ -14,7 +14,6 @@ from .parameter_count import NOT_PARAMETERS
 
 CHECKPOINTS = ("small", "default")   # left to right: fewer parameters, then more
 N_NEW = 30                           # tokens each model writes
-TEMPERATURE = 0.8
 COLUMN_W = 6.4
 MAX_LINES = 6
 
@@ -38,7 +37,7 @@ class ModelSize(ExplainerScene):
     # --- the numbers --------------------------------------------------------------------------
     def continue_prompt(self):
         s = self.settings
-        self.new = {c: model.generate(s.prompt, N_NEW, temperature=TEMPERATURE, seed=s.seed, checkpoint=c)
+        self.new = {c: model.generate(s.prompt, N_NEW, temperature=s.temperature, seed=s.seed, checkpoint=c)
                     for c in CHECKPOINTS}
         self.counts = {}
         for c in CHECKPOINTS:

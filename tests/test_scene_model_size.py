@@ -4,12 +4,13 @@ import json
 import pytest
 
 import model
+from scenes.settings import Settings
 from model.checkpoint import read_card
 from model.tokenizer import piece_text
 from provenance_check import check_provenance
 from render import render_scene
 from scenes import model_size
-from scenes.model_size import CHECKPOINTS, N_NEW, TEMPERATURE, ModelSize
+from scenes.model_size import CHECKPOINTS, N_NEW, ModelSize
 
 from conftest import SCENE_PROMPTS as PROMPTS
 
@@ -35,7 +36,7 @@ def test_columns_are_each_checkpoints_seeded_continuation(prompt, tmp_path, draw
     assert check_provenance(prov) > 0
     enc = model.get_encoding()
     for c, text in zip(CHECKPOINTS, drawn["texts"]):
-        new = model.generate(prompt, N_NEW, temperature=TEMPERATURE, seed=0, checkpoint=c)
+        new = model.generate(prompt, N_NEW, temperature=Settings.temperature, seed=0, checkpoint=c)
         assert text == prompt + "".join(piece_text(enc, t) for t in new)
     # the counts drawn are the trained arrays' sizes (b_U is not one), as on the model card
     card = read_card()["checkpoints"]

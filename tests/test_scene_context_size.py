@@ -1,0 +1,56 @@
+"""ContextSize: the window drawn is the model's n_ctx; what falls out is everything before the last n_ctx."""
+import json
+
+import numpy as np
+import pytest
+from manim import tempconfig
+
+import model
+from render import render_scene
+from scenes import settings, style
+from scenes.components.raster import px_per_unit
+from scenes.context_size import (GPT3_CONTEXT, PAST_WINDOW, TAPE_WIDTH, ContextSize, dropped,
+                                 long_text, window)
+
+from conftest import SCENE_PROMPTS as PROMPTS
+
+
+@pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
+def test_context_size_ends_on_the_last_n_ctx_tokens(prompt, tmp_path):
+    render_scene("ContextSize", tmp_path, "l", prompt, movie=False, size=(256, 144))
+    prov = json.loads((tmp_path / "ContextSize.numbers.json").read_text())
+    n_ctx = model.run(prompt).config["n_ctx"]
+    tokens, n_prompt = long_text(prompt, n_ctx, 0, "default")        # the text the scene drew
+    prompt_ids = model.get_encoding().encode(prompt)
+    assert list(tokens[:n_prompt]) == prompt_ids                      # the prompt, then the model's
+    assert len(tokens) == max(len(prompt_ids), n_ctx + PAST_WINDOW)
+    assert prov["tokens"] == list(tokens[-n_ctx:])                    # what the model sees at the end
+    assert dropped(list(tokens), n_ctx) == list(tokens[: len(tokens) - n_ctx])
+    assert len(dropped(list(tokens), n_ctx)) == len(tokens) - n_ctx > 0
+    assert prov["numbers"] == []                                      # sizes only, no tensor values
+    assert (tmp_path / "ContextSize.png").exists()
+
+
+def test_window_is_the_last_n_ctx_tokens():
+    assert window(5, 128) == (0, 5)
+    assert window(128, 128) == (0, 128)
+    assert window(168, 128) == (40, 168)
+    assert GPT3_CONTEXT == 2048
+
+
+def test_the_frame_drawn_on_the_tape_is_n_ctx_tokens_wide():
+    settings.current = settings.Settings(prompt=PROMPTS[1])
+    with tempconfig({"pixel_width": 854, "pixel_height": 480, "dry_run": True}):
+        scene = ContextSize()
+        scene.setup()
+        scene.n_ctx = scene.trace.config["n_ctx"]
+        scene.make_text()
+        assert scene.n_ctx == 128
+        text = np.array([int(round(255 * c)) for c in style.theme().text.to_rgb()])
+        for seen in (scene.start, scene.n):
+            scene.seen.set_value(seen)
+            pixels = scene.draw_tape().pixel_array[:, :, :3].astype(int)
+            is_text = np.all(np.abs(pixels - text) <= 2, axis=2)
+            top_edge = is_text.sum(axis=1).max()         # the frame's top stroke: its full width
+            want = scene.n_ctx * TAPE_WIDTH / scene.n * px_per_unit()
+            assert abs(top_edge - want) <= 0.1 * px_per_unit() + 2, (seen, top_edge, want)

@@ -1,0 +1,73 @@
+"""Tokenization: the boxes hold the tokenizer's own pieces and ids; long prompts fit on screen."""
+import json
+
+import pytest
+from manim import tempconfig
+
+import model
+from render import render_scene
+from scenes import style
+from scenes.tokenization import (STRIP_HEIGHT, TEXT_HEIGHT, TEXT_WIDTH, PromptPieces, fitted_strip,
+                                 spelled_in_bytes, split_word, word_spans)
+
+from conftest import SCENE_PROMPTS as PROMPTS
+
+FRAME_W, FRAME_H = 14.2, 8.0
+
+
+@pytest.fixture
+def frame():
+    with tempconfig({"pixel_width": 854, "pixel_height": 480}):
+        yield style.set_theme("dark")
+
+
+@pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
+def test_tokenization_renders_the_prompts_tokens(prompt, tmp_path):
+    render_scene("Tokenization", tmp_path, "l", prompt, movie=False, size=(256, 144))
+    prov = json.loads((tmp_path / "Tokenization.numbers.json").read_text())
+    assert prov["tokens"] == model.get_encoding().encode(prompt) == model.run(prompt).tokens
+    assert prov["numbers"] == []        # ids are the trace's tokens, listed above, not tensor values
+    assert (tmp_path / "Tokenization.png").exists()
+
+
+@pytest.mark.parametrize("prompt", PROMPTS + ["Café 😀 déjà vu", "antidisestablishmentarianism " * 20],
+                         ids=["one-token", "medium", "long", "emoji", "long-words"])
+def test_strip_holds_the_tokenizers_pieces_and_fits(prompt, frame):
+    trace = model.run(prompt)
+    ids = model.get_encoding().encode(prompt)[-trace.config["n_ctx"]:]
+    strip, k = fitted_strip(trace.pieces, trace.tokens)
+    assert strip.ids == ids[:k] == trace.tokens[:k]
+    assert strip.pieces == trace.pieces[:k]
+    assert strip.height <= STRIP_HEIGHT + 1e-6 and strip.width <= TEXT_WIDTH + 1e-6
+    assert strip.size >= style.SMALL_SIZE
+    if len(trace.tokens) <= 30:
+        assert k == len(trace.tokens)               # a short prompt is shown whole
+    text = PromptPieces(trace.pieces, tinted=True)
+    assert text.height <= TEXT_HEIGHT + 1e-6 and text.width <= TEXT_WIDTH + 1e-6
+    assert text.size >= style.SMALL_SIZE
+    if prompt == PROMPTS[2]:
+        assert text.n_shown == len(trace.tokens)    # 120 tokens all fit, wrapped at the small size
+
+
+def test_word_spans_cover_every_token_once():
+    for prompt in PROMPTS + ["Café 😀 déjà vu"]:
+        tokens = model.run(prompt).tokens
+        spans = word_spans(prompt, tokens)
+        assert [a for a, _ in spans] == [0] + [b for _, b in spans[:-1]]
+        assert spans[-1][1] == len(tokens)
+
+
+def test_the_split_word_is_the_tokenizers():
+    enc = model.get_encoding()
+    prompt = "Emma smiled at her father and said that she would"
+    tokens = enc.encode(prompt)
+    a, b = split_word(prompt, tokens)
+    assert enc.decode(tokens[a:b]) == " smiled" and b - a == len(enc.encode(" smiled")) == 2
+    assert split_word(PROMPTS[1], model.run(PROMPTS[1]).tokens) is None   # every word whole
+    emoji = "Café 😀 déjà vu"
+    tokens = enc.encode(emoji)
+    a, b = split_word(emoji, tokens)
+    assert enc.decode(tokens[a:b]) == " déjà"
+    runs = spelled_in_bytes(tokens, a, b)
+    assert [r[2] for r in runs] == ["é", "à"]
+    assert all(j - i == 2 for i, j, _ in runs)
