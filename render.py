@@ -147,7 +147,9 @@ def render_scene(name: str, out: Path, quality: str = "l", prompt: str | None = 
 
     import scenes
     from scenes import settings
+    from scenes.output.encoding import use_fast_encoder
 
+    use_fast_encoder()
     settings.current = settings.Settings(
         prompt=settings.DEFAULT_PROMPT if prompt is None else prompt,
         checkpoint=checkpoint, theme=theme, seed=seed, layer=layer, head=head,
@@ -160,7 +162,9 @@ def render_scene(name: str, out: Path, quality: str = "l", prompt: str | None = 
         options = {"quality": QUALITY[quality], "media_dir": str(tmp / "media"),
                    "disable_caching": True, "progress_bar": "display" if progress else "none",
                    "verbosity": "WARNING", "write_to_movie": movie, "save_last_frame": not movie,
-                   "output_file": name}
+                   "output_file": name,
+                   # encode finished animations while the next ones draw: uses the second core
+                   "max_inflight_encoders": 4}
         if size:
             options.update(pixel_width=size[0], pixel_height=size[1])
         if fps:

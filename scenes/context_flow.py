@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, UL, UP, Create, FadeIn, FadeOut, Group, Write
+from manim import DOWN, UL, Create, FadeIn, FadeOut, Group, Write
 
 from . import style
 from .base import ExplainerScene
 from .components import TokenStrip, VectorArray, label, show_piece
 from .components.raster import Canvas, fit_text, font_em
+from .components.vectors import contrast_text
 
 MAX_STRIP = 12       # tokens shown in the strip (the last ones)
 MAX_EARLIER = 8      # earlier tokens compared in the similarity grid
@@ -149,7 +150,6 @@ class ContextFlow(ExplainerScene):
                 fill = style.data_color(float(grid[i, j]), vmax)
                 x0 = left + j * cw
                 c.rect(x0 + 0.03, top + i * ch + 0.03, x0 + cw - 0.03, top + (i + 1) * ch - 0.03, fill)
-                from .components.vectors import contrast_text
                 c.text(x0 + cw / 2, y, f"{grid[i, j]:+.2f}", em, contrast_text(fill))
         return c.mobject()
 

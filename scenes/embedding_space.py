@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DEGREES, DOWN, LEFT, RIGHT, UL, UP, UR, BackgroundRectangle, Create, Dot, FadeIn, FadeOut, Group, Line,
-                   VGroup, Write)
+from manim import (DEGREES, DOWN, LEFT, RIGHT, UL, BackgroundRectangle, Create, Dot, FadeIn, FadeOut,
+                   Line, VGroup, Write)
 
 import model
 from model import atlas

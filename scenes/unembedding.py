@@ -10,8 +10,8 @@ import model
 from . import style
 from .base import ExplainerScene
 from .components import ColumnMatrix, DataVector, label, percent, show_piece
-from .components.raster import Canvas, fit_text, font_em, text_width
-from .components.vectors import fmt
+from .components.raster import Canvas, fit_text, font_em
+from .components.vectors import contrast_text, fmt
 
 TOP_K = 5          # logits labelled (and W_U columns shown)
 ROWS = 5           # entries shown of the 192-long vector and columns
@@ -104,7 +104,7 @@ class Unembedding(ExplainerScene):
 
     def logit_row(self, ids) -> Group:
         """Grey cells with the logits, one under each matrix column (one image)."""
-        m, th = self.matrix, self.theme
+        m = self.matrix
         unit = m.image.width / m.canvas_width
         em = font_em(style.SMALL_SIZE)
         h = 1.35 * em
@@ -115,7 +115,6 @@ class Unembedding(ExplainerScene):
             x0 = m.col_x[i]
             fill = style.data_color(float(self.logits[i]), vmax)
             c.rect(x0 + 0.03, 0, x0 + m.cw - 0.03, h, fill)
-            from .components.vectors import contrast_text
             c.text(x0 + m.cw / 2, h / 2, fmt(float(self.logits[i]), 2), em, contrast_text(fill))
             self.row_cells.append((x0, m.cw))
         img = c.mobject()

@@ -10,6 +10,15 @@ SCENE_PROMPTS = ["Emma", "Elizabeth looked at her sister and",
 sys.path.insert(0, str(ROOT))
 
 
+def still_provenance(scene: str, folder: Path, prompt: str, **options) -> dict:
+    """Render ``scene``'s last frame small for ``prompt``; return its provenance file's content."""
+    import json
+
+    from render import render_scene
+    files = render_scene(scene, folder, "l", prompt, movie=False, size=(256, 144), **options)
+    return json.loads(files["numbers.json"].read_text())
+
+
 @pytest.fixture(scope="session")
 def trace():
     import model

@@ -1,5 +1,4 @@
 """Chatbot: the reply is the model's seeded continuation of the exact framed text."""
-import json
 
 import numpy as np
 import pytest
@@ -7,11 +6,11 @@ import pytest
 import model
 from scenes.settings import Settings
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.chatbot import (MAX_NEW, MAX_USER_CHARS, Chatbot, framed_prompt,
                             reply_tokens, user_message)
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.fixture
@@ -29,8 +28,7 @@ def drawn(monkeypatch):
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_reply_is_the_models_continuation_of_the_framed_text(prompt, tmp_path, drawn):
-    render_scene("Chatbot", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "Chatbot.numbers.json").read_text())
+    prov = still_provenance("Chatbot", tmp_path, prompt)
     assert check_provenance(prov) > 0
     enc = model.get_encoding()
     framed = drawn["framed"]

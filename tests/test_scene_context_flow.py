@@ -1,21 +1,18 @@
 """ContextFlow: the vectors, the drift from the start and the similarities are the residual stream's."""
-import json
 
-import numpy as np
 import pytest
 
 import model
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.context_flow import ENTRIES, MAX_EARLIER
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_context_flow_follows_the_last_tokens_residual_stream(prompt, tmp_path):
-    render_scene("ContextFlow", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "ContextFlow.numbers.json").read_text())
+    prov = still_provenance("ContextFlow", tmp_path, prompt)
     assert check_provenance(prov) > 0
     trace = model.run(prompt)
     n_layer, last = trace.config["n_layer"], len(trace.tokens) - 1

@@ -1,24 +1,22 @@
 """ContextSize: the window drawn is the model's n_ctx; what falls out is everything before the last n_ctx."""
-import json
 
 import numpy as np
 import pytest
 from manim import tempconfig
 
 import model
-from render import render_scene
 from scenes import settings, style
 from scenes.components.raster import px_per_unit
 from scenes.context_size import (GPT3_CONTEXT, PAST_WINDOW, TAPE_WIDTH, ContextSize, dropped,
                                  long_text, window)
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_context_size_ends_on_the_last_n_ctx_tokens(prompt, tmp_path):
-    render_scene("ContextSize", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "ContextSize.numbers.json").read_text())
+    prov = still_provenance("ContextSize", tmp_path, prompt)
     n_ctx = model.run(prompt).config["n_ctx"]
     tokens, n_prompt = long_text(prompt, n_ctx, 0, "default")        # the text the scene drew
     prompt_ids = model.get_encoding().encode(prompt)

@@ -1,21 +1,19 @@
 """EmbeddingMatrix: the columns drawn are the model's W_E and W_pos; the vectors are the Trace's."""
-import json
 
 import numpy as np
 import pytest
 
 import model
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.embedding_matrix import MAX_TOKENS, ROWS
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_embedding_matrix_draws_the_prompts_columns(prompt, tmp_path):
-    render_scene("EmbeddingMatrix", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "EmbeddingMatrix.numbers.json").read_text())
+    prov = still_provenance("EmbeddingMatrix", tmp_path, prompt)
     assert check_provenance(prov) > 0
     trace = model.run(prompt)
     n = min(len(trace.tokens), MAX_TOKENS)

@@ -1,5 +1,4 @@
 """EmbeddingSpace: the cloud is W_E through PCA, neighbours are by cosine, the direction is measured."""
-import json
 
 import numpy as np
 import pytest
@@ -7,16 +6,15 @@ import pytest
 import model
 from model import atlas
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.embedding_space import N_NEIGHBOURS, N_PAIRS, PCA
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_embedding_space_draws_the_models_geometry(prompt, tmp_path):
-    render_scene("EmbeddingSpace", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "EmbeddingSpace.numbers.json").read_text())
+    prov = still_provenance("EmbeddingSpace", tmp_path, prompt)
     assert check_provenance(prov) > 0
     trace = model.run(prompt)
     by = {}

@@ -1,15 +1,14 @@
 """MLP: the vectors, neurons and weights drawn are one token's real pass through one real MLP."""
-import json
 
 import numpy as np
 import pytest
 
 import model
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.mlp import ENTRIES, FIRE, N_FIRST, N_TOP, gelu, pick_layer, shown_neurons
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 def indices(prov: dict, source: str, transform: str | None = None) -> set[tuple[int, ...]]:
@@ -24,8 +23,7 @@ def values(prov: dict, source: str) -> dict[tuple[int, ...], float]:
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_mlp_draws_one_tokens_real_pass(prompt, tmp_path):
-    render_scene("MLP", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "MLP.numbers.json").read_text())
+    prov = still_provenance("MLP", tmp_path, prompt)
     assert check_provenance(prov) > 0
     trace = model.run(prompt)
     pos = len(trace.tokens) - 1

@@ -1,5 +1,4 @@
 """ModelSize: both continuations are the checkpoints' own seeded samples; the counts their weights."""
-import json
 
 import pytest
 
@@ -8,11 +7,11 @@ from scenes.settings import Settings
 from model.checkpoint import read_card
 from model.tokenizer import piece_text
 from provenance_check import check_provenance
-from render import render_scene
 from scenes import model_size
 from scenes.model_size import CHECKPOINTS, N_NEW, ModelSize
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.fixture
@@ -31,8 +30,7 @@ def drawn(monkeypatch):
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_columns_are_each_checkpoints_seeded_continuation(prompt, tmp_path, drawn):
-    render_scene("ModelSize", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "ModelSize.numbers.json").read_text())
+    prov = still_provenance("ModelSize", tmp_path, prompt)
     assert check_provenance(prov) > 0
     enc = model.get_encoding()
     for c, text in zip(CHECKPOINTS, drawn["texts"]):

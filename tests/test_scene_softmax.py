@@ -1,20 +1,18 @@
 """Softmax: for short, medium and long prompts, every drawn number is the model's."""
-import json
 
 import numpy as np
 import pytest
 
 import model
 from provenance_check import check_provenance
-from render import render_scene
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_softmax_draws_real_numbers(prompt, tmp_path):
-    render_scene("Softmax", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "Softmax.numbers.json").read_text())
+    prov = still_provenance("Softmax", tmp_path, prompt)
     assert check_provenance(prov) > 0
     trace = model.run(prompt)
     pos = len(trace.tokens) - 1

@@ -1,5 +1,4 @@
 """Temperature: the probabilities at every T drawn are the model's; the samples are the sampler's."""
-import json
 import re
 
 import numpy as np
@@ -7,16 +6,15 @@ import pytest
 
 import model
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.temperature import STOPS, SUBSTEPS
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_temperature_draws_real_probabilities(prompt, tmp_path):
-    render_scene("Temperature", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "Temperature.numbers.json").read_text())
+    prov = still_provenance("Temperature", tmp_path, prompt)
     assert check_provenance(prov) > 0
     temps = sorted({float(re.fullmatch(r"softmax\(T=(.*)\)", n["transform"]).group(1))
                     for n in prov["numbers"]})

@@ -1,21 +1,19 @@
 """Title: the parameter count drawn is the model's own, summed over its weights."""
-import json
 
 import pytest
 
 import model
 from model.checkpoint import read_card
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.title import corpus_sources, parameter_count
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_title_counts_every_parameter(prompt, tmp_path):
-    render_scene("Title", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "Title.numbers.json").read_text())
+    prov = still_provenance("Title", tmp_path, prompt)
     assert check_provenance(prov) > 0
     weights = model.weights()
     assert {e["transform"] for e in prov["numbers"]} == {"size"}

@@ -1,16 +1,15 @@
 """Tokenization: the boxes hold the tokenizer's own pieces and ids; long prompts fit on screen."""
-import json
 
 import pytest
 from manim import tempconfig
 
 import model
-from render import render_scene
 from scenes import style
 from scenes.tokenization import (STRIP_HEIGHT, TEXT_HEIGHT, TEXT_WIDTH, PromptPieces, fitted_strip,
                                  spelled_in_bytes, split_word, word_spans)
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 FRAME_W, FRAME_H = 14.2, 8.0
 
@@ -23,8 +22,7 @@ def frame():
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_tokenization_renders_the_prompts_tokens(prompt, tmp_path):
-    render_scene("Tokenization", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "Tokenization.numbers.json").read_text())
+    prov = still_provenance("Tokenization", tmp_path, prompt)
     assert prov["tokens"] == model.get_encoding().encode(prompt) == model.run(prompt).tokens
     assert prov["numbers"] == []        # ids are the trace's tokens, listed above, not tensor values
     assert (tmp_path / "Tokenization.png").exists()

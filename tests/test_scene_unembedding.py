@@ -1,21 +1,19 @@
 """Unembedding: the W_U columns, the last vector and every logit drawn are the model's."""
-import json
 
 import numpy as np
 import pytest
 
 import model
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.unembedding import ROWS, TABLE_ROWS, TOP_K
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_unembedding_draws_every_logit_of_the_last_position(prompt, tmp_path):
-    render_scene("Unembedding", tmp_path, "l", prompt, movie=False, size=(256, 144))
-    prov = json.loads((tmp_path / "Unembedding.numbers.json").read_text())
+    prov = still_provenance("Unembedding", tmp_path, prompt)
     assert check_provenance(prov) > 0
     trace = model.run(prompt)
     n, last = len(trace.tokens), len(trace.tokens) - 1
