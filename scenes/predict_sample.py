@@ -44,7 +44,8 @@ class PredictSample(ExplainerScene):
     def show_title(self):
         self.title = label("Predict, sample, repeat", style.TITLE_SIZE).to_corner(UL, buff=0.4)
         self.play(Write(self.title), run_time=0.8)
-        self.say("A GPT reads text and predicts what comes next, as a probability for every token.")
+        self.say("A GPT reads text and predicts what comes next, as a probability for every token.", 4.0)
+        self.wait(2.0)
 
     def show_prompt(self):
         self.text = self.prompt_text(0)
@@ -79,14 +80,16 @@ class PredictSample(ExplainerScene):
             self.caption = label(f"next token, T = {self.temperature:g}", style.SMALL_SIZE, color=self.theme.muted)
             self.caption.next_to(self.bars, UP, buff=0.3)
             self.play(FadeIn(self.bars, shift=UP * 0.2), FadeIn(self.caption), run_time=1.0)
-            self.say("Each bar is the model's probability for one possible next token.")
+            self.say("Each bar is the model's probability for one possible next token.", 3.5)
+            self.wait(3.0)
             self.pause("These are the model's real probabilities for the next token; the top few are shown.")
         else:
             self.play(self.bars.retarget(pieces, probs), run_time=0.6 * self.pace)
         self.sample_with_hops(chosen_row, hops=4 if first else 2)
         self.append_token(step, chosen_row)
         if first:
-            self.say("One token is drawn at random by these weights, appended, and the loop runs again.")
+            self.say("One token is drawn at random by these weights, appended, and the loop runs again.", 4.0)
+            self.wait(3.0)
             self.pause("Sampling picks one token in proportion to its bar. It is appended to the text and the whole model runs again.")
 
     def sample_with_hops(self, chosen_row: int, hops: int):
@@ -115,6 +118,6 @@ class PredictSample(ExplainerScene):
                      color=self.theme.muted)
         note.to_corner(DOWN + LEFT, buff=0.5)  # below the bars, whatever the text's length
         self.play(FadeIn(note), run_time=0.6)
-        self.say("Repeat this loop and a short prompt grows into a passage.")
-        self.wait(1.5)
+        self.say("Repeat this loop and a short prompt grows into a passage.", 3.5)
+        self.wait(3.5)
         self.pause("Predict, sample, repeat: that loop is all a GPT does when it writes.")

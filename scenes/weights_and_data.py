@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UL, UP, AnimationGroup, Arrow, Create, FadeIn, FadeOut, Group,
-                   Line, Rectangle, Succession, ValueTracker, VGroup, VMobject, Write, always_redraw,
+from manim import (DOWN, LEFT, RIGHT, UL, UP, Arrow, Create, FadeIn, FadeOut, Group,
+                   Line, Rectangle, ValueTracker, VGroup, VMobject, Write, always_redraw,
                    linear)
 
 import model
@@ -260,7 +260,7 @@ class WeightsAndData(ExplainerScene):
                  "dotted with x, gives one number of the output.", 5.0)
         for i in range(ROWS_COMPUTED):
             self.rec("pre", i, mv.y_values[i], "minus b_in")   # the counter lands on this
-            self.play(self.compute_row(mv, i, run_time=1.2 if i == 0 else 0.7))
+            self.play(mv.compute_row(i, run_time=1.2 if i == 0 else 0.7))
         for i, v in enumerate(mv.y.shown):
             self.rec("pre", i, v, "minus b_in")
         self.play(mv.reveal_all(), FadeIn(how), run_time=0.5)
@@ -270,31 +270,6 @@ class WeightsAndData(ExplainerScene):
                    f"{self.d_mlp} × {self.d_model} weights, {self.d_mlp} results. Almost all the work "
                    "of a transformer is products like this one.")
         self.mv = mv
-
-    def compute_row(self, mv: MatrixVectorProduct, i: int, run_time: float):
-        """Row i of the product counted out: highlight the row and x, run the dot product's partial
-        sums over all the row's terms, uncover the output entry. (The component's own version
-        rebuilds a Pango text every frame; this counter is one small image.)"""
-        th = self.theme
-        row = mv.matrix.highlight_row(i, th.chosen)
-        col = Rectangle(width=mv.x.body.width, height=mv.x.body.height, color=th.chosen,
-                        stroke_width=4).move_to(mv.x.body)
-        sums = mv.partial_sums(i)
-        width = max(drawn_width(f"Σ = {fmt(v, 3)}", style.SMALL_SIZE) for v in sums)
-        t = ValueTracker(0)
-
-        def running():
-            k = int(np.clip(round(t.get_value()), 1, len(sums)))
-            img = text_image(f"Σ = {fmt(sums[k - 1], 3)}", style.SMALL_SIZE, th.chosen, min_width=width)
-            return img.next_to(mv.y.body, RIGHT, buff=0.3).set_y(mv.y.cell_center(i)[1])
-
-        counter = always_redraw(running)
-        return Succession(
-            AnimationGroup(FadeIn(row), FadeIn(col), FadeIn(counter), run_time=0.3),
-            t.animate(rate_func=linear, run_time=run_time).set_value(len(sums)),
-            AnimationGroup(FadeOut(mv.covers[i]), FadeOut(row), FadeOut(col), FadeOut(counter),
-                           run_time=0.3),
-        )
 
     # --- step 5: the step with no weights ---------------------------------------------------------
     def nonlinearity(self):

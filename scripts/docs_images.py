@@ -19,6 +19,9 @@ from scenes import settings  # noqa: E402
 from scenes.gallery import PAGES, Gallery  # noqa: E402
 
 DOCS = ROOT / "docs"
+# scenes whose last frame the README shows: (scene, picture name)
+SCENES = [("PredictSample", "predict_sample"), ("Attention", "attention"),
+          ("EmbeddingSpace", "embedding_space"), ("ContextFlow", "context_flow")]
 
 
 def gallery_page(page: str) -> None:
@@ -35,9 +38,10 @@ def gallery_page(page: str) -> None:
 
 def main() -> int:
     DOCS.mkdir(exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        files = render_scene("PredictSample", Path(tmp), "l", movie=False)
-        Image.open(files["png"]).save(DOCS / "predict_sample.png")
+    for scene, name in SCENES:
+        with tempfile.TemporaryDirectory() as tmp:
+            files = render_scene(scene, Path(tmp), "l", movie=False)
+            Image.open(files["png"]).save(DOCS / f"{name}.png")
     for page in PAGES:
         gallery_page(page)
     print("wrote", ", ".join(sorted(p.name for p in DOCS.glob("*.png"))))

@@ -11,6 +11,7 @@ from manim import (RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Group, Rectangle,
 
 from .. import style
 from .text import label
+from .text_image import drawn_width, text_image
 from .vectors import DataVector, check_values, fmt
 from .weight_matrix import WeightMatrix, check_matrix
 
@@ -61,12 +62,15 @@ class MatrixVectorProduct(Group):
         col = Rectangle(width=self.x.body.width, height=self.x.body.height, color=th.chosen,
                         stroke_width=4).move_to(self.x.body)
         sums = self.partial_sums(i)
+        # the counter is one small image of a fixed width, redrawn per frame (a Pango text per
+        # frame would cost more than the frame itself)
+        width = max(drawn_width(f"Σ = {fmt(v, 3)}", style.SMALL_SIZE) for v in sums)
         t = ValueTracker(0)
 
         def running():
             k = int(np.clip(round(t.get_value()), 1, len(sums)))
-            text = label(f"Σ = {fmt(sums[k - 1], 3)}", style.SMALL_SIZE, color=th.chosen)
-            return text.next_to(self.y.body, RIGHT, buff=0.3).set_y(self.y.cell_center(i)[1])
+            img = text_image(f"Σ = {fmt(sums[k - 1], 3)}", style.SMALL_SIZE, th.chosen, min_width=width)
+            return img.next_to(self.y.body, RIGHT, buff=0.3).set_y(self.y.cell_center(i)[1])
 
         counter = always_redraw(running)
         return Succession(
