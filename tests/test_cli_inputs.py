@@ -1,6 +1,7 @@
 """Bad input to render.py: one clear line on stderr, exit status 2, no traceback, nothing written."""
 import json
 import math
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +123,26 @@ def test_present_without_a_screen_says_so(capsys, tmp_path, monkeypatch):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     code, err = run(capsys, "present", "--out", str(tmp_path))
     assert code == 2 and "needs a screen" in err
+
+
+def test_no_arguments_render_the_whole_film_in_storyboard_order(tmp_path, monkeypatch, capsys):
+    import scenes
+    import scenes.output.film as film
+    seen = {}
+
+    def fake_render_many(names, out, opts, jobs=1, use_cache=True):
+        seen["names"], seen["opts"] = names, opts
+        return {n: {"mp4": tmp_path / f"{n}.mp4", "srt": tmp_path / f"{n}.srt"} for n in names}
+
+    def fake_join(parts, video, captions):
+        seen["joined"] = [name for name, _, _ in parts]
+        seen["video"] = video
+        return [(name, float(i), float(i + 1)) for i, (name, _, _) in enumerate(parts)]
+
+    monkeypatch.setattr(render, "render_many", fake_render_many)
+    monkeypatch.setattr(film, "join_film", fake_join)
+    monkeypatch.chdir(tmp_path)
+    assert main([]) == 0
+    assert seen["names"] == seen["joined"] == scenes.scene_names()
+    assert seen["video"] == Path("film") / "film.mp4"
+    assert seen["opts"].prompt is None and seen["opts"].quality == "l"   # the default prompt, 480p15
