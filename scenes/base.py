@@ -80,6 +80,12 @@ class ExplainerBase:
             index = (int(pos),) + index
         return self.record(source, index, value, transform)
 
+    def record_running_sum(self, x_source: str, pos: int, w_source: str, column: int, sums) -> None:
+        """Record every value a running-sum counter can show: x · W[:, column] over the first k
+        terms, k = 1 .. len(sums) (its last value is the whole product)."""
+        for k, v in enumerate(sums, 1):
+            self.record(x_source, (pos,), v, f"dot with {w_source} column {column}, first {k} terms")
+
     def use_trace(self, trace: model.Trace) -> None:
         """Draw from another forward pass (e.g. the prompt plus sampled tokens) from here on."""
         if self.provenance.numbers:

@@ -164,6 +164,7 @@ class MLP(ExplainerScene):
         for i in range(ROWS_COMPUTED):
             # the counter ends on the whole dot product: the number that lands in the output
             self.rec("pre", i, mv.y_values[i], "minus b_in")
+            self.record_running_sum(self.names["x"], self.pos, self.names["W_in"], i, mv.partial_sums(i))
             self.play(mv.compute_row(i, run_time=1.6 if i == 0 else 1.0))
         for i, v in enumerate(mv.y.shown):
             self.rec("pre", i, v, "minus b_in")

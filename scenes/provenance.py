@@ -21,6 +21,10 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
                        cosine similarity of row index[0] and row j of the source
     along row <b> minus row <a>
                        row index[0] of the source dotted with the unit vector from row a to row b
+    dot with <W> column <c>, first <k> terms
+                       a running sum: the source's row index (a vector x) times column c of the
+                       weight W (stored [d_in, d_out]), summed over the first k entries; at k =
+                       d_in it is the whole product (W x)[c] without the bias
     size               how many numbers the source holds (a parameter count); index is []
     cosine with position <j>
                        cosine similarity of the source's rows index[0] and j (e.g. two tokens'

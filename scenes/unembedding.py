@@ -75,6 +75,7 @@ class Unembedding(ExplainerScene):
         first = self.top[0]
         terms = self.W["W_U"][:, first].astype(np.float64) * self.x.astype(np.float64)
         sums = np.cumsum(terms)
+        self.record_running_sum("ln_final.hook_normalized", self.last, "W_U", first, sums)
         t = ValueTracker(1)
         th = self.theme
 

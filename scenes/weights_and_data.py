@@ -184,6 +184,7 @@ class WeightsAndData(ExplainerScene):
 
         sums = np.cumsum(w.astype(np.float64) * self.x.astype(np.float64))
         total = self.rec("pre", NEURON, float(sums[-1]), "minus b_in")
+        self.record_running_sum(self.names["x"], self.pos, self.names["W_in"], NEURON, sums)
         th = self.theme
         k = ValueTracker(0.0)
         width = max(drawn_width(f"Σ = {fmt(v, 3)}", style.BODY_SIZE) for v in sums)
@@ -260,6 +261,7 @@ class WeightsAndData(ExplainerScene):
                  "dotted with x, gives one number of the output.", 5.0)
         for i in range(ROWS_COMPUTED):
             self.rec("pre", i, mv.y_values[i], "minus b_in")   # the counter lands on this
+            self.record_running_sum(self.names["x"], self.pos, self.names["W_in"], i, mv.partial_sums(i))
             self.play(mv.compute_row(i, run_time=1.2 if i == 0 else 0.7))
         for i, v in enumerate(mv.y.shown):
             self.rec("pre", i, v, "minus b_in")

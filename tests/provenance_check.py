@@ -36,6 +36,10 @@ def expected_value(entry: dict, trace, weights: dict) -> float:
     if m:
         d = arr[int(m.group(1))].astype(np.float64) - arr[int(m.group(2))].astype(np.float64)
         return float(arr[index[0]].astype(np.float64) @ d / np.sqrt(d @ d))
+    m = re.fullmatch(r"dot with (\S+) column (\d+), first (\d+) terms", transform)
+    if m:
+        w, c, k = weights[m.group(1)], int(m.group(2)), int(m.group(3))
+        return float(arr[index][:k].astype(np.float64) @ w[:k, c].astype(np.float64))
     if transform == "size":
         return float(np.asarray(arr).size)
     m = re.fullmatch(r"cosine with position (\d+)", transform)

@@ -25,8 +25,13 @@ def test_unembedding_draws_every_logit_of_the_last_position(prompt, tmp_path):
     assert columns == top                                           # W_U columns of the top tokens
     w_rows = {e["index"][0] for e in prov["numbers"] if e["source"] == "W_U"}
     assert w_rows == set(range(ROWS))
-    vec = [e["index"] for e in prov["numbers"] if e["source"] == "ln_final.hook_normalized"]
+    vec = [e["index"] for e in prov["numbers"]
+           if e["source"] == "ln_final.hook_normalized" and "transform" not in e]
     assert vec == [[last, d] for d in range(ROWS)]
+    # the running sum counts through all 192 products and lands on the top token's logit
+    running = [e for e in prov["numbers"] if e.get("transform", "").startswith("dot with W_U")]
+    assert len(running) == trace.config["d_model"]
+    assert running[-1]["value"] == pytest.approx(float(logits.max()), rel=1e-4)
     # the table: each of the last positions' best guess, with its probability
     guesses = [e for e in prov["numbers"] if e.get("transform") == "softmax(T=1)"]
     first = max(0, n - TABLE_ROWS)
