@@ -1,17 +1,16 @@
 """DataFlow: the shapes are the model's, the vectors are the last token's at every stage, the
 distribution is the softmax of the real logits."""
-import json
 
 import numpy as np
 import pytest
 
 import model
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.data_flow import ENTRIES, LAYER_ENTRIES, MAX_VECTORS, TOP_K, shown_layers, tail_text
 from scenes.components.raster import font_em, text_width
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 def plain(prov: dict, source: str) -> set[tuple[int, ...]]:
@@ -20,9 +19,8 @@ def plain(prov: dict, source: str) -> set[tuple[int, ...]]:
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_data_flow_follows_the_real_pass(prompt, tmp_path):
-    render_scene("DataFlow", tmp_path, "l", prompt, movie=False, size=(256, 144))
+    prov = still_provenance("DataFlow", tmp_path, prompt)
     assert (tmp_path / "DataFlow.png").exists()
-    prov = json.loads((tmp_path / "DataFlow.numbers.json").read_text())
     assert check_provenance(prov) > 0
     trace = model.run(prompt)
     T, L = len(trace.tokens), trace.config["n_layer"]

@@ -1,6 +1,5 @@
 """WeightsAndData: the embedding, the weight slice, every product and the GELU step are the
 model's, for one token's pass through the first MLP."""
-import json
 import math
 
 import numpy as np
@@ -8,11 +7,11 @@ import pytest
 
 import model
 from provenance_check import check_provenance
-from render import render_scene
 from scenes.weights_and_data import (DATA_ENTRIES, LAYER, NEURON, PRODUCT_COLS, PRODUCT_ROWS,
                                      SUM_TERMS, gelu)
 
 from conftest import SCENE_PROMPTS as PROMPTS
+from conftest import still_provenance
 
 
 def values(prov: dict, source: str, transform: str | None = None) -> dict[tuple[int, ...], float]:
@@ -22,9 +21,8 @@ def values(prov: dict, source: str, transform: str | None = None) -> dict[tuple[
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_weights_and_data_draws_the_real_numbers(prompt, tmp_path):
-    render_scene("WeightsAndData", tmp_path, "l", prompt, movie=False, size=(256, 144))
+    prov = still_provenance("WeightsAndData", tmp_path, prompt)
     assert (tmp_path / "WeightsAndData.png").exists()
-    prov = json.loads((tmp_path / "WeightsAndData.numbers.json").read_text())
     assert check_provenance(prov) > 0
     trace = model.run(prompt)
     pos = len(trace.tokens) - 1
