@@ -68,9 +68,7 @@ def check_temperature(t: float) -> float:
     return t
 
 
-def check_head(layer: int | None, head: int | None, checkpoint: str) -> None:
-    import model
-    cfg = model.run_tokens([0], checkpoint).config
+def check_head(layer: int | None, head: int | None, checkpoint: str, cfg: dict) -> None:
     for what, value, n in (("layer", layer, cfg["n_layer"]), ("head", head, cfg["n_head"])):
         if value is not None and not 0 <= value < n:
             raise UsageError(f"{what} {value} is out of range: the {checkpoint} model has "
@@ -109,13 +107,13 @@ def checked_options(args) -> Options:
     if args.checkpoint not in model.checkpoint_names():
         raise UsageError(f"unknown checkpoint {args.checkpoint!r}; shipped: {', '.join(model.checkpoint_names())}")
     try:
-        model.run_tokens([0], args.checkpoint)       # verifies the file against its hash
+        cfg = model.config(args.checkpoint)        # loads the file, checked against its hash
     except model.CheckpointError as err:
         raise UsageError(str(err)) from None
     temperature = check_temperature(args.temperature)
-    check_head(args.layer, args.head, args.checkpoint)
+    check_head(args.layer, args.head, args.checkpoint, cfg)
     if prompt is not None:
-        n_ctx = model.run_tokens([0], args.checkpoint).config["n_ctx"]
+        n_ctx = cfg["n_ctx"]
         n = len(model.get_encoding().encode(prompt, allowed_special="all"))
         if n > n_ctx:
             print(f"note: the prompt is {n} tokens; the model reads only its last {n_ctx}", file=sys.stderr)
@@ -244,7 +242,7 @@ def restamp_provenance(path: Path, opts: Options) -> None:
     from model.trace import encode_prompt
     from scenes import settings
     prompt = settings.DEFAULT_PROMPT if opts.prompt is None else opts.prompt
-    n_ctx = model.run_tokens([0], opts.checkpoint).config["n_ctx"]
+    n_ctx = model.config(opts.checkpoint)["n_ctx"]
     data = json.loads(path.read_text())
     data["prompt"], data["tokens"] = prompt, encode_prompt(prompt, n_ctx)
     part = path.with_name(path.name + ".part")

@@ -5,13 +5,14 @@ Public API (the scenes and tools rely on these names):
     run(text, checkpoint="default")      a Trace: tokens, pieces, config, cache of activations
     run_tokens(ids, checkpoint="default") the same from token ids
     weights(checkpoint="default")        every parameter as numpy, TransformerLens names
+    config(checkpoint="default")         its shape: n_layer, n_head, d_model, n_ctx, n_vocab ...
     softmax(logits, temperature)         T = 0 greedy; T < 0 or NaN raises ValueError
     generate(text, n_tokens, ...)        seeded sampling of new token ids
 """
-from .checkpoint import CheckpointError, checkpoint_names, weights
+from .checkpoint import CheckpointError, checkpoint_names, config, weights
 from .sampling import generate, softmax
 from .tokenizer import get_encoding
 from .trace import Trace, run, run_tokens
 
-__all__ = ["CheckpointError", "Trace", "checkpoint_names", "generate", "get_encoding",
+__all__ = ["CheckpointError", "Trace", "checkpoint_names", "config", "generate", "get_encoding",
            "run", "run_tokens", "softmax", "weights"]

@@ -83,6 +83,11 @@ def load(checkpoint: str = "default") -> GPT:
     return load_file(ASSETS / entry["file"], entry["sha256"])
 
 
+def config(checkpoint: str = "default") -> dict:
+    """A shipped checkpoint's shape (n_layer, n_head, d_model, n_ctx, ...), verified by its hash."""
+    return load(checkpoint).cfg.as_dict()
+
+
 def weights_of(model: GPT) -> dict[str, np.ndarray]:
     """Every parameter as numpy, in TransformerLens names and shapes."""
     c = model.cfg

@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, UL, Create, FadeIn, FadeOut, Group, Write
 
+from model.atlas import cosine
+
 from . import style
 from .base import ExplainerScene
 from .components import TokenStrip, VectorArray, label, show_piece
@@ -70,7 +72,7 @@ class ContextFlow(ExplainerScene):
     def show_drift(self):
         """Cosine similarity of the vector after each layer with where it started."""
         start = self.stages[0]
-        sims = [self.record(s, (self.pos,), _cos(self.trace[s][self.pos], self.trace[start][self.pos]),
+        sims = [self.record(s, (self.pos,), cosine(self.trace[s][self.pos], self.trace[start][self.pos]),
                             f"cosine with {start}") for s in self.stages]
         chart = self.line_chart(sims)
         chart.next_to(self.strip, DOWN, buff=0.45).set_x(0)
@@ -119,7 +121,7 @@ class ContextFlow(ExplainerScene):
             self.wait(4.0)
             self.pause("Try a longer prompt to see the vector take in its neighbours.")
             return
-        grid = np.array([[self.record(s, (self.pos,), _cos(self.trace[s][self.pos], self.trace[s][q]),
+        grid = np.array([[self.record(s, (self.pos,), cosine(self.trace[s][self.pos], self.trace[s][q]),
                                       f"cosine with position {q}") for q in earlier] for s in self.stages])
         image = self.similarity_grid(grid, earlier)
         image.next_to(self.strip, DOWN, buff=0.35).set_x(0)
@@ -152,8 +154,3 @@ class ContextFlow(ExplainerScene):
                 c.rect(x0 + 0.03, top + i * ch + 0.03, x0 + cw - 0.03, top + (i + 1) * ch - 0.03, fill)
                 c.text(x0 + cw / 2, y, f"{grid[i, j]:+.2f}", em, contrast_text(fill))
         return c.mobject()
-
-
-def _cos(a, b) -> float:
-    a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
-    return float(a @ b / np.sqrt((a @ a) * (b @ b)))

@@ -30,8 +30,7 @@ def expected_value(entry: dict, trace, weights: dict) -> float:
         return float(_pca_coordinates(arr, int(m.group(1)), index[0])[index[1]])
     m = re.fullmatch(r"cosine with row (\d+)", transform)
     if m:
-        a, b = arr[index[0]].astype(np.float64), arr[int(m.group(1))].astype(np.float64)
-        return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+        return _cos(arr[index[0]], arr[int(m.group(1))])
     m = re.fullmatch(r"along row (\d+) minus row (\d+)", transform)
     if m:
         d = arr[int(m.group(1))].astype(np.float64) - arr[int(m.group(2))].astype(np.float64)

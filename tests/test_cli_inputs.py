@@ -80,7 +80,7 @@ def test_corrupt_checkpoint_is_reported_by_hash(capsys, tmp_path, monkeypatch):
     def broken(*a, **k):
         raise CheckpointError("default.pt does not match its SHA-256 in the model card")
 
-    monkeypatch.setattr(model, "run_tokens", broken)
+    monkeypatch.setattr(model, "config", broken)
     code, err = run(capsys, "render", "Softmax", "--out", str(tmp_path / "film"))
     assert code == 2 and "SHA-256" in err
 

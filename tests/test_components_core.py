@@ -187,3 +187,10 @@ def test_bar_lengths_are_proportional_to_probabilities():
 def test_bars_reject_bad_input(labels, probs):
     with pytest.raises(ValueError):
         ProbabilityBars(labels, probs)
+
+
+def test_percentages_are_images_of_one_size_so_any_two_can_blend():
+    from scenes.components.bars import percent_image
+    shapes = {percent_image(p, style.theme().muted).pixel_array.shape
+              for p in (1.0, 0.5, 0.0123, 0.00088, 8.8e-7, 1.1e-12, 0.0)}
+    assert len(shapes) == 1

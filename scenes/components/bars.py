@@ -6,22 +6,14 @@ from manim import (LEFT, RIGHT, UP, AnimationGroup, Group, Rectangle, Surroundin
                    Transform, VGroup)
 
 from .. import style
-from .raster import Canvas, font_em, text_width
+from .text_image import drawn_width, text_image
 from .text import percent, piece_label
 
-PERCENT_WIDTH = text_width("100.0%", font_em(style.SMALL_SIZE), mono=False) + 0.05
-
-
 def percent_image(p: float, color):
-    """A percentage as one small image of fixed width (so two of them blend in a Transform);
-    ``.text`` holds the string drawn."""
-    em = font_em(style.SMALL_SIZE)
-    c = Canvas(PERCENT_WIDTH, 1.3 * em)
-    text = percent(p)
-    c.text(0.0, 0.65 * em, text, em, color, anchor="lm", mono=False)
-    img = c.mobject()
-    img.text = text
-    return img
+    """A percentage as one small image, as wide as the widest ``percent`` writes, so that any two
+    of them blend in a Transform; ``.text`` holds the string drawn."""
+    widest = max(drawn_width(s) for s in ("100.0%", "0.00088%", "8.8e-05%"))
+    return text_image(percent(p), style.SMALL_SIZE, color, min_width=widest)
 
 
 def check_probs(labels: list[str], probs) -> np.ndarray:

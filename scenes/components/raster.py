@@ -58,6 +58,13 @@ def text_width(s: str, size_units: float, mono: bool = True) -> float:
     return font(max(1, round(size_units * MEASURE_SCALE)), mono).getlength(s) / MEASURE_SCALE
 
 
+def drawn_width(s: str, size_units: float, mono: bool = False) -> float:
+    """How wide ``s`` comes out on a canvas of this render: at small pixel sizes hinted glyphs run
+    wider than ``text_width`` measures at its fixed scale, so the wider of the two."""
+    scale = px_per_unit()
+    return max(text_width(s, size_units, mono), font(max(1, round(size_units * scale)), mono).getlength(s) / scale)
+
+
 def fit_text(text: str, size_units: float, limit: float | None, mono: bool = True) -> str:
     """``text``, cut short with … so that it is at most ``limit`` units wide."""
     if limit is None or text_width(text, size_units, mono) <= limit:

@@ -20,7 +20,8 @@ from manim import ManimColor, UpdateFromAlphaFunc, config, linear
 from PIL import Image
 
 from .. import style
-from .raster import OVERSAMPLE, Canvas, RasterImage, font, font_em, px_per_unit, rgba, text_width
+from .raster import OVERSAMPLE, Canvas, RasterImage, font, font_em, rgba
+from .raster import drawn_width as raster_drawn_width
 
 ELLIPSIS = "…"
 
@@ -185,9 +186,8 @@ class TextBlock(RasterImage):
 
 
 def drawn_width(s: str, em: float, mono: bool = False) -> float:
-    """How wide ``s`` comes out on a canvas of this render (small fonts hint wider than measured)."""
-    scale = px_per_unit()
-    return max(text_width(s, em, mono), font(max(1, round(em * scale)), mono).getlength(s) / scale) + 0.02
+    """How wide ``s`` comes out on a canvas of this render, with a hair of room."""
+    return raster_drawn_width(s, em, mono) + 0.02
 
 
 def text_lines(lines: Sequence[tuple], gap: float = 0.16, mono: bool = False, width: float | None = None):

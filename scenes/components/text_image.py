@@ -10,7 +10,8 @@ its descender, so images placed side by side keep a common baseline whatever the
 from __future__ import annotations
 
 from .. import style
-from .raster import Canvas, font, font_em, px_per_unit, text_width
+from .raster import Canvas, font, font_em
+from .raster import drawn_width as raster_drawn_width
 
 LINE = 1.25      # line pitch, in em
 
@@ -18,9 +19,7 @@ LINE = 1.25      # line pitch, in em
 def drawn_width(line: str, size: float = style.SMALL_SIZE, mono: bool = False) -> float:
     """How wide ``text_image`` makes one line (units): measured at the output's pixel size too,
     where hinted glyphs can run wider than at the measuring scale."""
-    em, scale = font_em(size), px_per_unit()
-    at_output = font(max(1, round(em * scale)), mono).getlength(line) / scale
-    return max(text_width(line, em, mono), at_output) + 0.08
+    return raster_drawn_width(line, font_em(size), mono) + 0.08
 
 
 def text_image(text: str, size: float = style.SMALL_SIZE, color=None, mono: bool = False,
