@@ -42,10 +42,9 @@ class ModelSize(ExplainerScene):
         self.counts = {}
         for c in CHECKPOINTS:
             w = model.weights(c)
-            if c == s.checkpoint:   # the provenance file speaks for this render's checkpoint only
-                self.counts[c] = sum(int(self.record(k, (), w[k].size, "size")) for k in trained_weights(w))
-            else:
-                self.counts[c] = sum(int(w[k].size) for k in trained_weights(w))
+            # the other checkpoint's weights are named with it (the file speaks for this render's)
+            how = "size" if c == s.checkpoint else f"size in checkpoint {c}"
+            self.counts[c] = sum(int(self.record(k, (), w[k].size, how)) for k in trained_weights(w))
 
     # --- drawing ------------------------------------------------------------------------------
     def show_title(self):

@@ -26,6 +26,8 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
                        weight W (stored [d_in, d_out]), summed over the first k entries; at k =
                        d_in it is the whole product (W x)[c] without the bias
     size               how many numbers the source holds (a parameter count); index is []
+    size in checkpoint <name>
+                       the same for the weight of that name in another shipped checkpoint
     cosine with position <j>
                        cosine similarity of the source's rows index[0] and j (e.g. two tokens'
                        residual vectors)

@@ -10,6 +10,9 @@ import model
 
 def expected_value(entry: dict, trace, weights: dict) -> float:
     source, index = entry["source"], tuple(entry["index"])
+    m = re.fullmatch(r"size in checkpoint (\w+)", entry.get("transform") or "")
+    if m:   # a weight of another checkpoint (it may have layers this one lacks)
+        return float(model.weights(m.group(1))[source].size)
     arr = trace.cache[source] if source in trace.cache else weights[source]
     transform = entry.get("transform")
     if transform is None:

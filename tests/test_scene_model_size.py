@@ -41,10 +41,14 @@ def test_columns_are_each_checkpoints_seeded_continuation(prompt, tmp_path, draw
     for c in CHECKPOINTS:
         w = model.weights(c)
         assert drawn["counts"][c] == sum(w[k].size for k in model_size.trained_weights(w)) == card[c]["parameters"]
-    # the provenance speaks for its own checkpoint: one size per weight, adding up to the count
-    assert {e["transform"] for e in prov["numbers"]} == {"size"}
-    assert sum(e["value"] for e in prov["numbers"]) == drawn["counts"][prov["checkpoint"]]
-    assert len(prov["numbers"]) == len(model.weights(prov["checkpoint"])) - 1
+    # one size per weight of each checkpoint drawn, the other one named in the transform
+    assert {e["transform"] for e in prov["numbers"]} == {"size"} | {
+        f"size in checkpoint {c}" for c in CHECKPOINTS if c != prov["checkpoint"]}
+    for c in CHECKPOINTS:
+        how = "size" if c == prov["checkpoint"] else f"size in checkpoint {c}"
+        mine = [e for e in prov["numbers"] if e["transform"] == how]
+        assert sum(e["value"] for e in mine) == drawn["counts"][c]
+        assert len(mine) == len(model.weights(c)) - 1     # every weight but b_U, once
 
 
 def test_the_two_checkpoints_differ_in_size_and_quality():
