@@ -66,7 +66,7 @@ class Attention(ExplainerScene):
     # --- which head, which tokens ----------------------------------------------------------------
     def choose_head(self):
         """The user's layer/head, or the head measured to look back at names (model.heads)."""
-        cfg, s = self.trace.config, self.settings
+        cfg, s = self.trace.config, self.context
         self.best = model.heads.name_heads(s.checkpoint)
         for what, value, n in (("layer", s.layer, cfg["n_layer"]), ("head", s.head, cfg["n_head"])):
             if value is not None and not 0 <= value < n:
@@ -152,7 +152,7 @@ class Attention(ExplainerScene):
     # --- 2. W_Q, once ----------------------------------------------------------------------------
     def show_w_q(self):
         th = self.theme
-        w_q = model.weights(self.settings.checkpoint)[self.hook("attn.W_Q")][self.H]   # [d_model, d_head]
+        w_q = model.weights(self.context.checkpoint)[self.hook("attn.W_Q")][self.H]   # [d_model, d_head]
         mat = WeightMatrix(w_q.T, max_rows=5, max_cols=6)
         for (i, j), v in np.ndenumerate(mat.shown):       # shown[i, j] is W_Q[H][j, i]
             self.record(self.hook("attn.W_Q"), (self.H, j, i), v)

@@ -8,7 +8,8 @@ from manim_slides import Slide, ThreeDSlide
 
 import model
 
-from . import settings, style
+from . import style
+from .context import RenderContext
 from .provenance import Provenance
 
 
@@ -25,13 +26,13 @@ class ExplainerBase:
     description = ""          # one line for `render.py list`
     skip_reversing = True     # the film plays forward; reversed clips would double encode time
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, context: RenderContext | None = None, **kwargs):
+        """``context``: this render's options; None for a plain ``manim`` run, which reads them
+        from the environment (``RenderContext.from_env``)."""
         super().__init__(*args, **kwargs)
-        self.settings = settings.current
-        self.provenance_path: Path | None = None
-        slides_dir = getattr(self.settings, "slides_dir", None)
-        if slides_dir:
-            self._output_folder = Path(slides_dir)
+        self.context = context if context is not None else RenderContext.from_env()
+        if self.context.slides_dir is not None:
+            self._output_folder = Path(self.context.slides_dir)
 
     def render(self, *args, **kwargs):
         if config.save_last_frame or not config.write_to_movie:  # a still (-s): no clips to cut
@@ -42,15 +43,15 @@ class ExplainerBase:
     # --- set-up and tear-down ----------------------------------------------------------------
     def setup(self):
         super().setup()
-        self.theme = style.set_theme(self.settings.theme)
+        self.theme = style.set_theme(self.context.theme)
         self.camera.background_color = self.theme.background
-        self.trace = model.run(self.settings.prompt, self.settings.checkpoint)
-        self.provenance = Provenance(type(self).__name__, self.settings.prompt,
-                                     self.settings.checkpoint, self.trace.tokens)
+        self.trace = model.run(self.context.prompt, self.context.checkpoint)
+        self.provenance = Provenance(type(self).__name__, self.context.prompt,
+                                     self.context.checkpoint, self.trace.tokens)
 
     def tear_down(self):
         super().tear_down()
-        path = self.provenance_path or self._default_provenance_path()
+        path = self.context.provenance_path or self._default_provenance_path()
         if path is not None:
             self.provenance.write(path)
 

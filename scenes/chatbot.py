@@ -109,7 +109,7 @@ class Chatbot(ExplainerScene):
         The framed text and the reply fit in the model's window together, so position p of that
         pass holds exactly the distribution the sampler drew token p + 1 from.
         """
-        s = self.settings
+        s = self.context
         n_ctx = self.trace.config["n_ctx"]
         enc = model.get_encoding()
         limit = MAX_USER_CHARS
@@ -119,15 +119,15 @@ class Chatbot(ExplainerScene):
             self.message = user_message(s.prompt, limit)
         self.framed = framed_prompt(self.message)
         framed_ids = enc.encode(self.framed, allowed_special="all")
-        new = model.generate(self.framed, MAX_NEW, temperature=self.settings.temperature, seed=s.seed,
+        new = model.generate(self.framed, MAX_NEW, temperature=self.context.temperature, seed=s.seed,
                              checkpoint=s.checkpoint)
         self.reply = reply_tokens(new, [self.piece(t) for t in new])
         self.use_trace(model.run_tokens(framed_ids + self.reply, s.checkpoint, self.framed))
         first = len(framed_ids) - 1
-        transform = f"softmax(T={self.settings.temperature:g})"
+        transform = f"softmax(T={self.context.temperature:g})"
         self.chances = []
         for k, tok in enumerate(self.reply):
-            p = model.softmax(self.trace["logits"][first + k], self.settings.temperature)[tok]
+            p = model.softmax(self.trace["logits"][first + k], self.context.temperature)[tok]
             self.chances.append(self.record("logits", (first + k, tok), p, transform))
         self.reply_pieces = [self.piece(t) for t in self.reply]
 

@@ -74,7 +74,7 @@ class ContextSize(ExplainerScene):
 
     # --- the text ---------------------------------------------------------------------------------
     def make_text(self):
-        s = self.settings
+        s = self.context
         tokens, self.n_prompt = long_text(s.prompt, self.n_ctx, s.seed, s.checkpoint, s.temperature)
         self.tokens = list(tokens)
         self.pieces = [readable(self.piece(t)) for t in self.tokens]

@@ -18,7 +18,7 @@ class EmbeddingMatrix(ExplainerScene):
     description = "W_E: one column per vocabulary entry; the prompt's tokens pick theirs, positions add in"
 
     def construct(self):
-        self.W = model.weights(self.settings.checkpoint)
+        self.W = model.weights(self.context.checkpoint)
         self.n = min(len(self.trace.tokens), MAX_TOKENS)
         self.show_matrix()
         self.pick_columns()

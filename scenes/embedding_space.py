@@ -24,7 +24,7 @@ class EmbeddingSpace(Explainer3DScene):
     description = "W_E's rows projected to 3-D by PCA: the prompt among 300 frequent words, neighbours, a direction"
 
     def construct(self):
-        self.W_E = model.weights(self.settings.checkpoint)["W_E"]
+        self.W_E = model.weights(self.context.checkpoint)["W_E"]
         self.choose_tokens()
         self.show_cloud()
         self.place_prompt()
@@ -34,7 +34,7 @@ class EmbeddingSpace(Explainer3DScene):
 
     # --- what to show --------------------------------------------------------------------------
     def choose_tokens(self):
-        ck = self.settings.checkpoint
+        ck = self.context.checkpoint
         self.atlas_ids = atlas.frequent_word_ids()
         seen = []
         for t in self.trace.tokens:

@@ -24,7 +24,7 @@ class Gallery(ExplainerScene):
     pages = PAGES
 
     def construct(self):
-        self.W = model.weights(self.settings.checkpoint)
+        self.W = model.weights(self.context.checkpoint)
         shown = Group()
         for i, page in enumerate(self.pages):
             if i:

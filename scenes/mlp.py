@@ -73,9 +73,9 @@ class MLP(ExplainerScene):
     # --- what is shown ----------------------------------------------------------------------------
     def pick(self):
         t = self.trace
-        self.W = model.weights(self.settings.checkpoint)
+        self.W = model.weights(self.context.checkpoint)
         self.pos = len(t.tokens) - 1                   # the last token: the one that predicts
-        given = getattr(self.settings, "layer", None)  # --layer, else measured
+        given = getattr(self.context, "layer", None)  # --layer, else measured
         self.layer = given if given is not None else pick_layer(t, self.pos)
         p = f"blocks.{self.layer}."
         self.names = {k: p + v for k, v in {

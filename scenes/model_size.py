@@ -36,7 +36,7 @@ class ModelSize(ExplainerScene):
 
     # --- the numbers --------------------------------------------------------------------------
     def continue_prompt(self):
-        s = self.settings
+        s = self.context
         self.new = {c: model.generate(s.prompt, N_NEW, temperature=s.temperature, seed=s.seed, checkpoint=c)
                     for c in CHECKPOINTS}
         self.counts = {}
@@ -62,7 +62,7 @@ class ModelSize(ExplainerScene):
         for i, c in enumerate(CHECKPOINTS):
             cfg, card = self.card[c]["config"], self.card[c]
             name = [(c, th.text)]
-            if c == self.settings.checkpoint:
+            if c == self.context.checkpoint:
                 name.append(("  (this film's model)", th.muted))
             head = text_lines([
                 (name, style.BODY_SIZE, th.text),
@@ -73,7 +73,7 @@ class ModelSize(ExplainerScene):
                  style.SMALL_SIZE, th.muted)], gap=0.1)
             head.move_to([self.column_x(i), 2.85, 0], aligned_edge=UL)
             self.heads.add(head)
-            runs = [Run(self.settings.prompt, th.text)] + [Run(self.piece(t), th.chosen) for t in self.new[c]]
+            runs = [Run(self.context.prompt, th.text)] + [Run(self.piece(t), th.chosen) for t in self.new[c]]
             block = TextBlock(runs, COLUMN_W, style.SMALL_SIZE, max_lines=MAX_LINES, shown=1)
             block.next_to(head, DOWN, buff=0.3).align_to(head, LEFT)
             self.blocks.append(block)

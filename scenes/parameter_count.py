@@ -102,7 +102,7 @@ class ParameterCount(ExplainerScene):
     uses_prompt = False   # the same tally for every prompt (the render cache keys on this)
 
     def construct(self):
-        self.W = model.weights(self.settings.checkpoint)
+        self.W = model.weights(self.context.checkpoint)
         self.count_own_weights()
         self.show_title()
         self.gpt3_tally()
@@ -214,7 +214,7 @@ class ParameterCount(ExplainerScene):
         self.n_matrices = sum(g.count for g in groups)
         tally, middle, matrices = self.table(
             groups, [self.group_total[g.name] for g in groups],
-            f"this model, {self.settings.checkpoint} ({cfg['n_layer']} layers, {cfg['n_head']} heads)",
+            f"this model, {self.context.checkpoint} ({cfg['n_layer']} layers, {cfg['n_head']} heads)",
             self.n_matrices)
         self.place(tally, middle, matrices)
         self.play(FadeOut(self.shown), run_time=0.5)
@@ -247,7 +247,7 @@ class ParameterCount(ExplainerScene):
         f_col = max(drawn_width(r[2], em, mono=False) for r in rows)
         gap = 0.6
         tally = ParameterTally([(r[0] + " ", r[1]) for r in rows],
-                               f"every parameter of this model ({self.settings.checkpoint})",
+                               f"every parameter of this model ({self.context.checkpoint})",
                                size=style.SMALL_SIZE, column_gap=2 * gap + f_col)
         k = tally.names_image.height / tally.height_units
         top = tally.names_image.get_top()[1]
@@ -256,7 +256,7 @@ class ParameterCount(ExplainerScene):
             y = (top - tally.row_center(i)[1]) / k + 0.35 * em
             mid.text(0, y, formula, em, th.text, anchor="ls", mono=False)
         middle = mid.mobject().next_to(tally.names_image, RIGHT, buff=gap).align_to(tally.names_image, UP)
-        card = read_card_parameters(self.settings.checkpoint)
+        card = read_card_parameters(self.context.checkpoint)
         notes = [text_lines([("GPT-3's tally leaves out position embeddings, biases and layer norms",
                                style.SMALL_SIZE, th.muted)]),
                  text_lines([(f"the total is the model card's count: {fmt_count(card)}" if card == self.total

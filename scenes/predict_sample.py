@@ -18,7 +18,7 @@ class PredictSample(ExplainerScene):
     top_k = 8            # bars shown
 
     def construct(self):
-        self.temperature = self.settings.temperature
+        self.temperature = self.context.temperature
         self.generate_continuation()
         self.show_title()
         self.show_prompt()
@@ -33,7 +33,7 @@ class PredictSample(ExplainerScene):
         The network is causal, so position p of that one pass holds exactly the distribution the
         sampler saw when it chose token p + 1.
         """
-        s = self.settings
+        s = self.context
         self.new_tokens = model.generate(s.prompt, self.n_steps, temperature=self.temperature,
                                          seed=s.seed, checkpoint=s.checkpoint)
         n_prompt = len(self.trace.tokens)
@@ -95,7 +95,7 @@ class PredictSample(ExplainerScene):
     def sample_with_hops(self, chosen_row: int, hops: int):
         """The highlight hops over a few rows (a flourish, not data) and lands on the sample."""
         if not hasattr(self, "hop_rng"):
-            self.hop_rng = np.random.default_rng(self.settings.seed)
+            self.hop_rng = np.random.default_rng(self.context.seed)
         rows = [int(r) for r in self.hop_rng.integers(0, len(self.bars.bars), size=hops)] + [chosen_row]
         box = self.bars.highlight(rows[0])
         self.play(FadeIn(box), run_time=0.2)

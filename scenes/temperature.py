@@ -94,7 +94,7 @@ class Temperature(ExplainerScene):
 
     def compare_samples(self):
         self.play(FadeOut(Group(*[m for m in self.mobjects if m is not self.title])), run_time=0.5)
-        s = self.settings
+        s = self.context
         columns = Group()
         tail = ["…"] + self.trace.pieces[-4:] if len(self.trace.pieces) > 4 else self.trace.pieces
         for i, t in enumerate(SAMPLE_TS):

@@ -78,7 +78,7 @@ class Title(ExplainerScene):
         self.pause(notes)
 
     def generative(self):
-        s = self.settings
+        s = self.context
         new = model.generate(s.prompt, N_GENERATED, temperature=s.temperature, seed=s.seed, checkpoint=s.checkpoint)
         enc = model.get_encoding()
         lines = self.meaning(0, [line("it writes new text, one piece at a time"),
@@ -121,7 +121,7 @@ class Title(ExplainerScene):
 
     def transformer(self):
         cfg = self.trace.config
-        W = model.weights(self.settings.checkpoint)
+        W = model.weights(self.context.checkpoint)
         total, names = parameter_count(W)
         for name in names:
             self.record(name, [], W[name].size, "size")

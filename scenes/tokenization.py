@@ -197,7 +197,7 @@ class Tokenization(ExplainerScene):
         n = len(self.tokens)
         self.tinted = PromptPieces(self.pieces, tinted=True).move_to([0, TEXT_TOP, 0], aligned_edge=UP)
         count = f"{n} tokens" if n != 1 else "1 token"
-        if len(self.enc.encode(self.settings.prompt, allowed_special="all")) > n:
+        if len(self.enc.encode(self.context.prompt, allowed_special="all")) > n:
             count = f"the last {n} tokens (the model's window)"
         self.count = label(count, style.SMALL_SIZE, color=self.theme.muted)
         self.count.next_to(self.title, RIGHT, buff=0.45).align_to(self.title, DOWN)
@@ -235,7 +235,7 @@ class Tokenization(ExplainerScene):
                    "sees these numbers, never the letters.")
 
     def point_out_split_word(self):
-        span = split_word(self.settings.prompt, self.tokens, self.n_strip)
+        span = split_word(self.context.prompt, self.tokens, self.n_strip)
         if span is None:
             self.example_word()
             return

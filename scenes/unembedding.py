@@ -22,7 +22,7 @@ class Unembedding(ExplainerScene):
     description = "the last vector times W_U: one logit per vocabulary entry; only the last position is used"
 
     def construct(self):
-        self.W = model.weights(self.settings.checkpoint)
+        self.W = model.weights(self.context.checkpoint)
         self.last = len(self.trace.tokens) - 1
         self.x = self.trace["ln_final.hook_normalized"][self.last]
         self.logits = self.trace["logits"][self.last]

@@ -48,7 +48,7 @@ class WeightsAndData(ExplainerScene):
 
     def construct(self):
         t = self.trace
-        self.W = model.weights(self.settings.checkpoint)
+        self.W = model.weights(self.context.checkpoint)
         self.pos = len(t.tokens) - 1
         self.who = show_piece(t.pieces[self.pos])
         self.spoken = repr(t.pieces[self.pos].strip() or t.pieces[self.pos])   # for captions

@@ -14,8 +14,8 @@ sys.path.insert(0, str(ROOT))
 from manim import tempconfig  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from render import render_scene  # noqa: E402
-from scenes import settings  # noqa: E402
+from pipeline.render_one import render_scene  # noqa: E402
+from scenes.context import RenderContext  # noqa: E402
 from scenes.gallery import PAGES, Gallery  # noqa: E402
 
 DOCS = ROOT / "docs"
@@ -25,13 +25,12 @@ SCENES = [("PredictSample", "predict_sample"), ("Attention", "attention"),
 
 
 def gallery_page(page: str) -> None:
-    settings.current = settings.Settings()
     cls = type(f"Gallery_{page}", (Gallery,), {"pages": (page,)})
     with tempfile.TemporaryDirectory() as tmp, tempconfig({
             "quality": "low_quality", "media_dir": tmp, "disable_caching": True,
             "progress_bar": "none", "verbosity": "ERROR", "write_to_movie": False,
             "save_last_frame": True}):
-        scene = cls()
+        scene = cls(context=RenderContext())
         scene.render()
         Image.fromarray(scene.renderer.get_frame()).convert("RGB").save(DOCS / f"gallery_{page}.png")
 
@@ -40,7 +39,7 @@ def main() -> int:
     DOCS.mkdir(exist_ok=True)
     for scene, name in SCENES:
         with tempfile.TemporaryDirectory() as tmp:
-            files = render_scene(scene, Path(tmp), "l", movie=False)
+            files = render_scene(scene, Path(tmp), RenderContext(), movie=False)
             Image.open(files["png"]).save(DOCS / f"{name}.png")
     for page in PAGES:
         gallery_page(page)

@@ -10,12 +10,19 @@ SCENE_PROMPTS = ["Emma", "Elizabeth looked at her sister and",
 sys.path.insert(0, str(ROOT))
 
 
+def render(scene: str, folder: Path, prompt: str | None = None, movie: bool = True, **options):
+    """``render_scene`` with a RenderContext of ``prompt`` (None: the default) and ``options``."""
+    from pipeline.render_one import render_scene
+    from scenes.context import RenderContext
+    ctx = RenderContext(**options) if prompt is None else RenderContext(prompt=prompt, **options)
+    return render_scene(scene, folder, ctx, movie=movie)
+
+
 def still_provenance(scene: str, folder: Path, prompt: str, **options) -> dict:
     """Render ``scene``'s last frame small for ``prompt``; return its provenance file's content."""
     import json
 
-    from render import render_scene
-    files = render_scene(scene, folder, "l", prompt, movie=False, size=(256, 144), **options)
+    files = render(scene, folder, prompt, movie=False, size=(256, 144), **options)
     return json.loads(files["numbers.json"].read_text())
 
 

@@ -6,7 +6,10 @@ from pathlib import Path
 import pytest
 
 import render
-from render import main, render_scene
+from conftest import render as render_scene
+from pipeline import checks
+from scenes.context import DEFAULT_PROMPT
+from render import main
 
 
 def run(capsys, *args):
@@ -90,14 +93,14 @@ def test_checks_that_only_inform(capsys):
     long_prompt = "word " * 400
     args = argparse.Namespace(prompt=long_prompt, checkpoint="default", temperature=0.0, layer=None,
                               head=None, theme="dark", seed=0, quality="l")
-    opts = render.checked_options(args)
+    opts = render.context_from(args)
     err = capsys.readouterr().err
     assert "the model reads only its last 128" in err and "greedy" in err
     assert opts.temperature == 0.0
     # emoji, accents and right-to-left text are ordinary prompts
     for text in ("Café 😀 déjà vu", "שלום עולם", "مرحبا"):
-        assert render.check_prompt(text) == text
-    assert math.isclose(render.check_temperature(2.5), 2.5)
+        assert checks.check_prompt(text) == text
+    assert math.isclose(checks.check_temperature(2.5), 2.5)
 
 
 def test_ctrl_c_leaves_no_video_where_a_finished_one_is_expected(tmp_path, monkeypatch, capsys):
@@ -113,8 +116,8 @@ def test_ctrl_c_leaves_no_video_where_a_finished_one_is_expected(tmp_path, monke
 
 
 def test_same_prompt_and_seed_give_the_same_provenance(tmp_path):
-    a = render_scene("Temperature", tmp_path / "a", "l", "Emma smiled", movie=False, size=(128, 72), seed=3)
-    b = render_scene("Temperature", tmp_path / "b", "l", "Emma smiled", movie=False, size=(128, 72), seed=3)
+    a = render_scene("Temperature", tmp_path / "a", "Emma smiled", movie=False, size=(128, 72), seed=3)
+    b = render_scene("Temperature", tmp_path / "b", "Emma smiled", movie=False, size=(128, 72), seed=3)
     assert json.loads(a["numbers.json"].read_text()) == json.loads(b["numbers.json"].read_text())
 
 
@@ -127,7 +130,7 @@ def test_present_without_a_screen_says_so(capsys, tmp_path, monkeypatch):
 
 def test_no_arguments_render_the_whole_film_in_storyboard_order(tmp_path, monkeypatch, capsys):
     import scenes
-    import scenes.output.film as film
+    import pipeline.film as film
     seen = {}
 
     def fake_render_many(names, out, opts, jobs=1, use_cache=True):
@@ -139,10 +142,11 @@ def test_no_arguments_render_the_whole_film_in_storyboard_order(tmp_path, monkey
         seen["video"] = video
         return [(name, float(i), float(i + 1)) for i, (name, _, _) in enumerate(parts)]
 
-    monkeypatch.setattr(render, "render_many", fake_render_many)
+    import pipeline.many
+    monkeypatch.setattr(pipeline.many, "render_many", fake_render_many)
     monkeypatch.setattr(film, "join_film", fake_join)
     monkeypatch.chdir(tmp_path)
     assert main([]) == 0
     assert seen["names"] == seen["joined"] == scenes.scene_names()
     assert seen["video"] == Path("film") / "film.mp4"
-    assert seen["opts"].prompt is None and seen["opts"].quality == "l"   # the default prompt, 480p15
+    assert seen["opts"].prompt == DEFAULT_PROMPT and seen["opts"].quality == "l"   # the default prompt, 480p15

@@ -6,19 +6,17 @@ import pytest
 from manim import config, tempconfig
 
 from provenance_check import check_provenance
-from scenes import settings
+from scenes.context import RenderContext
 from scenes.gallery import PAGES, Gallery, GallerySpace
 
 FRAME_W, FRAME_H = 14.23, 8.0
 
 
 def render_still(cls, tmp_path):
-    settings.current = settings.Settings()
     with tempconfig({"quality": "low_quality", "media_dir": str(tmp_path), "disable_caching": True,
                      "progress_bar": "none", "verbosity": "ERROR", "write_to_movie": False,
                      "save_last_frame": True}):
-        scene = cls()
-        scene.provenance_path = tmp_path / "numbers.json"
+        scene = cls(context=RenderContext(provenance_path=tmp_path / "numbers.json"))
         scene.render()
         frame = scene.renderer.get_frame()
         width, height = config.frame_width, config.frame_height

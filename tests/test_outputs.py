@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from render import render_scene
-from scenes.output.film import join_film, read_srt, video_seconds
+from conftest import render as render_scene
+from pipeline.film import join_film, read_srt, video_seconds
 
 SCENES = ["Softmax", "Unembedding"]
 
@@ -16,7 +16,7 @@ SCENES = ["Softmax", "Unembedding"]
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("out")
     for name in SCENES:
-        render_scene(name, out, "l", "Emma smiled at her", size=(256, 144), fps=5)
+        render_scene(name, out, "Emma smiled at her", size=(256, 144), fps=5)
     return out
 
 
@@ -49,7 +49,7 @@ def test_slides_carry_the_notes_of_the_slide_they_describe(rendered):
 
 
 def test_handout_has_one_page_per_slide(rendered, tmp_path):
-    from scenes.output.handout import build_handout
+    from pipeline.handout import build_handout
     pages = build_handout(rendered / "slides", SCENES, tmp_path / "handout.pdf")
     n_slides = sum(len(json.loads((rendered / "slides" / f"{n}.json").read_text())["slides"]) for n in SCENES)
     assert pages == n_slides
@@ -60,7 +60,7 @@ def test_handout_has_one_page_per_slide(rendered, tmp_path):
 def test_deck_steps_through_slides_offline_in_a_real_browser(rendered, tmp_path):
     from playwright.sync_api import sync_playwright
 
-    from scenes.output.deck import build_deck
+    from pipeline.deck import build_deck
     chromium = shutil.which("chromium")
     assert chromium, "the deck test needs Debian's chromium (make test installs it)"
     deck = tmp_path / "usb" / "deck.html"

@@ -8,7 +8,7 @@ from manim import tempconfig
 import model
 from model.heads import name_heads
 from provenance_check import check_provenance
-from render import render_scene
+from conftest import render as render_scene
 from scenes import style
 from scenes.attention import GRID_MAX, HEADS_BOX, HEADS_GAP, heads_layout
 from scenes.components import AttentionGrid
@@ -18,7 +18,7 @@ from conftest import SCENE_PROMPTS as PROMPTS
 
 
 def render(tmp_path, prompt, **kwargs) -> dict:
-    render_scene("Attention", tmp_path, "l", prompt, movie=False, size=(256, 144), **kwargs)
+    render_scene("Attention", tmp_path, prompt, movie=False, size=(256, 144), **kwargs)
     assert (tmp_path / "Attention.png").exists()
     return json.loads((tmp_path / "Attention.numbers.json").read_text())
 

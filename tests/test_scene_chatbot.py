@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import model
-from scenes.settings import Settings
+from scenes.context import RenderContext
 from provenance_check import check_provenance
 from scenes.chatbot import (MAX_NEW, MAX_USER_CHARS, Chatbot, framed_prompt,
                             reply_tokens, user_message)
@@ -35,7 +35,7 @@ def test_reply_is_the_models_continuation_of_the_framed_text(prompt, tmp_path, d
     assert framed == framed_prompt(user_message(prompt))
     ids = enc.encode(framed, allowed_special="all")
     assert len(ids) + MAX_NEW <= 128                        # framing + reply fit the window whole
-    new = model.generate(framed, MAX_NEW, temperature=Settings.temperature, seed=0)
+    new = model.generate(framed, MAX_NEW, temperature=RenderContext.temperature, seed=0)
     reply = drawn["reply"]
     assert reply == reply_tokens(new, [enc.decode([t]) for t in new])
     assert 1 <= len(reply) <= MAX_NEW
@@ -50,7 +50,7 @@ def test_reply_is_the_models_continuation_of_the_framed_text(prompt, tmp_path, d
     assert [i for i, _ in got] == [[len(ids) - 1 + k, t] for k, t in enumerate(reply)]
     for k in (0, len(reply) - 1):
         seen = model.run_tokens(ids + reply[:k])["logits"][-1]
-        assert np.isclose(got[k][1], model.softmax(seen, Settings.temperature)[reply[k]], rtol=1e-4)
+        assert np.isclose(got[k][1], model.softmax(seen, RenderContext.temperature)[reply[k]], rtol=1e-4)
 
 
 def test_user_message_keeps_the_end_of_a_long_prompt():

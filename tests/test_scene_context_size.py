@@ -5,7 +5,8 @@ import pytest
 from manim import tempconfig
 
 import model
-from scenes import settings, style
+from scenes import style
+from scenes.context import RenderContext
 from scenes.components.raster import px_per_unit
 from scenes.context_size import (GPT3_CONTEXT, PAST_WINDOW, TAPE_WIDTH, ContextSize, dropped,
                                  long_text, window)
@@ -37,9 +38,8 @@ def test_window_is_the_last_n_ctx_tokens():
 
 
 def test_the_frame_drawn_on_the_tape_is_n_ctx_tokens_wide():
-    settings.current = settings.Settings(prompt=PROMPTS[1])
     with tempconfig({"pixel_width": 854, "pixel_height": 480, "dry_run": True}):
-        scene = ContextSize()
+        scene = ContextSize(context=RenderContext(prompt=PROMPTS[1]))
         scene.setup()
         scene.n_ctx = scene.trace.config["n_ctx"]
         scene.make_text()

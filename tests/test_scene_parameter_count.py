@@ -7,7 +7,7 @@ import pytest
 import model
 from model.checkpoint import load, read_card
 from provenance_check import check_provenance
-from render import render_scene
+from conftest import render as render_scene
 from scenes.parameter_count import EXTRA_GROUPS, GPT3, MATRIX_GROUPS, NOT_PARAMETERS, group_of, grouped
 
 
@@ -51,7 +51,7 @@ def test_every_parameter_is_in_exactly_one_group(checkpoint):
 
 
 def test_scene_records_one_size_per_weight_and_they_add_up(tmp_path):
-    render_scene("ParameterCount", tmp_path, "l", movie=False, size=(256, 144))
+    render_scene("ParameterCount", tmp_path, movie=False, size=(256, 144))
     prov = json.loads((tmp_path / "ParameterCount.numbers.json").read_text())
     assert check_provenance(prov) > 0
     w = model.weights(prov["checkpoint"])

@@ -6,7 +6,7 @@ import pytest
 
 import model
 from provenance_check import check_provenance
-from render import render_scene
+from conftest import render as render_scene
 
 PROMPT = "Elizabeth looked at her sister and"
 
@@ -14,7 +14,7 @@ PROMPT = "Elizabeth looked at her sister and"
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     out = tmp_path_factory.mktemp("film")
-    files = render_scene("PredictSample", out, "l", PROMPT, size=(256, 144), fps=5)
+    files = render_scene("PredictSample", out, PROMPT, size=(256, 144), fps=5)
     return out, files
 
 

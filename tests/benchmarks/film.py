@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from scenes.output.film import video_seconds  # noqa: E402
+from pipeline.film import video_seconds  # noqa: E402
 
 
 def timed(args: list[str], env: dict) -> float:

@@ -17,8 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import scenes  # noqa: E402
-from render import render_scene  # noqa: E402
-from scenes.output.film import video_seconds  # noqa: E402
+from pipeline.film import video_seconds  # noqa: E402
+from pipeline.render_one import render_scene  # noqa: E402
+from scenes.context import RenderContext  # noqa: E402
 
 
 def main(names: list[str]) -> int:
@@ -27,7 +28,7 @@ def main(names: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name in names:
             start = time.perf_counter()
-            files = render_scene(name, Path(tmp), "l")
+            files = render_scene(name, Path(tmp), RenderContext())
             spent = time.perf_counter() - start
             video = video_seconds(files["mp4"])
             factors[name] = round(spent / video, 3)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 REVEAL_VERSION = "6.0.1"            # the version manim-slides' template is written for
 REVEAL = ROOT / ".deps" / "node_modules" / "reveal.js"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw
 
-from ..components.raster import font
+from scenes.components.raster import font
 
 PAGE = (1754, 1240)      # A4 landscape at 150 dpi
 MARGIN = 90

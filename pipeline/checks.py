@@ -1,0 +1,118 @@
+"""Checking what the user gave, once, before anything is rendered or written.
+
+Every check raises ``UsageError`` with the one line the user sees; the command line, the live
+server and batch tasks share these, so the same input gets the same message everywhere.
+"""
+from __future__ import annotations
+
+import math
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from scenes.context import DEFAULT_PROMPT, RenderContext
+
+from .errors import UsageError
+
+MAX_TEMPERATURE = 10.0
+
+
+def check_prompt(prompt: str) -> str:
+    """The prompt with Windows (``\\r\\n``) and old Mac (``\\r``) line ends made ``\\n``.
+
+    Raises UsageError for an empty prompt or control characters other than line breaks and tabs.
+    """
+    prompt = prompt.replace("\r\n", "\n").replace("\r", "\n")
+    if not prompt.strip():
+        raise UsageError("the prompt is empty: give some text, e.g. --prompt \"Emma smiled and\"")
+    bad = sorted({f"U+{ord(c):04X}" for c in prompt if ord(c) < 32 and c not in "\n\t"
+                  or 0x7F <= ord(c) < 0xA0})
+    if bad:
+        raise UsageError(f"the prompt contains control characters ({', '.join(bad)}); "
+                         "only ordinary text, line breaks and tabs are allowed")
+    return prompt
+
+
+def check_temperature(t: float) -> float:
+    """``t`` itself; raises UsageError unless 0 <= t <= MAX_TEMPERATURE (NaN included)."""
+    if not math.isfinite(t):
+        raise UsageError(f"temperature must be a number, got {t}")
+    if t < 0:
+        raise UsageError(f"temperature must be 0 or more, got {t:g} (0 means greedy: always the likeliest token)")
+    if t > MAX_TEMPERATURE:
+        raise UsageError(f"temperature {t:g} is too high: above {MAX_TEMPERATURE:g} every token is "
+                         "almost equally likely and the text is noise")
+    return t
+
+
+def check_head(layer: int | None, head: int | None, checkpoint: str, cfg: dict) -> None:
+    """Raises UsageError when ``layer`` or ``head`` is outside the checkpoint's (0-based) range."""
+    for what, value, n in (("layer", layer, cfg["n_layer"]), ("head", head, cfg["n_head"])):
+        if value is not None and not 0 <= value < n:
+            raise UsageError(f"{what} {value} is out of range: the {checkpoint} model has "
+                             f"{n} {what}s, numbered 0 to {n - 1}")
+
+
+def check_out(folder: Path) -> None:
+    """Raises UsageError unless ``folder`` can be created and written, with 50 MB free."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = tempfile.NamedTemporaryFile(dir=folder, prefix=".gptx-probe-", delete=True)
+        probe.close()
+    except OSError as err:
+        raise UsageError(f"cannot write to the output folder {folder}: {err.strerror or err}") from None
+    free = shutil.disk_usage(folder).free
+    if free < 50 * 2**20:
+        raise UsageError(f"the output folder {folder} has only {free // 2**20} MB free; "
+                         "a render needs at least 50 MB")
+
+
+def check_system() -> None:
+    """Raises UsageError naming the Debian packages when Cairo or Pango cannot be loaded."""
+    try:
+        import cairo  # noqa: F401
+        import manim  # noqa: F401
+        import manimpango  # noqa: F401
+    except (ImportError, OSError) as err:
+        raise UsageError(f"a system library is missing ({err}); install it with: "
+                         "apt-get install libcairo2-dev libpango1.0-dev pkg-config "
+                         "(or run `make setup`)") from None
+
+
+def checked_context(prompt: str | None = None, checkpoint: str = "default", quiet: bool = False,
+                    **options) -> RenderContext:
+    """A RenderContext from user input, every field checked; notes (a prompt cut to the context
+    window, greedy decoding) go to stderr unless ``quiet``.
+
+    Raises UsageError for any bad value (the message is the one the user sees).
+    """
+    import model
+    prompt = DEFAULT_PROMPT if prompt is None else check_prompt(prompt)
+    if checkpoint not in model.checkpoint_names():
+        raise UsageError(f"unknown checkpoint {checkpoint!r}; shipped: {', '.join(model.checkpoint_names())}")
+    try:
+        cfg = model.config(checkpoint)        # loads the file, checked against its hash
+    except model.CheckpointError as err:
+        raise UsageError(str(err)) from None
+    temperature = check_temperature(float(options.pop("temperature", 0.8)))
+    check_head(options.get("layer"), options.get("head"), checkpoint, cfg)
+    n = len(model.get_encoding().encode(prompt, allowed_special="all"))
+    if not quiet and n > cfg["n_ctx"]:
+        print(f"note: the prompt is {n} tokens; the model reads only its last {cfg['n_ctx']}", file=sys.stderr)
+    if not quiet and temperature == 0:
+        print("note: temperature 0 means greedy decoding: always the likeliest token", file=sys.stderr)
+    return RenderContext(prompt=prompt, checkpoint=checkpoint, temperature=temperature, **options)
+
+
+def checked_scenes(names: list[str] | None) -> list[str]:
+    """The scene names, in the order given (all of the film's when None or empty).
+
+    Raises UsageError naming every unknown scene.
+    """
+    import scenes
+    names = list(names) if names else scenes.scene_names()
+    unknown = [n for n in names if n not in scenes.scene_names(extras=True)]
+    if unknown:
+        raise UsageError(f"unknown scene {', '.join(unknown)}; see `render.py list`")
+    return names
