@@ -14,14 +14,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import hf_folder
+from .errors import CheckpointError
 from .gpt import GPT, GPTConfig
 from .tokenizer import ASSETS
 
 CARD_FILE = ASSETS / "model_card.json"
-
-
-class CheckpointError(RuntimeError):
-    """A checkpoint is missing, unknown, corrupt or does not match its recorded hash."""
 
 
 def sha256(path: Path) -> str:
@@ -73,8 +71,16 @@ def checkpoint_file(checkpoint: str = "default") -> Path:
     return ASSETS / entries[checkpoint]["file"]
 
 
-@functools.lru_cache(maxsize=4)
 def load(checkpoint: str = "default") -> GPT:
+    """A shipped checkpoint by name (verified against the model card) or a GPT-2 folder's path
+    (model/hf_folder.py). Raises CheckpointError (one line) for an unknown name or a bad folder."""
+    if hf_folder.is_folder(checkpoint):
+        return hf_folder.load(checkpoint)
+    return load_shipped(checkpoint)
+
+
+@functools.lru_cache(maxsize=4)
+def load_shipped(checkpoint: str = "default") -> GPT:
     """A shipped checkpoint by name, verified against the model card."""
     entries = read_card()["checkpoints"]
     if checkpoint not in entries:
@@ -84,7 +90,8 @@ def load(checkpoint: str = "default") -> GPT:
 
 
 def config(checkpoint: str = "default") -> dict:
-    """A shipped checkpoint's shape (n_layer, n_head, d_model, n_ctx, ...), verified by its hash."""
+    """A checkpoint's shape (n_layer, n_head, d_model, d_head, d_mlp, n_ctx, n_vocab), from a
+    shipped name (verified by its hash) or a GPT-2 folder. Raises CheckpointError."""
     return load(checkpoint).cfg.as_dict()
 
 
@@ -117,4 +124,7 @@ def weights_of(model: GPT) -> dict[str, np.ndarray]:
 
 
 def weights(checkpoint: str = "default") -> dict[str, np.ndarray]:
+    """Every parameter of a shipped checkpoint or GPT-2 folder as numpy, TransformerLens names:
+    W_E [n_vocab, d_model], W_Q [n_head, d_model, d_head], W_U [d_model, n_vocab] ... (see
+    ``weights_of``). Raises CheckpointError."""
     return weights_of(load(checkpoint))

@@ -7,6 +7,8 @@ Choices, stated once:
 - W_U is its own matrix (not tied to W_E) and has no bias, so the "embedding" and
   "unembedding" beats each show a real, distinct matrix.
 - Linear layers and LayerNorms carry biases, as in GPT-2.
+- A GPT-2 folder (model/hf_folder.py) sets the options the shipped checkpoints leave at their
+  defaults: ``activation="gelu_new"`` (GPT-2's tanh GELU), ``ln_eps`` and ``tied`` (W_U = W_E^T).
 
 Every activation the scenes draw is captured under its TransformerLens name when
 ``forward`` is given a ``cache`` dict (batch of one). Training passes ``cache=None`` and
@@ -30,6 +32,10 @@ class GPTConfig:
     n_head: int = 6
     d_model: int = 192
     dropout: float = 0.0
+    activation: str = "gelu"     # "gelu" (erf, the shipped models) or "gelu_new" (GPT-2's tanh)
+    ln_eps: float = 1e-5         # every LayerNorm's epsilon
+    tied: bool = False           # W_U is W_E transposed (GPT-2) instead of its own matrix
+    mlp_width: int = 0           # d_mlp; 0 means 4 * d_model
 
     @property
     def d_head(self) -> int:
@@ -37,12 +43,13 @@ class GPTConfig:
 
     @property
     def d_mlp(self) -> int:
-        return 4 * self.d_model
+        return self.mlp_width or 4 * self.d_model
 
     def as_dict(self) -> dict:
         """The sizes the scenes need (the names TransformerLens uses)."""
         d = asdict(self)
-        d.pop("dropout")
+        for option in ("dropout", "activation", "ln_eps", "tied", "mlp_width"):
+            d.pop(option)
         d.update(d_head=self.d_head, d_mlp=self.d_mlp)
         return d
 
@@ -76,27 +83,36 @@ class Attention(nn.Module):
                 is_causal=True, dropout_p=self.cfg.dropout if self.training else 0.0,
             ).transpose(1, 2)
         else:
-            scores = torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(Dh)
+            # hook_attn_scores_unmasked: q·k/√d_head for every [query, key], before the mask;
+            # hook_attn_scores (TransformerLens' meaning): after it, -inf where key > query
+            raw = torch.einsum("bqhd,bkhd->bhqk", q, k) / math.sqrt(Dh)
             future = torch.triu(torch.ones(T, T, dtype=torch.bool, device=x.device), 1)
-            pattern = scores.masked_fill(future, float("-inf")).softmax(dim=-1)
+            scores = raw.masked_fill(future, float("-inf"))
+            pattern = scores.softmax(dim=-1)
             z = torch.einsum("bhqk,bkhd->bqhd", pattern, v)
             for name, t in (("hook_q", q), ("hook_k", k), ("hook_v", v),
-                            ("hook_attn_scores", scores), ("hook_pattern", pattern),
-                            ("hook_z", z)):
+                            ("hook_attn_scores_unmasked", raw), ("hook_attn_scores", scores),
+                            ("hook_pattern", pattern), ("hook_z", z)):
                 _keep(cache, prefix + name, t)
         return self.drop(self.o(z.reshape(B, T, H * Dh)))
+
+
+GELU_APPROXIMATION = {"gelu": "none", "gelu_new": "tanh"}
 
 
 class MLP(nn.Module):
     def __init__(self, cfg: GPTConfig):
         super().__init__()
+        if cfg.activation not in GELU_APPROXIMATION:
+            raise ValueError(f"unknown activation {cfg.activation!r}; known: {', '.join(GELU_APPROXIMATION)}")
+        self.approximate = GELU_APPROXIMATION[cfg.activation]
         self.up = nn.Linear(cfg.d_model, cfg.d_mlp)
         self.down = nn.Linear(cfg.d_mlp, cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
 
     def forward(self, x, cache=None, prefix=""):
         pre = self.up(x)
-        post = F.gelu(pre)
+        post = F.gelu(pre, approximate=self.approximate)
         _keep(cache, prefix + "hook_pre", pre)
         _keep(cache, prefix + "hook_post", post)
         return self.drop(self.down(post))
@@ -105,9 +121,9 @@ class MLP(nn.Module):
 class Block(nn.Module):
     def __init__(self, cfg: GPTConfig):
         super().__init__()
-        self.ln1 = nn.LayerNorm(cfg.d_model)
+        self.ln1 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
         self.attn = Attention(cfg)
-        self.ln2 = nn.LayerNorm(cfg.d_model)
+        self.ln2 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
         self.mlp = MLP(cfg)
 
     def forward(self, x, cache=None, prefix=""):
@@ -135,9 +151,11 @@ class GPT(nn.Module):
         self.pos_embed = nn.Embedding(cfg.n_ctx, cfg.d_model)    # W_pos
         self.drop = nn.Dropout(cfg.dropout)
         self.blocks = nn.ModuleList(Block(cfg) for _ in range(cfg.n_layer))
-        self.ln_final = nn.LayerNorm(cfg.d_model)
+        self.ln_final = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
         self.unembed = nn.Linear(cfg.d_model, cfg.n_vocab, bias=False)  # W_U
         self.apply(self._init)
+        if cfg.tied:   # one matrix: the unembedding reads W_E's rows
+            self.unembed.weight = self.embed.weight
         # GPT-2's scaled init of the projections that write into the residual stream
         for name, p in self.named_parameters():
             if name.endswith(("attn.o.weight", "mlp.down.weight")):

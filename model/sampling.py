@@ -7,23 +7,27 @@ import numpy as np
 
 
 def softmax(logits, temperature: float = 1.0) -> np.ndarray:
-    """Probabilities over the last axis of ``logits`` at ``temperature``.
+    """Probabilities over the last axis of ``logits`` [..., n] at ``temperature``: same shape.
 
-    T = 0 is greedy: all the mass on the (first) largest logit. T < 0 or NaN is an error.
+    -inf entries (masked attention scores) get probability 0. T = 0 is greedy: all the mass on
+    the (first) largest logit. Raises ValueError for T < 0 or NaN, for NaN or +inf logits, and for
+    a row with no finite entry (nothing to give probability to).
     """
     t = float(temperature)
     if math.isnan(t) or t < 0:
         raise ValueError(f"temperature must be a number >= 0, got {temperature!r}")
     x = np.asarray(logits, dtype=np.float64)
-    if not np.all(np.isfinite(x)):
-        raise ValueError("logits must be finite")
+    if np.any(np.isnan(x) | (x == np.inf)):
+        raise ValueError("logits must be finite or -inf (NaN and +inf have no probability)")
+    if x.size and not np.all(np.isfinite(x).any(axis=-1)):
+        raise ValueError("a row of logits has no finite entry: every token is masked")
     if t == 0:
         out = np.zeros_like(x)
         np.put_along_axis(out, np.argmax(x, axis=-1)[..., None], 1.0, axis=-1)
         return out
     z = x / t
     z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
+    e = np.exp(z)          # exp(-inf) = 0: a masked entry gets nothing
     return e / e.sum(axis=-1, keepdims=True)
 
 
@@ -55,7 +59,10 @@ def sample(probs: np.ndarray, rng: np.random.Generator) -> int:
 def generate(text: str, n_tokens: int, temperature: float = 1.0, seed: int = 0,
              top_k: int | None = None, top_p: float | None = None,
              checkpoint: str = "default") -> list[int]:
-    """Continue ``text`` by ``n_tokens`` new token ids; the same seed gives the same tokens."""
+    """Continue ``text`` by ``n_tokens`` new token ids; the same seed gives the same tokens.
+
+    ``checkpoint`` is a shipped name or a GPT-2 folder's path (its own tokenizer encodes ``text``).
+    Raises ValueError for n_tokens < 0 or a bad temperature, CheckpointError for a bad checkpoint."""
     import torch  # here, so that softmax and sampling stay importable without torch
 
     from . import checkpoint as ckpt
@@ -65,7 +72,7 @@ def generate(text: str, n_tokens: int, temperature: float = 1.0, seed: int = 0,
         raise ValueError(f"n_tokens must be >= 0, got {n_tokens}")
     softmax(np.zeros(1), temperature)  # validates the temperature before any work
     model = ckpt.load(checkpoint)
-    context = encode_prompt(text, model.cfg.n_ctx)
+    context = encode_prompt(text, model.cfg.n_ctx, checkpoint)
     rng = np.random.default_rng(seed)
     new: list[int] = []
     # one sequence of a small model: a single thread is faster than several, and far faster

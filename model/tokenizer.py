@@ -46,8 +46,20 @@ def build_encoding(ranks: dict[bytes, int], name: str = "gpt-explainer") -> tikt
     )
 
 
+def get_encoding(checkpoint: str = "default") -> tiktoken.Encoding:
+    """The tokenizer of ``checkpoint``: the shipped one (assets/tokenizer.tiktoken, shared by every
+    shipped checkpoint) or a GPT-2 folder's vocab.json + merges.txt. Works with no network.
+
+    Raises FileNotFoundError when the shipped ranks are missing, CheckpointError for a bad folder.
+    """
+    from . import hf_folder
+    if hf_folder.is_folder(checkpoint):
+        return hf_folder.encoding(checkpoint)
+    return shipped_encoding()
+
+
 @functools.lru_cache(maxsize=1)
-def get_encoding() -> tiktoken.Encoding:
+def shipped_encoding() -> tiktoken.Encoding:
     """The project's tokenizer, from assets/tokenizer.tiktoken (works with no network)."""
     if not RANKS_FILE.exists():
         raise FileNotFoundError(f"tokenizer ranks missing: {RANKS_FILE} (run python -m model.train)")

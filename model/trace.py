@@ -23,19 +23,25 @@ class Trace:
         return self.cache[name]
 
 
-def encode_prompt(text: str, n_ctx: int) -> list[int]:
+def encode_prompt(text: str, n_ctx: int, checkpoint: str = "default") -> list[int]:
+    """The last ``n_ctx`` token ids of ``text`` in ``checkpoint``'s tokenizer.
+
+    Raises TypeError for a non-string, ValueError for an empty prompt."""
     if not isinstance(text, str):
         raise TypeError(f"the prompt must be text, got {type(text).__name__}")
-    tokens = get_encoding().encode(text, allowed_special="all")
+    tokens = get_encoding(checkpoint).encode(text, allowed_special="all")
     if not tokens:
         raise ValueError("the prompt is empty: give at least one character")
     return tokens[-n_ctx:]
 
 
 def run(text: str, checkpoint: str = "default") -> Trace:
-    """Tokenize ``text``, run the network once, capture every hook as numpy (no batch axis)."""
+    """Tokenize ``text``, run the network once, capture every hook as numpy (no batch axis).
+
+    ``checkpoint`` is a shipped name or a GPT-2 folder's path. Raises CheckpointError, ValueError
+    for an empty prompt."""
     model = ckpt.load(checkpoint)
-    return run_tokens(encode_prompt(text, model.cfg.n_ctx), checkpoint, text)
+    return run_tokens(encode_prompt(text, model.cfg.n_ctx, checkpoint), checkpoint, text)
 
 
 @torch.no_grad()
@@ -47,7 +53,7 @@ def run_tokens(tokens: list[int], checkpoint: str = "default", text: str | None 
         raise ValueError(f"token ids must be 1 or more ids in [0, {model.cfg.n_vocab})")
     cache: dict = {}
     model(torch.tensor([tokens]), cache=cache)
-    enc = get_encoding()
+    enc = get_encoding(checkpoint)
     return Trace(
         text=enc.decode(tokens) if text is None else text,
         checkpoint=checkpoint,

@@ -217,7 +217,7 @@ def publish(name: str, model: GPT, st: dict, data: dict) -> tuple[float, float]:
     ckpt.CARD_FILE.write_text(json.dumps(card, indent=1, ensure_ascii=False) + "\n")
     from .card import write_markdown
     write_markdown(card)
-    ckpt.load.cache_clear()
+    ckpt.load_shipped.cache_clear()
     return prose, bible
 
 

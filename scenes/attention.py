@@ -87,7 +87,8 @@ class Attention(ExplainerScene):
         self.q = self.T - 1                        # the query we follow: the last token
         self.d_head = cfg["d_head"]
         self.pattern = self.trace[f"blocks.{layer}.attn.hook_pattern"][head]
-        self.scores = self.trace[f"blocks.{layer}.attn.hook_attn_scores"][head]
+        self.raw_scores = self.trace[f"blocks.{layer}.attn.hook_attn_scores_unmasked"][head]
+        self.scores = self.trace[f"blocks.{layer}.attn.hook_attn_scores"][head]   # -inf: key > query
         row = self.pattern[self.q]
         self.top = [int(k) for k in np.argsort(-row, kind="stable")[: min(TOP_KEYS, self.T)]]
 
@@ -216,10 +217,20 @@ class Attention(ExplainerScene):
         return grid
 
     def score_grid(self, masked: bool) -> ScoreGrid:
-        """The grid's scores (the last ``gn`` tokens); every cell drawn, as a number or a grey, is recorded."""
-        w = self.scores[self.gs:, self.gs:]
-        grid = ScoreGrid(w, self.glabels, self.gsize, self.glw, masked=masked)
-        self.record_window("attn.hook_attn_scores", self.H, w, skip_masked=masked)
+        """The grid's scores (the last ``gn`` tokens): before the mask (``hook_attn_scores_unmasked``,
+        every cell) or after it (``hook_attn_scores``, keys after the query drawn as −∞ and not
+        recorded); every cell drawn as a number or a grey is recorded. The masked grid keeps the
+        unmasked one's grey scale so the two blend in place."""
+        if not masked:
+            w = self.raw_scores[self.gs:, self.gs:]
+            grid = ScoreGrid(w, self.glabels, self.gsize, self.glw)
+            self.record_window("attn.hook_attn_scores_unmasked", self.H, w)
+        else:
+            w = self.scores[self.gs:, self.gs:]
+            raw = self.grid
+            grid = ScoreGrid(w, self.glabels, self.gsize, self.glw, masked=True, low=raw.low,
+                             high=raw.high, numbers=raw.numbers)
+            self.record_window("attn.hook_attn_scores", self.H, w, skip_masked=True)
         return self.place_grid(grid)
 
     def cell_rect(self, grid, q: int, k: int, color, rows: int = 1) -> Rectangle:
@@ -249,7 +260,8 @@ class Attention(ExplainerScene):
         k_vec = RoleVector(kv, th.key, 4, self.trace.pieces[k], vmax, label_width=1.6)
         self.record_block(self.hook("attn.hook_q"), q_vec.shown, (self.q, self.H))
         self.record_block(self.hook("attn.hook_k"), k_vec.shown, (k, self.H))
-        score = self.record(self.hook("attn.hook_attn_scores"), (self.H, self.q, k), self.scores[self.q, k])
+        score = self.record(self.hook("attn.hook_attn_scores_unmasked"), (self.H, self.q, k),
+                            self.raw_scores[self.q, k])
         dot, div = label("·", style.BODY_SIZE), label(f"/ √{self.d_head}", style.BODY_SIZE)
         eq = label(f"= {score:.2f}", style.BODY_SIZE, color=th.chosen)
         demo = Group(q_vec, dot, k_vec, div, eq)

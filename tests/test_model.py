@@ -14,6 +14,7 @@ PER_LAYER = {
     "attn.hook_q": ("pos", "n_head", "d_head"), "attn.hook_k": ("pos", "n_head", "d_head"),
     "attn.hook_v": ("pos", "n_head", "d_head"), "attn.hook_z": ("pos", "n_head", "d_head"),
     "attn.hook_attn_scores": ("n_head", "pos", "pos"), "attn.hook_pattern": ("n_head", "pos", "pos"),
+    "attn.hook_attn_scores_unmasked": ("n_head", "pos", "pos"),
     "hook_attn_out": ("pos", "d_model"), "hook_resid_mid": ("pos", "d_model"),
     "ln2.hook_normalized": ("pos", "d_model"), "mlp.hook_pre": ("pos", "d_mlp"),
     "mlp.hook_post": ("pos", "d_mlp"), "hook_mlp_out": ("pos", "d_model"),
@@ -95,8 +96,9 @@ def test_cache_equals_an_independent_numpy_forward_from_weights(trace, cfg):
         for name, arr in (("q", q), ("k", k), ("v", v)):
             np.testing.assert_allclose(c[p + f"attn.hook_{name}"], arr, **close)
         scores = np.einsum("qhe,khe->hqk", q, k) / math.sqrt(cfg["d_head"])
-        np.testing.assert_allclose(c[p + "attn.hook_attn_scores"], scores, **close)
+        np.testing.assert_allclose(c[p + "attn.hook_attn_scores_unmasked"], scores, **close)
         masked = np.where(np.triu(np.ones((T, T), bool), 1), -np.inf, scores)
+        np.testing.assert_allclose(c[p + "attn.hook_attn_scores"], masked, **close)
         pattern = np.exp(masked - masked.max(-1, keepdims=True))
         pattern /= pattern.sum(-1, keepdims=True)
         np.testing.assert_allclose(c[p + "attn.hook_pattern"], pattern, **close)
@@ -133,6 +135,41 @@ def test_weights_have_transformerlens_shapes(cfg):
         assert W[p + "attn.W_O"].shape == (H, Dh, D) and W[p + "attn.b_O"].shape == (D,)
         assert W[p + "mlp.W_in"].shape == (D, M) and W[p + "mlp.W_out"].shape == (M, D)
         assert W[p + "ln1.w"].shape == W[p + "ln2.b"].shape == (D,)
+
+
+def test_attn_scores_mean_what_transformerlens_means(trace, cfg):
+    """hook_attn_scores is after the causal mask: -inf exactly where key > query, so its softmax
+    is hook_pattern row by row; hook_attn_scores_unmasked holds the same scores before the mask."""
+    T = len(trace.tokens)
+    future = np.triu(np.ones((T, T), bool), 1)
+    for i in range(cfg["n_layer"]):
+        scores = trace.cache[f"blocks.{i}.attn.hook_attn_scores"]
+        raw = trace.cache[f"blocks.{i}.attn.hook_attn_scores_unmasked"]
+        pattern = trace.cache[f"blocks.{i}.attn.hook_pattern"]
+        assert np.all(np.isneginf(scores[:, future])) and np.all(np.isfinite(scores[:, ~future]))
+        assert np.all(np.isfinite(raw))
+        np.testing.assert_array_equal(scores[:, ~future], raw[:, ~future])
+        for h in range(cfg["n_head"]):
+            for q in range(T):
+                np.testing.assert_allclose(model.softmax(scores[h, q]), pattern[h, q], atol=1e-6)
+            np.testing.assert_allclose(model.softmax(scores[h]), pattern[h], atol=1e-6)
+
+
+def test_softmax_gives_masked_entries_zero_and_refuses_a_fully_masked_row():
+    inf = float("inf")
+    p = model.softmax([1.0, -inf, 2.0])
+    assert p[1] == 0.0
+    np.testing.assert_allclose(p[[0, 2]], model.softmax([1.0, 2.0]))
+    np.testing.assert_allclose(model.softmax([[0.0, -inf], [-inf, 3.0]]), [[1.0, 0.0], [0.0, 1.0]])
+    np.testing.assert_array_equal(model.softmax([1.0, -inf, 2.0], 0), [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(model.softmax([1.0, -inf, 2.0], 0.5)[[0, 2]], model.softmax([1.0, 2.0], 0.5))
+    with pytest.raises(ValueError, match="no finite entry"):
+        model.softmax([-inf, -inf])
+    with pytest.raises(ValueError, match="no finite entry"):
+        model.softmax([[0.0, 1.0], [-inf, -inf]])
+    for bad in ([1.0, float("nan")], [1.0, inf]):
+        with pytest.raises(ValueError):
+            model.softmax(bad)
 
 
 def test_runs_are_deterministic():

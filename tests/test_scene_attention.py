@@ -71,9 +71,14 @@ def test_attention_draws_the_real_head(prompt, tmp_path):
     for q in range(T):                            # each query's weights sum to 1 over its keys
         assert want[q, : q + 1].sum() == pytest.approx(1.0, abs=1e-5)
 
-    # the scores grid: every unmasked cell of the window, scaled and before the mask
+    # the scores grid before the mask: every cell of the window, scaled
+    raw = entries(prov, f"blocks.{L}.attn.hook_attn_scores_unmasked", H)
+    assert {(H, q, k) for q in range(g0, T) for k in range(g0, T)} <= set(raw)
+    # after the mask (TransformerLens' hook_attn_scores): every visible cell; masked ones never
     scores = entries(prov, f"blocks.{L}.attn.hook_attn_scores", H)
     assert {(H, q, k) for q in range(g0, T) for k in range(g0, q + 1)} <= set(scores)
+    assert not [idx for idx in scores if idx[2] > idx[1]]
+    assert all(np.isfinite(v) for v in scores.values())
 
     # values: the last token's z and the residual stream add up as drawn
     q = T - 1
@@ -124,7 +129,8 @@ def small_frame():
 def test_score_grid_blends_in_place_into_the_attention_grid(small_frame, trace):
     L, H = 1, 5
     n = 6
-    scores = trace.cache[f"blocks.{L}.attn.hook_attn_scores"][H][:n, :n]
+    scores = trace.cache[f"blocks.{L}.attn.hook_attn_scores_unmasked"][H][:n, :n]
+    after = trace.cache[f"blocks.{L}.attn.hook_attn_scores"][H][:n, :n]   # -inf: key > query
     pattern = trace.cache[f"blocks.{L}.attn.hook_pattern"][H][:n, :n]
     labels = trace.pieces[:n]
     plain = ScoreGrid(scores, labels, 5.0, 1.7)
@@ -136,7 +142,13 @@ def test_score_grid_blends_in_place_into_the_attention_grid(small_frame, trace):
     assert len(plain.get_family()) == 2
     # numbers fit in 5/6-unit cells at readable size; not in a 12-token grid of the same size
     assert plain.numbers
-    assert not ScoreGrid(trace.cache[f"blocks.{L}.attn.hook_attn_scores"][H], trace.pieces, 5.0).numbers
+    assert not ScoreGrid(trace.cache[f"blocks.{L}.attn.hook_attn_scores_unmasked"][H], trace.pieces, 5.0).numbers
+    # the scores after the mask (-inf cells) draw exactly as the masked raw scores, given its scale
+    after_grid = ScoreGrid(after, labels, 5.0, 1.7, masked=True, low=plain.low, high=plain.high,
+                           numbers=plain.numbers)
+    np.testing.assert_array_equal(after_grid.image.pixel_array, masked.image.pixel_array)
+    with pytest.raises(ValueError, match="finite"):
+        ScoreGrid(after, labels, 5.0, 1.7)        # -inf cannot be drawn as a number
     # lighter for a higher score
     q = n - 1
     order = np.argsort(scores[q])

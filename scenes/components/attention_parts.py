@@ -10,7 +10,9 @@ lighter for a higher score; numbers are written in them when they fit; masked ce
 query) show −∞.
 
     q = RoleVector(trace["blocks.1.attn.hook_q"][4, 5], theme.query, label=" her")
-    scores = ScoreGrid(trace["blocks.1.attn.hook_attn_scores"][5], pieces, masked=True)
+    raw = ScoreGrid(trace["blocks.1.attn.hook_attn_scores_unmasked"][5], pieces)
+    scores = ScoreGrid(trace["blocks.1.attn.hook_attn_scores"][5], pieces, masked=True,
+                       low=raw.low, high=raw.high, numbers=raw.numbers)
     self.play(Transform(scores.image, AttentionGrid(pattern, pieces).image))
 """
 from __future__ import annotations
@@ -101,7 +103,11 @@ def score_text(value: float) -> str:
 
 
 class ScoreGrid(AttentionGrid):
-    """Attention scores ``[query, key]`` (one head's ``hook_attn_scores``) in an AttentionGrid's frame.
+    """Attention scores ``[query, key]`` in an AttentionGrid's frame: one head's
+    ``hook_attn_scores_unmasked`` (every cell a number), or with ``masked=True`` its
+    ``hook_attn_scores`` (cells with key > query are −inf there, or any value: drawn as −∞ either way).
+
+    Raises ValueError unless ``scores`` is square and finite wherever a number is drawn.
 
     ``.scores``       the scores drawn
     ``.masked``       whether cells with key > query are drawn as −∞
@@ -116,17 +122,21 @@ class ScoreGrid(AttentionGrid):
         s = np.asarray(scores, dtype=float)
         if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] == 0:
             raise ValueError(f"attention scores are a square [query, key] array, got shape {s.shape}")
-        if not np.all(np.isfinite(s)):
-            raise ValueError("attention scores must be finite (the mask is drawn, not stored)")
+        future = np.triu(np.ones(s.shape, dtype=bool), 1)     # [query, key] with key > query
+        hidden = future if masked else np.zeros(s.shape, dtype=bool)
+        if not np.all(np.isfinite(s[~hidden])) or np.any(np.isnan(s) | (s == np.inf)):
+            raise ValueError("attention scores must be finite where they are drawn "
+                             "(only masked cells, key after query, may be -inf)")
         self.scores, self.masked = s, bool(masked)
-        self.low = float(s.min()) if low is None else float(low)
-        self.high = float(s.max()) if high is None else float(high)
+        finite = s[np.isfinite(s)]
+        self.low = float(finite.min()) if low is None else float(low)
+        self.high = float(finite.max()) if high is None else float(high)
         self.em = font_em(style.SMALL_SIZE)
         cell = size / s.shape[0]
-        widest = max(text_width(score_text(v), self.em, mono=False) for v in s.ravel())
+        widest = max(text_width(score_text(v), self.em, mono=False) for v in finite)
         self.numbers = (widest + 0.1 <= cell) if numbers is None else bool(numbers)
         # the parent lays out the frame (margins, cells, labels) and calls our _draw
-        super().__init__(np.zeros_like(s), labels, size, label_width, min_label_cell)
+        super().__init__(np.zeros(s.shape), labels, size, label_width, min_label_cell)
         self.pattern = None
 
     def shade(self, value: float) -> ManimColor:
