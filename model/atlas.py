@@ -30,15 +30,18 @@ def word_like(piece: str) -> bool:
     return len(piece) >= 3 and piece[0] == " " and piece[1:].isalpha() and piece[1:].isascii()
 
 
-@lru_cache(maxsize=2)
-def word_ids() -> tuple[int, ...]:
-    """Every word-like token, in BPE rank order (earlier ranks were merged first: more frequent)."""
-    enc = get_encoding()
-    return tuple(i for i in range(enc.n_vocab - 1) if word_like(piece_text(enc, i)))
+@lru_cache(maxsize=4)
+def word_ids(checkpoint: str = "default") -> tuple[int, ...]:
+    """Every word-like token of ``checkpoint``'s tokenizer, in BPE rank order (earlier ranks were
+    merged first: more frequent); special tokens are left out."""
+    enc = get_encoding(checkpoint)
+    special = {enc.encode_single_token(t) for t in enc.special_tokens_set}
+    return tuple(i for i in range(enc.n_vocab)
+                 if i not in special and word_like(piece_text(enc, i)))
 
 
-def frequent_word_ids(n: int = N_FREQUENT) -> list[int]:
-    return list(word_ids()[:n])
+def frequent_word_ids(n: int = N_FREQUENT, checkpoint: str = "default") -> list[int]:
+    return list(word_ids(checkpoint)[:n])
 
 
 class Pca3:
@@ -71,15 +74,15 @@ def cosine(a, b) -> float:
 def nearest(token: int, k: int = 5, checkpoint: str = "default") -> list[tuple[int, float]]:
     """The ``k`` word-like tokens whose embeddings have the highest cosine with ``token``'s."""
     w = weights(checkpoint)["W_E"].astype(np.float64)
-    ids = np.array([i for i in word_ids() if i != token])
+    ids = np.array([i for i in word_ids(checkpoint) if i != token])
     rows = w[ids]
     sims = rows @ w[token] / (np.linalg.norm(rows, axis=1) * np.linalg.norm(w[token]))
     order = np.argsort(-sims, kind="stable")[:k]
     return [(int(ids[j]), float(sims[j])) for j in order]
 
 
-def single_token(word: str) -> int | None:
-    ids = get_encoding().encode(word)
+def single_token(word: str, checkpoint: str = "default") -> int | None:
+    ids = get_encoding(checkpoint).encode(word)
     return ids[0] if len(ids) == 1 else None
 
 
@@ -100,7 +103,7 @@ class Direction:
 def measured_direction(checkpoint: str = "default") -> Direction:
     """Of GENDER_PAIRS, the difference that puts the most other pairs in order (ties: larger margin)."""
     w = weights(checkpoint)["W_E"]
-    pairs = [(single_token(a), single_token(b)) for a, b in GENDER_PAIRS]
+    pairs = [(single_token(a, checkpoint), single_token(b, checkpoint)) for a, b in GENDER_PAIRS]
     pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
     best = None
     for a, b in pairs:

@@ -54,6 +54,29 @@ def check_head(layer: int | None, head: int | None, checkpoint: str, cfg: dict) 
                              f"{n} {what}s, numbered 0 to {n - 1}")
 
 
+def check_checkpoint(checkpoint: str) -> tuple[str, dict]:
+    """(the checkpoint as a render names it, its config): a shipped name as given, a GPT-2 folder
+    as its absolute path (so the cache and the provenance file name one folder).
+
+    Raises UsageError for an unknown name or a folder that is missing, incomplete or unreadable
+    (weights, config and tokenizer are all read here, before anything is written).
+    """
+    import model
+    from model import hf_folder
+    folder = hf_folder.is_folder(checkpoint)
+    if folder and Path(checkpoint).expanduser().is_dir():
+        checkpoint = str(Path(checkpoint).expanduser().resolve())
+    if not folder and checkpoint not in model.checkpoint_names():
+        raise UsageError(f"unknown checkpoint {checkpoint!r}; shipped: {', '.join(model.checkpoint_names())}"
+                         " (or give a GPT-2 folder's path, e.g. ./gpt2)")
+    try:
+        cfg = model.config(checkpoint)        # loads the weights (a shipped file against its hash)
+        model.get_encoding(checkpoint)
+    except model.CheckpointError as err:
+        raise UsageError(str(err)) from None
+    return checkpoint, cfg
+
+
 def check_out(folder: Path) -> None:
     """Raises UsageError unless ``folder`` can be created and written, with 50 MB free."""
     try:
@@ -89,15 +112,10 @@ def checked_context(prompt: str | None = None, checkpoint: str = "default", quie
     """
     import model
     prompt = DEFAULT_PROMPT if prompt is None else check_prompt(prompt)
-    if checkpoint not in model.checkpoint_names():
-        raise UsageError(f"unknown checkpoint {checkpoint!r}; shipped: {', '.join(model.checkpoint_names())}")
-    try:
-        cfg = model.config(checkpoint)        # loads the file, checked against its hash
-    except model.CheckpointError as err:
-        raise UsageError(str(err)) from None
+    checkpoint, cfg = check_checkpoint(checkpoint)
     temperature = check_temperature(float(options.pop("temperature", 0.8)))
     check_head(options.get("layer"), options.get("head"), checkpoint, cfg)
-    n = len(model.get_encoding().encode(prompt, allowed_special="all"))
+    n = len(model.get_encoding(checkpoint).encode(prompt, allowed_special="all"))
     if not quiet and n > cfg["n_ctx"]:
         print(f"note: the prompt is {n} tokens; the model reads only its last {cfg['n_ctx']}", file=sys.stderr)
     if not quiet and temperature == 0:

@@ -18,7 +18,11 @@ from .render_one import render_scene
 
 
 def data_files(checkpoint: str) -> list[Path]:
-    """The files a render of ``checkpoint`` reads besides code: its weights and the tokenizer."""
+    """The files a render of ``checkpoint`` reads besides code: its weights and the tokenizer (a
+    GPT-2 folder's config.json, weights, vocab.json and merges.txt). Raises CheckpointError."""
+    from model import hf_folder
+    if hf_folder.is_folder(checkpoint):
+        return hf_folder.data_files(checkpoint)
     from model.checkpoint import checkpoint_file
     from model.tokenizer import ASSETS
     return [checkpoint_file(checkpoint), ASSETS / "tokenizer.tiktoken"]
@@ -56,7 +60,7 @@ def restamp_provenance(path: Path, ctx: RenderContext) -> None:
     from model.trace import encode_prompt
     n_ctx = model.config(ctx.checkpoint)["n_ctx"]
     data = json.loads(path.read_text())
-    data["prompt"], data["tokens"] = ctx.prompt, encode_prompt(ctx.prompt, n_ctx)
+    data["prompt"], data["tokens"] = ctx.prompt, encode_prompt(ctx.prompt, n_ctx, ctx.checkpoint)
     part = path.with_name(path.name + ".part")
     part.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
     os.replace(part, path)

@@ -97,7 +97,7 @@ class ExplainerBase:
     def piece(self, token: int) -> str:
         """A token id's text (bytes that are not whole characters shown as \\xNN)."""
         from model.tokenizer import piece_text
-        return piece_text(model.get_encoding(), int(token))
+        return piece_text(model.get_encoding(self.context.checkpoint), int(token))
 
     def top_tokens(self, logits, k: int) -> tuple[list[int], list[str]]:
         """The ``k`` largest entries of a logit vector: their ids and their texts."""

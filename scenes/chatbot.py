@@ -111,7 +111,7 @@ class Chatbot(ExplainerScene):
         """
         s = self.context
         n_ctx = self.trace.config["n_ctx"]
-        enc = model.get_encoding()
+        enc = model.get_encoding(s.checkpoint)
         limit = MAX_USER_CHARS
         self.message = user_message(s.prompt, limit)
         while len(enc.encode(framed_prompt(self.message), allowed_special="all")) + MAX_NEW > n_ctx:

@@ -29,7 +29,7 @@ class RenderContext:
     """Every option of one render.
 
     prompt         the text the model reads
-    checkpoint     a checkpoint name (``model.checkpoint_names()``)
+    checkpoint     a checkpoint name (``model.checkpoint_names()``) or a GPT-2 folder's absolute path
     theme          ``"dark"`` or ``"light"`` (``scenes.style.THEMES``)
     seed           the sampling seed (int)
     temperature    sampling temperature, 0 (greedy) to 10

@@ -33,7 +33,7 @@ def long_text(prompt: str, n_ctx: int, seed: int, checkpoint: str = "default",
 
     Seeded, so the same arguments give the same text: kept for the next render in this process.
     """
-    prompt_ids = model.get_encoding().encode(prompt, allowed_special="all")
+    prompt_ids = model.get_encoding(checkpoint).encode(prompt, allowed_special="all")
     need = n_ctx + PAST_WINDOW - len(prompt_ids)
     new = model.generate(prompt, need, temperature=temperature, seed=seed, checkpoint=checkpoint) if need > 0 else []
     return tuple(prompt_ids) + tuple(new), len(prompt_ids)

@@ -35,7 +35,7 @@ class EmbeddingSpace(Explainer3DScene):
     # --- what to show --------------------------------------------------------------------------
     def choose_tokens(self):
         ck = self.context.checkpoint
-        self.atlas_ids = atlas.frequent_word_ids()
+        self.atlas_ids = atlas.frequent_word_ids(checkpoint=self.context.checkpoint)
         seen = []
         for t in self.trace.tokens:
             if t not in seen:
@@ -154,7 +154,7 @@ class EmbeddingSpace(Explainer3DScene):
                   focus_lab.animate.set_opacity(1), run_time=1.0)
         self.say(f"The words whose vectors point most nearly the same way as {self.piece(self.focus).strip()!r}.", 4.0)
         self.wait(4.5)
-        self.pause("Nearest neighbours by cosine similarity, computed in all 192 dimensions (the 3-D "
+        self.pause(f"Nearest neighbours by cosine similarity, computed in all {self.W_E.shape[1]} dimensions (the 3-D "
                    "picture squeezes them, so closeness there is only rough).")
         self.play(FadeOut(lines), FadeOut(panel), FadeOut(focus_lab),
                   *[FadeOut(d) for d in near + [self.space.dots[f]]], run_time=0.5)

@@ -57,7 +57,7 @@ def shown_neurons(post: np.ndarray) -> list[int]:
 
 
 class MLP(ExplainerScene):
-    description = "one token's vector: up-projection to 768 neurons, GELU, down-projection, added back"
+    description = "one token's vector: up-projection to d_mlp (4 × d_model) neurons, GELU, down-projection, added back"
 
     def construct(self):
         self.pick()

@@ -80,7 +80,7 @@ class Title(ExplainerScene):
     def generative(self):
         s = self.context
         new = model.generate(s.prompt, N_GENERATED, temperature=s.temperature, seed=s.seed, checkpoint=s.checkpoint)
-        enc = model.get_encoding()
+        enc = model.get_encoding(s.checkpoint)
         lines = self.meaning(0, [line("it writes new text, one piece at a time"),
                                  self.example(enc.decode(self.trace.tokens), enc.decode(new))])
         self.reveal(0, lines, "Generative: it writes new text. Here is this film's model continuing your prompt.", 4.5,

@@ -26,14 +26,14 @@ STRIP_SIZE = 36              # the strip's largest font size (long prompts shrin
 
 
 # --- what the tokenizer did (pure functions, tested) --------------------------------------------
-def word_spans(text: str, tokens: list[int]) -> list[tuple[int, int]]:
+def word_spans(text: str, tokens: list[int], checkpoint: str = "default") -> list[tuple[int, int]]:
     """Token index ranges [a, b) of the pre-tokenizer's chunks (a word with its leading space,
     a number, a run of punctuation) among ``tokens``, the last tokens of ``text``'s encoding.
 
     BPE never merges across chunks, so every token lies in exactly one. Empty if ``text`` holds
-    special tokens (whose spelling the chunks do not follow).
+    special tokens (whose spelling the chunks do not follow). ``checkpoint``: whose tokenizer.
     """
-    enc = model.get_encoding()
+    enc = model.get_encoding(checkpoint)
     spans, start, joined = [], 0, []
     for chunk in regex.findall(PAT_STR, text):
         ids = enc.encode_ordinary(chunk)
@@ -47,12 +47,13 @@ def word_spans(text: str, tokens: list[int]) -> list[tuple[int, int]]:
     return [(a - offset, b - offset) for a, b in spans if a >= offset]
 
 
-def split_word(text: str, tokens: list[int], limit: int | None = None) -> tuple[int, int] | None:
+def split_word(text: str, tokens: list[int], limit: int | None = None,
+               checkpoint: str = "default") -> tuple[int, int] | None:
     """The word (a chunk with a letter in it) cut into the most pieces among the first ``limit``
     tokens; the first such one on a tie. None if every word is a single token."""
-    enc = model.get_encoding()
+    enc = model.get_encoding(checkpoint)
     best = None
-    for a, b in word_spans(text, tokens):
+    for a, b in word_spans(text, tokens, checkpoint):
         if limit is not None and b > limit:
             break
         word = enc.decode(list(tokens[a:b]))
@@ -62,10 +63,11 @@ def split_word(text: str, tokens: list[int], limit: int | None = None) -> tuple[
     return best
 
 
-def spelled_in_bytes(tokens: list[int], a: int, b: int) -> list[tuple[int, int, str]]:
+def spelled_in_bytes(tokens: list[int], a: int, b: int,
+                     checkpoint: str = "default") -> list[tuple[int, int, str]]:
     """Runs [i, j) of tokens in a..b that are loose bytes of characters the vocabulary lacks
     whole (e.g. é as \\xc3 \\xa9), with the characters they spell."""
-    enc = model.get_encoding()
+    enc = model.get_encoding(checkpoint)
     raw = [enc.decode_single_token_bytes(int(t)) for t in tokens[a:b]]
 
     def whole(bs: bytes) -> bool:
@@ -170,7 +172,7 @@ class Tokenization(ExplainerScene):
     description = "the prompt cut into BPE pieces (spaces shown as ␣), each with its token id"
 
     def construct(self):
-        self.enc = model.get_encoding()
+        self.enc = model.get_encoding(self.context.checkpoint)
         self.tokens = list(self.trace.tokens)
         self.pieces = list(self.trace.pieces)
         self.text = self.enc.decode(self.tokens)
@@ -235,7 +237,7 @@ class Tokenization(ExplainerScene):
                    "sees these numbers, never the letters.")
 
     def point_out_split_word(self):
-        span = split_word(self.context.prompt, self.tokens, self.n_strip)
+        span = split_word(self.context.prompt, self.tokens, self.n_strip, self.context.checkpoint)
         if span is None:
             self.example_word()
             return
@@ -250,7 +252,7 @@ class Tokenization(ExplainerScene):
         word = show_piece(self.enc.decode(self.tokens[a:b]))
         notes = [self.note([f"{cut}: one word, {b - a} tokens", f"{word}: one word, {b - a} tokens"],
                            self.theme.chosen, mono=True)]
-        for i, j, chars in spelled_in_bytes(self.tokens, a, b)[:1]:
+        for i, j, chars in spelled_in_bytes(self.tokens, a, b, self.context.checkpoint)[:1]:
             spelled = " ".join(show_piece(self.pieces[t]) for t in range(i, j))
             notes.append(self.note([f"{spelled}: the {j - i} bytes of {char_name(chars)}"],
                                    self.theme.muted, mono=True))

@@ -100,7 +100,8 @@ class Unembedding(ExplainerScene):
                   *[FadeOut(c) for j, c in enumerate(cover) if ids[j] != first], run_time=0.6)
         self.wait(2.0)
         self.step1.add(row, row_name)
-        self.pause("Column times vector, summed over all 192 entries: one number per token. These raw "
+        self.pause(f"Column times vector, summed over all {self.trace.config['d_model']} entries: one number "
+                   "per token. These raw "
                    "scores are called logits.")
 
     def logit_row(self, ids) -> Group:

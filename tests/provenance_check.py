@@ -30,7 +30,7 @@ def expected_value(entry: dict, trace, weights: dict) -> float:
         return float(model.softmax(arr[index[:-1]], float(m.group(1)))[index[-1]])
     m = re.fullmatch(r"pca3 of (\d+) frequent words", transform)
     if m:
-        return float(_pca_coordinates(arr, int(m.group(1)), index[0])[index[1]])
+        return float(_pca_coordinates(arr, int(m.group(1)), index[0], trace.checkpoint)[index[1]])
     m = re.fullmatch(r"cosine with row (\d+)", transform)
     if m:
         return _cos(arr[index[0]], arr[int(m.group(1))])
@@ -65,12 +65,12 @@ def _cos(a, b) -> float:
 _pca_fits: dict = {}
 
 
-def _pca_coordinates(w: np.ndarray, n: int, row: int) -> np.ndarray:
+def _pca_coordinates(w: np.ndarray, n: int, row: int, checkpoint: str = "default") -> np.ndarray:
     """The row's coordinates on the top 3 eigenvectors of the covariance of the n fitted rows."""
-    key = (id(w), n)
+    key = (id(w), n, checkpoint)
     if key not in _pca_fits:
         from model.atlas import frequent_word_ids
-        fit = w[frequent_word_ids(n)].astype(np.float64)
+        fit = w[frequent_word_ids(n, checkpoint)].astype(np.float64)
         mean = fit.mean(axis=0)
         _, vecs = np.linalg.eigh(np.cov(fit - mean, rowvar=False))
         top = vecs[:, ::-1][:, :3]
