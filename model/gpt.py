@@ -70,14 +70,22 @@ class Attention(nn.Module):
         self.o = nn.Linear(cfg.d_model, cfg.d_model)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x, cache=None, prefix=""):
+    def forward(self, x, cache=None, prefix="", past=None):
         B, T, _ = x.shape
         H, Dh = self.cfg.n_head, self.cfg.d_head
         # [B, T, H, Dh]: the TransformerLens layout of hook_q / hook_k / hook_v / hook_z
         q = self.q(x).view(B, T, H, Dh)
         k = self.k(x).view(B, T, H, Dh)
         v = self.v(x).view(B, T, H, Dh)
-        if cache is None:
+        if past is not None:   # sampling: the earlier tokens' keys and values are kept, not redone
+            P = past["k"].shape[1] if past else 0
+            if past:
+                k, v = torch.cat([past["k"], k], 1), torch.cat([past["v"], v], 1)
+            past["k"], past["v"] = k, v
+            visible = torch.ones(T, P + T, dtype=torch.bool, device=x.device).tril(P)
+            z = F.scaled_dot_product_attention(q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
+                                               attn_mask=visible).transpose(1, 2)
+        elif cache is None:
             z = F.scaled_dot_product_attention(
                 q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2),
                 is_causal=True, dropout_p=self.cfg.dropout if self.training else 0.0,
@@ -126,11 +134,11 @@ class Block(nn.Module):
         self.ln2 = nn.LayerNorm(cfg.d_model, eps=cfg.ln_eps)
         self.mlp = MLP(cfg)
 
-    def forward(self, x, cache=None, prefix=""):
+    def forward(self, x, cache=None, prefix="", past=None):
         _keep(cache, prefix + "hook_resid_pre", x)
         h = self.ln1(x)
         _keep(cache, prefix + "ln1.hook_normalized", h)
-        attn_out = self.attn(h, cache, prefix + "attn.")
+        attn_out = self.attn(h, cache, prefix + "attn.", past)
         _keep(cache, prefix + "hook_attn_out", attn_out)
         x = x + attn_out
         _keep(cache, prefix + "hook_resid_mid", x)
@@ -168,20 +176,28 @@ class GPT(nn.Module):
         if isinstance(m, nn.Linear) and m.bias is not None:
             nn.init.zeros_(m.bias)
 
-    def forward(self, idx: torch.Tensor, cache: dict | None = None) -> torch.Tensor:
-        """idx [batch, pos] -> logits [batch, pos, n_vocab]; fills ``cache`` if given."""
+    def forward(self, idx: torch.Tensor, cache: dict | None = None, last_only: bool = False,
+                past: list[dict] | None = None) -> torch.Tensor:
+        """idx [batch, pos] -> logits [batch, pos, n_vocab] ([batch, 1, n_vocab] with ``last_only``:
+        sampling needs only the last position, and W_U is the largest matrix); fills ``cache`` if
+        given. ``past`` (one dict per block, empty at first) keeps each layer's keys and values so
+        that a next call passes only the new tokens, at the positions after the kept ones.
+        Raises ValueError past n_ctx tokens, or for a batch of more than one with a cache."""
         B, T = idx.shape
-        if T > self.cfg.n_ctx:
-            raise ValueError(f"{T} tokens exceed the context of {self.cfg.n_ctx}")
-        if cache is not None and B != 1:
-            raise ValueError("capturing activations needs a batch of one")
+        start = past[0]["k"].shape[1] if past and past[0] else 0
+        if start + T > self.cfg.n_ctx:
+            raise ValueError(f"{start + T} tokens exceed the context of {self.cfg.n_ctx}")
+        if cache is not None and (B != 1 or past is not None):
+            raise ValueError("capturing activations needs a batch of one and no kept keys")
         tok = self.embed(idx)
-        pos = self.pos_embed(torch.arange(T, device=idx.device))[None]
+        pos = self.pos_embed(torch.arange(start, start + T, device=idx.device))[None]
         _keep(cache, "hook_embed", tok)
         _keep(cache, "hook_pos_embed", pos)
         x = self.drop(tok + pos)
         for i, block in enumerate(self.blocks):
-            x = block(x, cache, f"blocks.{i}.")
+            x = block(x, cache, f"blocks.{i}.", None if past is None else past[i])
+        if last_only:
+            x = x[:, -1:]
         x = self.ln_final(x)
         _keep(cache, "ln_final.hook_normalized", x)
         logits = self.unembed(x)

@@ -217,3 +217,22 @@ def test_the_command_line_renders_a_folder(folder, tmp_path, capsys, monkeypatch
     prov = json.loads(next(out.rglob("Softmax.numbers.json")).read_text())
     assert prov["checkpoint"] == str(folder.resolve())      # one folder, named absolutely
     assert check_provenance(prov) > 0
+
+
+def test_sampling_with_kept_keys_matches_the_full_pass(folder, monkeypatch):
+    """GPT-2-sized models keep each layer's keys and values while sampling; forced on for the tiny
+    folder, the tokens equal the full-window pass's, also once the window slides past n_ctx."""
+    from model import sampling
+    n_ctx = model.config(str(folder))["n_ctx"]
+    enc = model.get_encoding(str(folder))
+    prompt = enc.decode(enc.encode(TEXT * 3)[: n_ctx - 6])      # 6 tokens before the window is full
+    full = {s: model.generate(prompt, 12, temperature=1.0, seed=s, checkpoint=str(folder)) for s in range(3)}
+    greedy = model.generate(prompt, 12, temperature=0, checkpoint=str(folder))
+    monkeypatch.setattr(sampling, "KEPT_KEYS_WIDTH", 0)
+    for s in range(3):
+        assert model.generate(prompt, 12, temperature=1.0, seed=s, checkpoint=str(folder)) == full[s]
+    assert model.generate(prompt, 12, temperature=0, checkpoint=str(folder)) == greedy
+    ids = enc.encode(prompt)
+    for t in greedy[:3]:
+        assert t == int(np.argmax(hf_logits(folder, ids)[-1]))
+        ids.append(t)
