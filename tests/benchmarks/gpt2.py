@@ -91,20 +91,28 @@ def best_of(n: int, fn) -> float:
     return min(times)
 
 
-def film_factor(folder: Path) -> float:
+def film_factor(folder: Path) -> tuple[float, dict[str, str]]:
+    """(render seconds per video second over the scenes that rendered, {scene: error} of the rest)."""
     from pipeline.film import video_seconds
     from pipeline.render_one import render_scene
     from scenes import scene_names
     from scenes.context import RenderContext
     spent = video = 0.0
+    failed = {}
     with tempfile.TemporaryDirectory() as out:
         for name in scene_names():
             start = time.perf_counter()
-            files = render_scene(name, Path(out), RenderContext(checkpoint=str(folder)))
-            spent += time.perf_counter() - start
+            try:
+                files = render_scene(name, Path(out), RenderContext(checkpoint=str(folder)))
+            except Exception as err:   # measured, not hidden: listed in the JSON line
+                failed[name] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
+                print(f"{name:<22} FAILED {failed[name]}", flush=True)
+                continue
+            took = time.perf_counter() - start
+            spent += took
             video += video_seconds(files["mp4"])
-            print(f"{name:<22} {spent:7.1f} s so far", flush=True)
-    return spent / video
+            print(f"{name:<22} {took:7.1f} s", flush=True)
+    return (spent / video if video else float("nan")), failed
 
 
 def main(argv: list[str]) -> int:
@@ -133,8 +141,9 @@ def main(argv: list[str]) -> int:
         print(f"load {result['load_s']} s · run of {result['prompt_tokens']} tokens {result['run_s']} s · "
               f"generate {len(new)} tokens {result['generate_s']} s")
         if "--film" in argv:
-            result["film_factor"] = round(film_factor(folder), 2)
-            print(f"film factor {result['film_factor']}")
+            factor, failed = film_factor(folder)
+            result["film_factor"], result["film_failed"] = round(factor, 2), failed
+            print(f"film factor {result['film_factor']}; failed: {', '.join(failed) or 'none'}")
     print(json.dumps(result))
     return 0
 
