@@ -409,3 +409,13 @@ def test_tally_rows_are_laid_out_top_to_bottom():
 def test_tally_refuses_bad_input(groups):
     with pytest.raises(ValueError):
         ParameterTally(groups, "t")
+
+
+def test_control_characters_are_written_as_escapes_pango_can_draw():
+    """A sampled token may be a control character (C1 U+009A from a GPT-2 folder's bytes): shown as
+    \\xNN, like a loose byte, in pieces and in the prompt text; line breaks and tabs stay glyphs."""
+    from scenes.components.prompt_text import PromptText
+    assert show_piece("a\x9a\r\x00") == "a\\x9a\\x0d\\x00"
+    assert show_piece(" \n\t") == "␣↵⇥"
+    text = PromptText(["Emma", " said", "\x9a\xaf", " no"], 2)
+    assert len(text) > 0 and "\\x9a" in text.original_text

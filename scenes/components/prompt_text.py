@@ -4,10 +4,11 @@ from __future__ import annotations
 from manim import MarkupText
 
 from .. import style
+from .text import escape_controls
 
 
 def _escape(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape_controls(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def wrap_pieces(pieces: list[str], width: int) -> list[list[tuple[int, str]]]:

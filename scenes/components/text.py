@@ -1,6 +1,8 @@
 """Text helpers: one Pango Text per label (no LaTeX), token pieces made visible."""
 from __future__ import annotations
 
+import unicodedata
+
 from manim import Text
 
 from .. import style
@@ -9,9 +11,17 @@ from .. import style
 _VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥"}
 
 
+def escape_controls(text: str, keep: str = "\n\t") -> str:
+    """``text`` with control characters (other than those in ``keep``) written as \\xNN, as
+    ``model.tokenizer.piece_text`` writes loose bytes: Pango cannot draw them."""
+    return "".join(f"\\x{ord(ch):02x}" if unicodedata.category(ch) == "Cc" and ch not in keep else ch
+                   for ch in text)
+
+
 def show_piece(piece: str) -> str:
-    """A token's text with spaces, newlines and tabs drawn as visible glyphs."""
-    return "".join(_VISIBLE.get(ch, ch) for ch in piece) or "∅"
+    """A token's text with spaces, newlines and tabs drawn as visible glyphs (other control
+    characters as \\xNN)."""
+    return escape_controls("".join(_VISIBLE.get(ch, ch) for ch in piece), keep="") or "∅"
 
 
 def label(text: str, size: float = style.BODY_SIZE, color=None, mono: bool = False, **kwargs) -> Text:
