@@ -1,12 +1,15 @@
 """The compact GPT behind the explainer: tokenizer, forward pass with captures, sampling.
 
-Public API (the scenes and tools rely on these names):
-    get_encoding()                       the tiktoken Encoding, built offline from assets/
+Public API (the scenes and tools rely on these names). ``checkpoint`` is a shipped name
+(``checkpoint_names()``: "default", "small") or the path of a GPT-2 folder in the Hugging Face
+layout (config.json, model.safetensors or pytorch_model.bin, vocab.json, merges.txt; see
+model/hf_folder.py); a bad one raises CheckpointError with one line.
+    get_encoding(checkpoint="default")    its tiktoken Encoding, built offline
     run(text, checkpoint="default")      a Trace: tokens, pieces, config, cache of activations
     run_tokens(ids, checkpoint="default") the same from token ids
     weights(checkpoint="default")        every parameter as numpy, TransformerLens names
     config(checkpoint="default")         its shape: n_layer, n_head, d_model, n_ctx, n_vocab ...
-    softmax(logits, temperature)         T = 0 greedy; T < 0 or NaN raises ValueError
+    softmax(logits, temperature)         T = 0 greedy; -inf entries get 0; T < 0 or NaN raises ValueError
     generate(text, n_tokens, ...)        seeded sampling of new token ids
 """
 from .checkpoint import CheckpointError, checkpoint_names, config, weights

@@ -100,17 +100,22 @@ class Direction:
 
 
 @lru_cache(maxsize=4)
-def measured_direction(checkpoint: str = "default") -> Direction:
-    """Of GENDER_PAIRS, the difference that puts the most other pairs in order (ties: larger margin)."""
+def measured_direction(checkpoint: str = "default") -> Direction | None:
+    """Of GENDER_PAIRS, the difference that puts the most other pairs in order (ties: larger margin).
+
+    None when the checkpoint's tokenizer spells fewer than two of the pairs as single tokens (a
+    direction needs other pairs to be measured against)."""
     w = weights(checkpoint)["W_E"]
     pairs = [(single_token(a, checkpoint), single_token(b, checkpoint)) for a, b in GENDER_PAIRS]
     pairs = [(a, b) for a, b in pairs if a is not None and b is not None]
     best = None
     for a, b in pairs:
         others = [p for p in pairs if p != (a, b) and a not in p and b not in p]
+        if not others:
+            continue
         trial = Direction(a, b, others, 0)
         gaps = [trial.along(w, y) - trial.along(w, x) for x, y in others]
         score = (sum(g > 0 for g in gaps), float(np.mean(gaps)))
         if best is None or score > best[0]:
             best = (score, Direction(a, b, others, score[0]))
-    return best[1]
+    return None if best is None else best[1]

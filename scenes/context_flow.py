@@ -15,6 +15,12 @@ from .components.vectors import contrast_text
 MAX_STRIP = 12       # tokens shown in the strip (the last ones)
 MAX_EARLIER = 8      # earlier tokens compared in the similarity grid
 ENTRIES = 4          # numbers shown per vector
+MAX_ROWS = 7         # rows of the similarity grid that fit the frame (start + 6 layers)
+
+
+def spread(n: int, k: int) -> list[int]:
+    """At most ``k`` of the indices 0..n-1: the first, the last, and evenly between."""
+    return list(range(n)) if n <= k else sorted({int(round(i)) for i in np.linspace(0, n - 1, k)})
 
 
 class ContextFlow(ExplainerScene):
@@ -49,10 +55,15 @@ class ContextFlow(ExplainerScene):
         self.pause("We follow the last token's vector: the one whose final state predicts the next token.")
 
     def show_vectors(self):
-        values = np.array([self.trace[s][self.pos] for s in self.stages])
-        row = VectorArray(values, self.names, max_entries=ENTRIES, max_vectors=len(self.stages),
-                          max_width=12.8)
-        for k, s in enumerate(self.stages):
+        stages, names = self.stages, self.names
+        while True:   # as many stages as fit side by side: the start, the last, evenly between
+            values = np.array([self.trace[s][self.pos] for s in stages])
+            row = VectorArray(values, names, max_entries=ENTRIES, max_vectors=len(stages), max_width=12.8)
+            if row.n_shown == len(stages):
+                break
+            pick = spread(len(self.stages), row.n_shown)
+            stages, names = [self.stages[i] for i in pick], [self.names[i] for i in pick]
+        for k, s in enumerate(stages):
             self.record_block(s, row.shown[k], (self.pos,))
         if row.shape_text is not None:
             row.remove(row.shape_text)
@@ -121,20 +132,23 @@ class ContextFlow(ExplainerScene):
             self.wait(4.0)
             self.pause("Try a longer prompt to see the vector take in its neighbours.")
             return
+        rows = spread(len(self.stages), MAX_ROWS)      # a deep model shows some of its layers
+        names = [self.names[i] for i in rows]
         grid = np.array([[self.record(s, (self.pos,), cosine(self.trace[s][self.pos], self.trace[s][q]),
-                                      f"cosine with position {q}") for q in earlier] for s in self.stages])
-        image = self.similarity_grid(grid, earlier)
+                                      f"cosine with position {q}") for q in earlier]
+                         for s in (self.stages[i] for i in rows)])
+        image = self.similarity_grid(grid, earlier, names)
         image.next_to(self.strip, DOWN, buff=0.35).set_x(0)
         self.play(FadeOut(self.chart), run_time=0.4)
         self.play(FadeIn(image), run_time=0.8)
         mid = int(np.argmax(grid.mean(axis=1)))
         self.say(f"Meanwhile it grows more like the earlier tokens' vectors, most after layer "
-                 f"{self.names[mid]}: it has taken in its context.", 5.0)
+                 f"{names[mid]}: it has taken in its context.", 5.0)
         self.wait(5.0)
         self.pause("Each row is a layer, each column an earlier token; lighter means more similar. "
                    "Attention has mixed the neighbours' information into this vector.")
 
-    def similarity_grid(self, grid: np.ndarray, earlier: list[int]):
+    def similarity_grid(self, grid: np.ndarray, earlier: list[int], names: list[str]):
         th = self.theme
         em = font_em(style.SMALL_SIZE)
         n_rows, n_cols = grid.shape
@@ -145,7 +159,7 @@ class ContextFlow(ExplainerScene):
         for j, q in enumerate(earlier):
             c.text(left + (j + 0.5) * cw, top - 0.22, fit_text(show_piece(self.trace.pieces[q]), em, cw - 0.05),
                    em, th.text)
-        for i, name in enumerate(self.names):
+        for i, name in enumerate(names):
             y = top + (i + 0.5) * ch
             c.text(left - 0.15, y, "start" if i == 0 else f"layer {name}", em, th.muted, anchor="rm", mono=False)
             for j in range(n_cols):

@@ -29,8 +29,9 @@ class EmbeddingSpace(Explainer3DScene):
         self.show_cloud()
         self.place_prompt()
         self.show_neighbours()
-        self.show_direction()
-        self.number_line()
+        if self.direction is not None:   # a tokenizer without the word pairs has no direction beat
+            self.show_direction()
+            self.number_line()
 
     # --- what to show --------------------------------------------------------------------------
     def choose_tokens(self):
@@ -45,7 +46,8 @@ class EmbeddingSpace(Explainer3DScene):
         self.direction = atlas.measured_direction(ck)
         # the prompt word whose neighbours are closest (the clearest picture); else the direction's word
         scored = [(np.mean([s for _, s in atlas.nearest(t, N_NEIGHBOURS, ck)]), t) for t in words]
-        self.focus = max(scored)[1] if scored else self.direction.a
+        self.focus = (max(scored)[1] if scored else self.direction.a if self.direction
+                      else self.atlas_ids[0])
         self.neighbours = atlas.nearest(self.focus, N_NEIGHBOURS, ck)
         self.basis = atlas.Pca3(self.W_E[self.atlas_ids])
         fitted = self.basis.project(self.W_E[self.atlas_ids])
@@ -56,7 +58,7 @@ class EmbeddingSpace(Explainer3DScene):
                     self.extremes.append(self.atlas_ids[k])
         featured = []
         for t in (self.extremes + self.prompt_ids + [self.focus] + [n for n, _ in self.neighbours]
-                  + [self.direction.a, self.direction.b]):
+                  + ([self.direction.a, self.direction.b] if self.direction else [])):
             if t not in featured:
                 featured.append(t)
         self.featured = featured
