@@ -236,3 +236,22 @@ def test_sampling_with_kept_keys_matches_the_full_pass(folder, monkeypatch):
     for t in greedy[:3]:
         assert t == int(np.argmax(hf_logits(folder, ids)[-1]))
         ids.append(t)
+
+
+@pytest.fixture(scope="module")
+def deep_folder(tmp_path_factory):
+    return write_gpt2_folder(tmp_path_factory.mktemp("gpt2deep") / "deep", n_layer=12, n_head=2, n_embd=16)
+
+
+def test_context_flow_fits_twelve_layers(deep_folder, tmp_path):
+    prov = still_provenance("ContextFlow", tmp_path, PROMPTS[1], checkpoint=str(deep_folder))
+    assert check_provenance(prov) > 0
+    rows = {n["source"] for n in prov["numbers"] if (n.get("transform") or "").startswith("cosine with position")}
+    assert "blocks.0.hook_resid_pre" in rows and "blocks.11.hook_resid_post" in rows and len(rows) <= 7
+
+
+def test_embedding_space_without_the_word_pairs(folder, tmp_path):
+    """The tiny tokenizer spells few of the direction's word pairs whole: the scene still draws
+    its map and neighbours, every number the folder's."""
+    prov = still_provenance("EmbeddingSpace", tmp_path, PROMPTS[1], checkpoint=str(folder))
+    assert check_provenance(prov) > 0
