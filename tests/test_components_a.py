@@ -419,3 +419,6 @@ def test_control_characters_are_written_as_escapes_pango_can_draw():
     assert show_piece(" \n\t") == "␣↵⇥"
     text = PromptText(["Emma", " said", "\x9a\xaf", " no"], 2)
     assert len(text) > 0 and "\\x9a" in text.original_text
+    import unicodedata
+    controls = [chr(i) for i in range(0x110) if unicodedata.category(chr(i)) == "Cc"]
+    assert len(PromptText(["Emma", *controls, "<b>&", " no"], 1)) > 0   # every one, and markup
