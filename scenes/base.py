@@ -94,6 +94,13 @@ class ExplainerBase:
         self.trace = trace
         self.provenance.tokens = list(trace.tokens)
 
+    @property
+    def checkpoint_name(self) -> str:
+        """The checkpoint as a caption names it: a shipped name, or a GPT-2 folder's own name."""
+        from model.hf_folder import is_folder
+        ck = self.context.checkpoint
+        return Path(ck).name if is_folder(ck) else ck
+
     def piece(self, token: int) -> str:
         """A token id's text (bytes that are not whole characters shown as \\xNN)."""
         from model.tokenizer import piece_text

@@ -118,6 +118,10 @@ class ParameterCount(ExplainerScene):
         self.group_total = {g: sum(self.sizes[n] for n in names) for g, names in self.groups.items()}
         self.total = sum(self.sizes.values())
 
+    def total_note(self, card: int | None) -> str:
+        tied = np.array_equal(self.W["W_U"], self.W["W_E"].T)
+        return total_note_text(self.total, card, self.sizes["W_U"] if tied else None)
+
     def own_matrix_groups(self) -> list[MatrixGroup]:
         """This model's eight matrix groups, shapes read off its weights."""
         cfg = self.trace.config
@@ -214,7 +218,7 @@ class ParameterCount(ExplainerScene):
         self.n_matrices = sum(g.count for g in groups)
         tally, middle, matrices = self.table(
             groups, [self.group_total[g.name] for g in groups],
-            f"this model, {self.context.checkpoint} ({cfg['n_layer']} layers, {cfg['n_head']} heads)",
+            f"this model, {self.checkpoint_name} ({cfg['n_layer']} layers, {cfg['n_head']} heads)",
             self.n_matrices)
         self.place(tally, middle, matrices)
         self.play(FadeOut(self.shown), run_time=0.5)
@@ -247,7 +251,7 @@ class ParameterCount(ExplainerScene):
         f_col = max(drawn_width(r[2], em, mono=False) for r in rows)
         gap = 0.6
         tally = ParameterTally([(r[0] + " ", r[1]) for r in rows],
-                               f"every parameter of this model ({self.context.checkpoint})",
+                               f"every parameter of this model ({self.checkpoint_name})",
                                size=style.SMALL_SIZE, column_gap=2 * gap + f_col)
         k = tally.names_image.height / tally.height_units
         top = tally.names_image.get_top()[1]
@@ -259,12 +263,15 @@ class ParameterCount(ExplainerScene):
         card = read_card_parameters(self.context.checkpoint)
         notes = [text_lines([("GPT-3's tally leaves out position embeddings, biases and layer norms",
                                style.SMALL_SIZE, th.muted)]),
-                 text_lines([(f"the total is the model card's count: {fmt_count(card)}" if card == self.total
-                              else "(the model card counts differently)", style.SMALL_SIZE, th.muted)])]
+                 text_lines([(self.total_note(card), style.SMALL_SIZE, th.muted)])]
         block = Group(tally, middle)
         block.move_to([0, 0.5, 0])
         notes[0].next_to(block, DOWN, buff=0.5).align_to(tally.names_image, LEFT)
         notes[1].next_to(notes[0], DOWN, buff=0.2).align_to(tally.names_image, LEFT)
+        overhang = max(n.get_right()[0] for n in notes) - 6.9   # a narrow tally: keep the notes in frame
+        if overhang > 0:
+            for n in notes:
+                n.shift(LEFT * overhang)
         # the first row is already known: it starts counted, then the others count in turn
         n = len(rows)
         tally.lag_ratio = 1.0
@@ -287,6 +294,19 @@ class ParameterCount(ExplainerScene):
                    f"has no bias. Group for group, GPT-3 is about {sci2(ratio)} times bigger.")
 
 
-def read_card_parameters(checkpoint: str) -> int:
+def total_note_text(total: int, card: int | None, tied_size: int | None) -> str:
+    """The line under the full tally: how the total compares with the model card, or, for a model
+    whose W_U is W_E reused (GPT-2's tied unembedding), how many distinct numbers it holds."""
+    if tied_size is not None:
+        return f"W_U is W_E reused (tied): {fmt_count(total - tied_size)} distinct numbers"
+    if card is None:
+        return "(a GPT-2 folder has no model card: summed from its weights)"
+    return (f"the total is the model card's count: {fmt_count(card)}" if card == total
+            else "(the model card counts differently)")
+
+
+def read_card_parameters(checkpoint: str) -> int | None:
+    """The model card's parameter count of a shipped checkpoint; None for a GPT-2 folder."""
     from model.checkpoint import read_card
-    return int(read_card()["checkpoints"][checkpoint]["parameters"])
+    entry = read_card()["checkpoints"].get(checkpoint)
+    return None if entry is None else int(entry["parameters"])

@@ -255,3 +255,16 @@ def test_embedding_space_without_the_word_pairs(folder, tmp_path):
     its map and neighbours, every number the folder's."""
     prov = still_provenance("EmbeddingSpace", tmp_path, PROMPTS[1], checkpoint=str(folder))
     assert check_provenance(prov) > 0
+
+
+def test_parameter_count_of_a_folder(folder, tmp_path):
+    """No model card for a folder; its W_U is W_E reused, which the total's note says."""
+    from scenes.parameter_count import total_note_text
+    prov = still_provenance("ParameterCount", tmp_path, PROMPTS[1], checkpoint=str(folder))
+    assert check_provenance(prov) > 0
+    sizes = {n["source"]: n["value"] for n in prov["numbers"] if n.get("transform") == "size"}
+    W = model.weights(str(folder))
+    assert sizes["W_U"] == sizes["W_E"] == W["W_E"].size
+    assert total_note_text(100, None, 30) == "W_U is W_E reused (tied): 70 distinct numbers"
+    assert "no model card" in total_note_text(100, None, None)
+    assert "model card's count" in total_note_text(100, 100, None)
