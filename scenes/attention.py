@@ -110,7 +110,7 @@ class Attention(ExplainerScene):
     def row_name(self, name: str, subs: list[str], top: float, color) -> VGroup:
         """A row's name in its colour, then short muted lines, in the column left of the row."""
         room = ROW_X - NAME_X - 0.1
-        lines = [label(fit_label(name, room), style.SMALL_SIZE, color=color)]
+        lines = [label(fit_label(name, room), style.SMALL_SIZE, color=color, theme=self.theme)]
         lines += [label(sub, style.SMALL_SIZE, color=self.theme.muted) for sub in subs]
         group = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         return group.move_to([NAME_X, top - 0.02, 0], aligned_edge=UL)
@@ -118,7 +118,7 @@ class Attention(ExplainerScene):
     # --- 1. the tokens' vectors ------------------------------------------------------------------
     def show_vectors(self):
         t, th = self.trace, self.theme
-        self.title = label("Attention", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Attention", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.subtitle = label(f"layer {self.L} · head {self.H}", style.BODY_SIZE, color=th.muted)
         self.subtitle.next_to(self.title, RIGHT, buff=0.4).align_to(self.title, DOWN)
         x_all = t[self.hook("ln1.hook_normalized")]
@@ -126,7 +126,7 @@ class Attention(ExplainerScene):
         while True:   # as many of the last tokens as fit side by side
             start = self.T - n
             row = VectorArray(x_all[start:], t.pieces[start:], max_entries=3, max_vectors=n,
-                              max_width=6.95 - ROW_X)
+                              max_width=6.95 - ROW_X, theme=self.theme)
             if row.n_shown == n:
                 break
             n -= 1
@@ -153,11 +153,11 @@ class Attention(ExplainerScene):
     def show_w_q(self):
         th = self.theme
         w_q = model.weights(self.context.checkpoint)[self.hook("attn.W_Q")][self.H]   # [d_model, d_head]
-        mat = WeightMatrix(w_q.T, max_rows=5, max_cols=6)
+        mat = WeightMatrix(w_q.T, max_rows=5, max_cols=6, theme=self.theme)
         for (i, j), v in np.ndenumerate(mat.shown):       # shown[i, j] is W_Q[H][j, i]
             self.record(self.hook("attn.W_Q"), (self.H, j, i), v)
         mat.move_to([ROW_X, -0.3, 0], aligned_edge=UL)
-        words = VGroup(label(f"W_Q of head {self.H}", style.BODY_SIZE),
+        words = VGroup(label(f"W_Q of head {self.H}", style.BODY_SIZE, theme=self.theme),
                        label("learned weights:", style.SMALL_SIZE, color=th.muted),
                        label("blue +, red −", style.SMALL_SIZE, color=th.muted))
         words.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
@@ -177,7 +177,7 @@ class Attention(ExplainerScene):
         vmax = float(np.abs(data).max()) or 1.0
         row = Group()
         for j, x_vec in enumerate(self.x_row.vectors):
-            vec = RoleVector(data[j], color, max_entries=2, vmax=vmax)
+            vec = RoleVector(data[j], color, max_entries=2, vmax=vmax, theme=self.theme)
             vec.move_to([x_vec.body.get_center()[0], top, 0], aligned_edge=UP)
             self.record_block(self.hook(hook), vec.shown, (self.start + j, self.H))
             row.add(vec)
@@ -218,7 +218,7 @@ class Attention(ExplainerScene):
     def score_grid(self, masked: bool) -> ScoreGrid:
         """The grid's scores (the last ``gn`` tokens); every cell drawn, as a number or a grey, is recorded."""
         w = self.scores[self.gs:, self.gs:]
-        grid = ScoreGrid(w, self.glabels, self.gsize, self.glw, masked=masked)
+        grid = ScoreGrid(w, self.glabels, self.gsize, self.glw, masked=masked, theme=self.theme)
         self.record_window("attn.hook_attn_scores", self.H, w, skip_masked=masked)
         return self.place_grid(grid)
 
@@ -245,12 +245,12 @@ class Attention(ExplainerScene):
         qv = self.trace[self.hook("attn.hook_q")][self.q, self.H]
         kv = self.trace[self.hook("attn.hook_k")][k, self.H]
         vmax = float(max(np.abs(qv).max(), np.abs(kv).max())) or 1.0
-        q_vec = RoleVector(qv, th.query, 4, self.trace.pieces[self.q], vmax, label_width=1.6)
-        k_vec = RoleVector(kv, th.key, 4, self.trace.pieces[k], vmax, label_width=1.6)
+        q_vec = RoleVector(qv, th.query, 4, self.trace.pieces[self.q], vmax, label_width=1.6, theme=self.theme)
+        k_vec = RoleVector(kv, th.key, 4, self.trace.pieces[k], vmax, label_width=1.6, theme=self.theme)
         self.record_block(self.hook("attn.hook_q"), q_vec.shown, (self.q, self.H))
         self.record_block(self.hook("attn.hook_k"), k_vec.shown, (k, self.H))
         score = self.record(self.hook("attn.hook_attn_scores"), (self.H, self.q, k), self.scores[self.q, k])
-        dot, div = label("·", style.BODY_SIZE), label(f"/ √{self.d_head}", style.BODY_SIZE)
+        dot, div = label("·", style.BODY_SIZE, theme=self.theme), label(f"/ √{self.d_head}", style.BODY_SIZE, theme=self.theme)
         eq = label(f"= {score:.2f}", style.BODY_SIZE, color=th.chosen)
         demo = Group(q_vec, dot, k_vec, div, eq)
         q_vec.move_to([PANEL_X, 1.6, 0], aligned_edge=UL)
@@ -259,7 +259,7 @@ class Attention(ExplainerScene):
         div.next_to(k_vec.body, RIGHT, buff=0.15)
         eq.next_to(div, DOWN, buff=0.25).align_to(div, LEFT)
         head = label("query · key / √d_head", style.BODY_SIZE,
-                     t2c={"query": th.query, "key": th.key})
+                     t2c={"query": th.query, "key": th.key}, theme=self.theme)
         notes = [label(f"scaled by √d_head = √{self.d_head}", style.SMALL_SIZE, color=th.muted)]
         if not self.grid.numbers:
             notes.append(label("lighter cell = higher score", style.SMALL_SIZE, color=th.muted))
@@ -285,7 +285,7 @@ class Attention(ExplainerScene):
     def show_mask(self):
         th = self.theme
         masked = self.score_grid(masked=True)
-        lines = [label("The causal mask", style.BODY_SIZE),
+        lines = [label("The causal mask", style.BODY_SIZE, theme=self.theme),
                  label("a token may not look ahead:", style.SMALL_SIZE, color=th.muted),
                  label("key after query → −∞", style.SMALL_SIZE, color=th.text,
                        t2c={"key": th.key, "query": th.query})]
@@ -307,10 +307,10 @@ class Attention(ExplainerScene):
         th = self.theme
         window = self.pattern[self.gs:, self.gs:]
         self.record_window("attn.hook_pattern", self.H, window)
-        attn = self.place_grid(AttentionGrid(window, self.glabels, self.gsize, self.glw))
+        attn = self.place_grid(AttentionGrid(window, self.glabels, self.gsize, self.glw, theme=self.theme))
         gq = self.q - self.gs
         column = self.cell_rect(attn, gq, 0, th.query, rows=self.gn)
-        lines = [label("softmax down each column", style.BODY_SIZE),
+        lines = [label("softmax down each column", style.BODY_SIZE, theme=self.theme),
                  label("weights ≥ 0 that add up to 1", style.SMALL_SIZE, color=th.muted),
                  label("(−∞ becomes exactly 0)", style.SMALL_SIZE, color=th.muted)]
         text = self.panel(*lines, top=2.75, buff=0.2)
@@ -319,7 +319,7 @@ class Attention(ExplainerScene):
         for k in self.top:
             w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
             pct = f"{percent(w):>6}"
-            row = label(f"{pct}  {self.key_name(k)}", style.SMALL_SIZE, mono=True)
+            row = label(f"{pct}  {self.key_name(k)}", style.SMALL_SIZE, mono=True, theme=self.theme)
             row[len(pct.replace(" ", "")):].set_color(th.key)   # glyphs only: spaces have none
             rows.append(row)
         if self.gs > 0:
@@ -357,18 +357,18 @@ class Attention(ExplainerScene):
         terms = Group()
         for k in self.top:
             w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
-            vec = RoleVector(v_all[k], th.value, 3, None, vmax)
-            name = label_image(fit_text(self.key_name(k), font_em(style.SMALL_SIZE), 2.4))
+            vec = RoleVector(v_all[k], th.value, 3, None, vmax, theme=self.theme)
+            name = label_image(fit_text(self.key_name(k), font_em(style.SMALL_SIZE), 2.4), theme=self.theme)
             vec.add(name.next_to(vec.body, DOWN, buff=0.1))
             self.record_block(self.hook("attn.hook_v"), vec.shown, (k, self.H))
-            weight = label(f"{percent(w)} ×", style.SMALL_SIZE)
+            weight = label(f"{percent(w)} ×", style.SMALL_SIZE, theme=self.theme)
             terms.add(Group(weight, vec))
-        z_vec = RoleVector(z, th.value, 3, None, vmax)
+        z_vec = RoleVector(z, th.value, 3, None, vmax, theme=self.theme)
         self.record_block(self.hook("attn.hook_z"), z_vec.shown, (self.q, self.H))
         z_name = label("z", style.SMALL_SIZE, color=th.value)
-        plus = [label("+", style.BODY_SIZE) for _ in self.top[1:]]
-        more = label("+ …", style.BODY_SIZE) if self.T > len(self.top) else None
-        eq = label("=", style.BODY_SIZE)
+        plus = [label("+", style.BODY_SIZE, theme=self.theme) for _ in self.top[1:]]
+        more = label("+ …", style.BODY_SIZE, theme=self.theme) if self.T > len(self.top) else None
+        eq = label("=", style.BODY_SIZE, theme=self.theme)
         top = 2.35
         x = ROW_X
         pieces_row = []
@@ -405,7 +405,7 @@ class Attention(ExplainerScene):
         vm = float(max(np.abs(pre).max(), np.abs(out).max(), np.abs(mid).max()))
         vecs = []
         for name, values in (("hook_resid_pre", pre), ("hook_attn_out", out), ("hook_resid_mid", mid)):
-            vec = DataVector(values, None, 3, vmax=vm, show_length=False)
+            vec = DataVector(values, None, 3, vmax=vm, show_length=False, theme=self.theme)
             self.record_block(self.hook(name), vec.shown, (self.q,))
             vecs.append(vec)
         y2 = -1.15
@@ -418,7 +418,7 @@ class Attention(ExplainerScene):
             row2.add(vec, tag)
             x = vec.get_right()[0] + 0.25
             if i < 2:
-                op = label("+" if i == 0 else "=", style.BODY_SIZE)
+                op = label("+" if i == 0 else "=", style.BODY_SIZE, theme=self.theme)
                 op.move_to([x, vec.body.get_center()[1], 0], aligned_edge=LEFT)
                 row2.add(op)
                 x = op.get_right()[0] + 0.25
@@ -449,7 +449,7 @@ class Attention(ExplainerScene):
         grids = Group()
         for h in range(n_head):
             self.record_window("attn.hook_pattern", h, window[h])
-            g = AttentionGrid(window[h], None, size)
+            g = AttentionGrid(window[h], None, size, theme=self.theme)
             tag = label(f"head {h}", style.SMALL_SIZE, color=th.chosen if h == self.H else th.muted)
             tag.next_to(g, DOWN, buff=0.12)
             grids.add(Group(g, tag))

@@ -6,7 +6,7 @@ from manim import DOWN, UL, Create, FadeIn, FadeOut, Group, Write
 
 from model.atlas import cosine
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import TokenStrip, VectorArray, label, show_piece
 from .components.raster import Canvas, fit_text, font_em
@@ -32,11 +32,11 @@ class ContextFlow(ExplainerScene):
 
     # --- steps ---------------------------------------------------------------------------------
     def show_token(self):
-        self.title = label("Vectors absorb context", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Vectors absorb context", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         first = max(0, len(self.trace.tokens) - MAX_STRIP)
         self.strip_first = first
         strip = TokenStrip(self.trace.pieces[first:], self.trace.tokens[first:], size=style.SMALL_SIZE,
-                           max_width=12.8, max_height=1.3, show_ids=False)
+                           max_width=12.8, max_height=1.3, show_ids=False, theme=self.theme)
         strip.next_to(self.title, DOWN, buff=0.3).set_x(0)
         self.strip = strip
         box = strip.highlight(self.pos - first)
@@ -51,7 +51,7 @@ class ContextFlow(ExplainerScene):
     def show_vectors(self):
         values = np.array([self.trace[s][self.pos] for s in self.stages])
         row = VectorArray(values, self.names, max_entries=ENTRIES, max_vectors=len(self.stages),
-                          max_width=12.8)
+                          max_width=12.8, theme=self.theme)
         for k, s in enumerate(self.stages):
             self.record_block(s, row.shown[k], (self.pos,))
         if row.shape_text is not None:
@@ -73,7 +73,7 @@ class ContextFlow(ExplainerScene):
         """Cosine similarity of the vector after each layer with where it started."""
         start = self.stages[0]
         sims = [self.record(s, (self.pos,), cosine(self.trace[s][self.pos], self.trace[start][self.pos]),
-                            f"cosine with {start}") for s in self.stages]
+                            derivations.cosine_with(start)) for s in self.stages]
         chart = self.line_chart(sims)
         chart.next_to(self.strip, DOWN, buff=0.45).set_x(0)
         self.play(FadeOut(self.vectors), run_time=0.4)
@@ -122,7 +122,7 @@ class ContextFlow(ExplainerScene):
             self.pause("Try a longer prompt to see the vector take in its neighbours.")
             return
         grid = np.array([[self.record(s, (self.pos,), cosine(self.trace[s][self.pos], self.trace[s][q]),
-                                      f"cosine with position {q}") for q in earlier] for s in self.stages])
+                                      derivations.cosine_with_position(q)) for q in earlier] for s in self.stages])
         image = self.similarity_grid(grid, earlier)
         image.next_to(self.strip, DOWN, buff=0.35).set_x(0)
         self.play(FadeOut(self.chart), run_time=0.4)
@@ -149,8 +149,8 @@ class ContextFlow(ExplainerScene):
             y = top + (i + 0.5) * ch
             c.text(left - 0.15, y, "start" if i == 0 else f"layer {name}", em, th.muted, anchor="rm", mono=False)
             for j in range(n_cols):
-                fill = style.data_color(float(grid[i, j]), vmax)
+                fill = style.data_color(float(grid[i, j]), vmax, self.theme)
                 x0 = left + j * cw
                 c.rect(x0 + 0.03, top + i * ch + 0.03, x0 + cw - 0.03, top + (i + 1) * ch - 0.03, fill)
-                c.text(x0 + cw / 2, y, f"{grid[i, j]:+.2f}", em, contrast_text(fill))
+                c.text(x0 + cw / 2, y, f"{grid[i, j]:+.2f}", em, contrast_text(fill, theme=self.theme))
         return c.mobject()

@@ -8,7 +8,7 @@ from manim import DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, Group, UpdateFromA
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components.raster import Canvas, font_em
 from .components.tally import ParameterTally, fmt_count
@@ -113,7 +113,7 @@ class ParameterCount(ExplainerScene):
     def count_own_weights(self):
         """Every trained array's size, recorded one entry per weight; groups are sums of those."""
         self.groups = grouped(self.W)
-        self.sizes = {name: int(self.record(name, (), self.W[name].size, "size"))
+        self.sizes = {name: int(self.record(name, (), self.W[name].size, derivations.SIZE))
                       for names in self.groups.values() for name in names}
         self.group_total = {g: sum(self.sizes[n] for n in names) for g, names in self.groups.items()}
         self.total = sum(self.sizes.values())
@@ -141,7 +141,7 @@ class ParameterCount(ExplainerScene):
 
     # --- drawing ------------------------------------------------------------------------------
     def show_title(self):
-        self.title = label("Counting parameters", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Counting parameters", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.play(Write(self.title), run_time=0.7)
         self.say("How many numbers does a GPT learn? Count the weights, one matrix group at a time.", 3.5)
         self.wait(3.0)
@@ -159,7 +159,7 @@ class ParameterCount(ExplainerScene):
         gap = 0.45
         # names end in a space: the tally sizes its name column a hair narrower than small text draws
         tally = ParameterTally([(g.name + " ", c) for g, c in zip(groups, counts)], title,
-                               size=style.SMALL_SIZE, column_gap=3 * gap + w_col + f_col)
+                               size=style.SMALL_SIZE, column_gap=3 * gap + w_col + f_col, theme=self.theme)
         k = tally.names_image.height / tally.height_units
         top = tally.names_image.get_top()[1]
 
@@ -248,7 +248,7 @@ class ParameterCount(ExplainerScene):
         gap = 0.6
         tally = ParameterTally([(r[0] + " ", r[1]) for r in rows],
                                f"every parameter of this model ({self.context.checkpoint})",
-                               size=style.SMALL_SIZE, column_gap=2 * gap + f_col)
+                               size=style.SMALL_SIZE, column_gap=2 * gap + f_col, theme=self.theme)
         k = tally.names_image.height / tally.height_units
         top = tally.names_image.get_top()[1]
         mid = Canvas(f_col, tally.height_units)

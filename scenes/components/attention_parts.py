@@ -40,8 +40,9 @@ class RoleVector(Group):
 
     def __init__(self, values, color, max_entries: int = 3, label: str | None = None,
                  vmax: float | None = None, decimals: int = 2, cell_width: float | None = None,
-                 label_width: float | None = None):
+                 label_width: float | None = None, *, theme: style.Theme):
         super().__init__()
+        self.theme = theme
         arr = check_values(values, 1, "a role vector")
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
@@ -49,7 +50,7 @@ class RoleVector(Group):
             vmax = float(np.abs(arr).max()) or 1.0
         if not math.isfinite(vmax) or vmax <= 0:
             raise ValueError(f"vmax must be finite and > 0, got {vmax!r}")
-        th = style.theme()
+        th = theme
         self.color = ManimColor(color)
         self.values, self.vmax = arr, float(vmax)
         self.length, self.truncated = arr.size, arr.size > max_entries
@@ -69,7 +70,7 @@ class RoleVector(Group):
             fill = interpolate_color(th.data_low, self.color, _strength(float(v), self.vmax))
             self.fills.append(fill)
             c.rect(x0, y0, x0 + self.cell_w, y0 + self.cell_h, fill)
-            c.text(x0 + self.cell_w - PAD, y0 + self.cell_h / 2, text, em, contrast_text(fill), anchor="rm")
+            c.text(x0 + self.cell_w - PAD, y0 + self.cell_h / 2, text, em, contrast_text(fill, theme=theme), anchor="rm")
         if self.truncated:
             y = self.margin + len(self.shown) * (self.cell_h + CELL_GAP) + self.cell_h / 2
             c.dots(BRACKET + self.cell_w / 2, y, 0, 0.13, 0.045, th.muted)
@@ -83,7 +84,7 @@ class RoleVector(Group):
         self.add(self.body)
         self.label_image: ImageMobject | None = None
         if label is not None:
-            self.label_image = label_image(fit_text(show_piece(label), em, label_width))
+            self.label_image = label_image(fit_text(show_piece(label), em, label_width), theme=theme)
             self.label_image.next_to(self.body, DOWN, buff=0.1)
             self.add(self.label_image)
 
@@ -112,7 +113,7 @@ class ScoreGrid(AttentionGrid):
 
     def __init__(self, scores, labels: list[str] | None = None, size: float = 5.2,
                  label_width: float = 1.7, min_label_cell: float = 0.34, masked: bool = False,
-                 numbers: bool | None = None, low: float | None = None, high: float | None = None):
+                 numbers: bool | None = None, low: float | None = None, high: float | None = None, *, theme: style.Theme):
         s = np.asarray(scores, dtype=float)
         if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] == 0:
             raise ValueError(f"attention scores are a square [query, key] array, got shape {s.shape}")
@@ -126,41 +127,38 @@ class ScoreGrid(AttentionGrid):
         widest = max(text_width(score_text(v), self.em, mono=False) for v in s.ravel())
         self.numbers = (widest + 0.1 <= cell) if numbers is None else bool(numbers)
         # the parent lays out the frame (margins, cells, labels) and calls our _draw
-        super().__init__(np.zeros_like(s), labels, size, label_width, min_label_cell)
+        super().__init__(np.zeros_like(s), labels, size, label_width, min_label_cell, theme=theme)
         self.pattern = None
+
+    @property
+    def masks(self) -> bool:
+        """Whether ``_draw`` draws cells with key > query as masked (AttentionGrid always does)."""
+        return self.masked
 
     def shade(self, value: float) -> ManimColor:
         """Grey, lighter for a higher score (the darkest cell is the lowest score shown)."""
         span = self.high - self.low
-        return style.data_color(value - self.low, span) if span > 0 else style.data_color(1.0, 1.0)
+        return style.data_color(value - self.low, span, self.theme) if span > 0 else style.data_color(1.0, 1.0, self.theme)
 
-    def _draw(self):
-        th = style.theme()
-        c = Canvas(*self.canvas_size)
-        n, s = self.scores.shape[0], self.cell
-        ox, oy = self.origin
-        c.rect(ox, oy, ox + n * s, oy + n * s, th.neutral)
-        gap = min(0.03, 0.06 * s)
-        for q in range(n):          # columns
-            for k in range(n):      # rows
-                x0, y0 = ox + q * s, oy + k * s
-                cx, cy = x0 + s / 2, y0 + s / 2
-                if self.masked and k > q:
-                    c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, th.background)
-                    if self.numbers:
-                        c.text(cx, cy, "−∞", self.em, th.text, mono=False)
-                    else:
-                        r, w = 0.22 * s, max(0.012, 0.07 * s)
-                        c.line([(cx - r, cy - r), (cx + r, cy + r)], th.muted, w)
-                        c.line([(cx - r, cy + r), (cx + r, cy - r)], th.muted, w)
-                    continue
-                v = float(self.scores[q, k])
-                fill = self.shade(v)
-                c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, fill)
-                if self.numbers:
-                    c.text(cx, cy, score_text(v), self.em, contrast_text(fill), mono=False)
-        self._draw_axes(c, self.scores.shape[0])
-        return c.mobject()
+    def _draw_masked(self, c: Canvas, x0: float, y0: float) -> None:
+        """−∞ on the background colour (a × when the number would not fit)."""
+        th, s = self.theme, self.cell
+        gap, cx, cy = min(0.03, 0.06 * s), x0 + s / 2, y0 + s / 2
+        c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, th.background)
+        if self.numbers:
+            c.text(cx, cy, "−∞", self.em, th.text, mono=False)
+        else:
+            r, w = 0.22 * s, max(0.012, 0.07 * s)
+            c.line([(cx - r, cy - r), (cx + r, cy + r)], th.muted, w)
+            c.line([(cx - r, cy + r), (cx + r, cy - r)], th.muted, w)
+
+    def _draw_cell(self, c: Canvas, q: int, k: int, x0: float, y0: float) -> None:
+        """The score's grey over the whole cell, its number on top when it fits."""
+        s, v = self.cell, float(self.scores[q, k])
+        gap, fill = min(0.03, 0.06 * s), self.shade(v)
+        c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, fill)
+        if self.numbers:
+            c.text(x0 + s / 2, y0 + s / 2, score_text(v), self.em, contrast_text(fill, theme=self.theme), mono=False)
 
     def cell_rgb(self, q: int, k: int) -> tuple[int, int, int]:
         """The fill drawn in cell (q, k), sampled near its top-left corner (away from the number)."""

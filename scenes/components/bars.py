@@ -35,15 +35,16 @@ class ProbabilityBars(Group):
     """
 
     def __init__(self, labels: list[str], probs, max_width: float = 5.0, row_height: float = 0.5,
-                 full: float = 1.0, label_width: float = 2.4):
+                 full: float = 1.0, label_width: float = 2.4, *, theme: style.Theme):
         super().__init__()
+        self.theme = theme
         self.probs = check_probs(labels, probs)
         self.pieces = list(labels)
         self.max_width, self.row_height, self.full = max_width, row_height, full
         self.bars, self.labels, self.percents = VGroup(), VGroup(), Group()
         for i, (piece, p) in enumerate(zip(labels, self.probs)):
             y = -i * row_height
-            name = piece_label(piece)
+            name = piece_label(piece, theme=theme)
             if name.width > label_width:
                 name.scale_to_fit_width(label_width)
             name.move_to([-0.15, y, 0], aligned_edge=RIGHT)
@@ -55,7 +56,7 @@ class ProbabilityBars(Group):
 
     def _bar(self, p: float, y: float):
         """Row ``y``'s bar for probability ``p`` and its percentage just right of its end."""
-        th = style.theme()
+        th = self.theme
         width = max(1e-3, self.max_width * min(1.0, p / self.full))
         bar = Rectangle(width=width, height=self.row_height * 0.7, stroke_width=0,
                         fill_color=th.muted, fill_opacity=1.0)
@@ -85,7 +86,7 @@ class ProbabilityBars(Group):
                 pct.text = new_pct.text
             self.probs = p
             return AnimationGroup(*anims)
-        new = ProbabilityBars(labels, probs, self.max_width, self.row_height, self.full)
+        new = ProbabilityBars(labels, probs, self.max_width, self.row_height, self.full, theme=self.theme)
         new.shift(self.bars[0].get_left() - new.bars[0].get_left())
         self.probs, self.pieces = new.probs, new.pieces  # what the chart shows once played
         return Transform(self, new)
@@ -93,7 +94,7 @@ class ProbabilityBars(Group):
     def highlight(self, i: int) -> SurroundingRectangle:
         """A box in the 'chosen' accent around row ``i`` (label, bar and percentage)."""
         row = Group(self.labels[i], self.bars[i], self.percents[i])
-        return SurroundingRectangle(row, color=style.theme().chosen, buff=0.06, stroke_width=4)
+        return SurroundingRectangle(row, color=self.theme.chosen, buff=0.06, stroke_width=4)
 
     @property
     def top(self):

@@ -96,8 +96,9 @@ class EmbeddingSpace(Group):
     def __init__(self, points, labels: Sequence[str], arrows: Sequence[tuple[int, int]] = (),
                  side: float = 6.0, fill: float = 0.9, dot_radius: float = 0.08,
                  size: float = style.SMALL_SIZE, arrow_color=None,
-                 labelled: Sequence[int] | None = None, cloud=None, cloud_px: float = 3.0):
+                 labelled: Sequence[int] | None = None, cloud=None, cloud_px: float = 3.0, *, theme: style.Theme):
         super().__init__()
+        self.theme = theme
         self.given, self.arrow_pairs = _check(points, labels, arrows)
         cloud = np.zeros((0, 3)) if cloud is None else np.asarray(cloud, dtype=float)
         if cloud.ndim != 2 or cloud.shape[1] != 3 or not np.all(np.isfinite(cloud)):
@@ -105,7 +106,7 @@ class EmbeddingSpace(Group):
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
         self.labels = list(labels)
-        th = style.theme()
+        th = theme
         peak = float(max(np.abs(self.given).max(), np.abs(cloud).max(initial=0.0)))
         self.scale_factor = fill / peak if peak > 0 else 1.0
         self.coords = self.given * self.scale_factor

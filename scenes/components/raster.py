@@ -18,6 +18,8 @@ import numpy as np
 from manim import ImageMobject, ManimColor, config
 from PIL import Image, ImageDraw, ImageFont
 
+from ..manim_internals import blend_pictures, scale_alpha, set_picture
+
 OVERSAMPLE = 1
 
 
@@ -148,21 +150,13 @@ class RasterImage(ImageMobject):
         return self
 
     def interpolate_color(self, mobject1, mobject2, alpha: float):
+        """Manim's hook for every frame of a Transform or fade between two images (see
+        ``manim_internals``): a copy of the same drawing only rescales its alpha."""
         same = (isinstance(mobject1, RasterImage) and isinstance(mobject2, RasterImage)
                 and mobject1.drawing == mobject2.drawing == self.drawing
                 and mobject1.pixel_array.shape == self.pixel_array.shape)
         if not same:  # a real change of picture: blend, and take the target's identity at the end
-            if (isinstance(mobject2, ImageMobject) and mobject1.pixel_array.shape == mobject2.pixel_array.shape
-                    == self.pixel_array.shape):
-                # integer blend: the stock one goes through float64 for every pixel, every frame
-                w = np.uint16(round(alpha * 256))
-                a = mobject1.pixel_array.astype(np.uint16)
-                a *= 256 - w
-                a += mobject2.pixel_array.astype(np.uint16) * w
-                a >>= 8
-                self.pixel_array = a.astype(np.uint8)
-                self.fill_opacity = mobject1.fill_opacity + (mobject2.fill_opacity - mobject1.fill_opacity) * alpha
-            else:
+            if not (isinstance(mobject2, ImageMobject) and blend_pictures(self, mobject1, mobject2, alpha)):
                 super().interpolate_color(mobject1, mobject2, alpha)
             if alpha >= 1 and isinstance(mobject2, RasterImage):
                 self.drawing, self.opacity = mobject2.drawing, mobject2.opacity
@@ -172,9 +166,45 @@ class RasterImage(ImageMobject):
         opacity = mobject1.opacity + (mobject2.opacity - mobject1.opacity) * alpha
         self.fill_opacity = self.stroke_opacity = opacity
         if opacity != self.opacity:
-            self.pixel_array[:, :, 3] = (self.orig_alpha_pixel_array * opacity).astype(self.pixel_array.dtype)
+            scale_alpha(self, opacity)
             self.opacity = opacity
         return self
+
+
+class StepImage(RasterImage):
+    """A picture drawn in steps, redrawn in place: ``show(k)`` draws step ``k`` of ``steps``
+    (clamped to 0..steps; nothing happens when it is already shown), ``grow`` animates steps.
+
+    A subclass writes ``draw(canvas, k)`` on a fresh ``width`` x ``height`` unit canvas; the
+    mobject stays the same one, so an animation running on it keeps running.
+    """
+
+    def __init__(self, width: float, height: float, steps: int):
+        blank = Canvas(width, height)
+        super().__init__(np.asarray(blank.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
+        self.canvas_units, self.steps, self.shown = (width, height), int(steps), -1
+
+    def draw(self, canvas: Canvas, k: int) -> None:
+        raise NotImplementedError
+
+    def show(self, k: int) -> None:
+        """Draw step ``k`` (clamped to 0..steps)."""
+        k = int(min(self.steps, max(0, k)))
+        if k == self.shown:
+            return
+        self.shown = k
+        c = Canvas(*self.canvas_units)
+        self.draw(c, k)
+        set_picture(self, np.asarray(c.image), self.opacity)
+
+    def grow(self, start: int, end: int, run_time: float = 1.0):
+        """An animation drawing steps ``start`` to ``end`` one after another, evenly in time."""
+        from manim import UpdateFromAlphaFunc, linear
+
+        def update(m, a):
+            self.show(start + int(np.floor(a * (end - start) + 1e-9)))
+        self.show(start)
+        return UpdateFromAlphaFunc(self, update, run_time=run_time, rate_func=linear)
 
 
 def unit_to_pixel(mob: ImageMobject, x_units: float, y_units: float) -> tuple[int, int]:

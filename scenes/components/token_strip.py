@@ -47,8 +47,9 @@ class TokenStrip(Group):
 
     def __init__(self, pieces: list[str], ids, size: float = style.BODY_SIZE,
                  max_width: float = 13.0, max_height: float = 6.5, gap: float = 0.12,
-                 show_ids: bool = True):
+                 show_ids: bool = True, *, theme: style.Theme):
         super().__init__()
+        self.theme = theme
         self.ids = check_tokens(pieces, ids)
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
@@ -94,7 +95,7 @@ class TokenStrip(Group):
                     height=n_rows * pitch - 0.22)
 
     def _build(self, L: dict) -> None:
-        th = style.theme()
+        th = self.theme
         self.boxes = VGroup()
         self.piece_images = Group()
         self.id_images = Group()
@@ -131,5 +132,5 @@ class TokenStrip(Group):
 
     def highlight(self, i: int, color=None, buff: float = 0.06) -> SurroundingRectangle:
         """A rectangle in an accent colour (default: 'chosen') around token ``i``'s box."""
-        return SurroundingRectangle(self.boxes[i], color=color or style.theme().chosen,
+        return SurroundingRectangle(self.boxes[i], color=color or self.theme.chosen,
                                     buff=buff, stroke_width=5)
