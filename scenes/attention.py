@@ -13,7 +13,7 @@ from . import style
 from .base import ExplainerScene
 from .components import AttentionGrid, DataVector, VectorArray, WeightMatrix, label, percent
 from .components.attention_parts import RoleVector, ScoreGrid, grid_label_width
-from .components.raster import fit_text, font_em
+from .components.raster import font_em, shorten
 from .components.text import show_piece
 from .components.vectors import label_image
 
@@ -44,11 +44,6 @@ def heads_layout(n_head: int) -> tuple[int, float]:
     return best
 
 
-def fit_label(text: str, width: float) -> str:
-    """``text`` cut short with … to fit ``width`` units at the smallest text size."""
-    return fit_text(text, font_em(style.SMALL_SIZE), width, mono=False)
-
-
 class Attention(ExplainerScene):
     description = "queries · keys → scores, causal mask, softmax per query, values summed back: one real head"
 
@@ -65,13 +60,11 @@ class Attention(ExplainerScene):
 
     # --- which head, which tokens ----------------------------------------------------------------
     def choose_head(self):
-        """The user's layer/head, or the head measured to look back at names (model.heads)."""
+        """The user's layer/head, or the head measured to look back at names (model.heads).
+        Raises ValueError when the context's layer or head is out of the model's range."""
         cfg, s = self.trace.config, self.context
         self.best = model.heads.name_heads(s.checkpoint)
-        for what, value, n in (("layer", s.layer, cfg["n_layer"]), ("head", s.head, cfg["n_head"])):
-            if value is not None and not 0 <= value < n:
-                raise ValueError(f"{what} {value} is out of range: the model has {n} {what}s, "
-                                 f"numbered 0 to {n - 1}")
+        s.check_layer_head(cfg)
         layer = s.layer if s.layer is not None else self.best.layer
         if s.head is not None:
             head = s.head
@@ -102,7 +95,7 @@ class Attention(ExplainerScene):
 
     def key_name(self, k: int) -> str:
         """A key's token as shown (at most ~10 characters), with its position when it occurs twice."""
-        text = fit_text(show_piece(self.trace.pieces[k]), font_em(style.SMALL_SIZE), 2.2)
+        text = shorten(show_piece(self.trace.pieces[k]), 2.2, font_em(style.SMALL_SIZE), mono=True)
         if self.trace.pieces.count(self.trace.pieces[k]) > 1:
             text += f" #{k}"
         return text
@@ -110,7 +103,7 @@ class Attention(ExplainerScene):
     def row_name(self, name: str, subs: list[str], top: float, color) -> VGroup:
         """A row's name in its colour, then short muted lines, in the column left of the row."""
         room = ROW_X - NAME_X - 0.1
-        lines = [label(fit_label(name, room), style.SMALL_SIZE, color=color, theme=self.theme)]
+        lines = [label(shorten(name, room, font_em(style.SMALL_SIZE)), style.SMALL_SIZE, color=color, theme=self.theme)]
         lines += [label(sub, style.SMALL_SIZE, color=self.theme.muted) for sub in subs]
         group = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         return group.move_to([NAME_X, top - 0.02, 0], aligned_edge=UL)
@@ -314,7 +307,7 @@ class Attention(ExplainerScene):
                  label("weights ≥ 0 that add up to 1", style.SMALL_SIZE, color=th.muted),
                  label("(−∞ becomes exactly 0)", style.SMALL_SIZE, color=th.muted)]
         text = self.panel(*lines, top=2.75, buff=0.2)
-        rows = [label(f"{fit_label(show_piece(self.trace.pieces[self.q]), 3.0)} looks at:",
+        rows = [label(f"{shorten(show_piece(self.trace.pieces[self.q]), 3.0, font_em(style.SMALL_SIZE))} looks at:",
                       style.SMALL_SIZE, color=th.query)]
         for k in self.top:
             w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
@@ -358,7 +351,7 @@ class Attention(ExplainerScene):
         for k in self.top:
             w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
             vec = RoleVector(v_all[k], th.value, 3, None, vmax, theme=self.theme)
-            name = label_image(fit_text(self.key_name(k), font_em(style.SMALL_SIZE), 2.4), theme=self.theme)
+            name = label_image(shorten(self.key_name(k), 2.4, font_em(style.SMALL_SIZE), mono=True), theme=self.theme)
             vec.add(name.next_to(vec.body, DOWN, buff=0.1))
             self.record_block(self.hook("attn.hook_v"), vec.shown, (k, self.H))
             weight = label(f"{percent(w)} ×", style.SMALL_SIZE, theme=self.theme)

@@ -9,7 +9,7 @@ import model
 
 from . import derivations, style
 from .base import ExplainerScene
-from .components.raster import Canvas, StepImage, fit_text, font_em
+from .components.raster import Canvas, StepImage, font_em, shorten
 from .components.text import label, percent, show_piece
 from .components.text_block import Run, TextBlock, drawn_width, text_lines
 
@@ -24,13 +24,7 @@ PANEL_W = 6.3
 
 def user_message(prompt: str, limit: int = MAX_USER_CHARS) -> str:
     """The prompt on one line; if longer than ``limit``, its last whole words after "…"."""
-    text = re.sub(r"\s+", " ", prompt).strip() or "…"
-    if len(text) <= limit:
-        return text
-    words, out = text.split(" "), ""
-    while words and len(words[-1]) + len(out) + 2 <= limit:
-        out = words.pop() + (" " + out if out else "")
-    return "…" + (out or text[-(limit - 1):])
+    return shorten(re.sub(r"\s+", " ", prompt).strip() or "…", limit, keep="end")
 
 
 def framed_prompt(message: str) -> str:
@@ -76,7 +70,7 @@ class ChanceStrip(StepImage):
             x = drawn_width(head + "   ", self.em)
             pct = percent(self.probs[k - 1])
             room = self.w - x - drawn_width(f"“”: {pct}", self.em)
-            piece = fit_text(show_piece(self.pieces[k - 1]), self.em, room, mono=False)
+            piece = shorten(show_piece(self.pieces[k - 1]), room, self.em, mono=False)
             c.text(x, y, f"“{piece}”: {pct}", self.em, th.chosen, anchor="ls", mono=False)
 
 

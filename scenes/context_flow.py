@@ -9,7 +9,7 @@ from model.atlas import cosine
 from . import derivations, style
 from .base import ExplainerScene
 from .components import TokenStrip, VectorArray, label, show_piece
-from .components.raster import Canvas, fit_text, font_em
+from .components.raster import Canvas, font_em, shorten
 from .components.vectors import contrast_text
 
 MAX_STRIP = 12       # tokens shown in the strip (the last ones)
@@ -143,7 +143,7 @@ class ContextFlow(ExplainerScene):
         vmax = max(float(np.abs(grid).max()), 1e-6)
         c.text(left + n_cols * cw / 2, 0.2, "cosine similarity with earlier tokens", em, th.text, mono=False)
         for j, q in enumerate(earlier):
-            c.text(left + (j + 0.5) * cw, top - 0.22, fit_text(show_piece(self.trace.pieces[q]), em, cw - 0.05),
+            c.text(left + (j + 0.5) * cw, top - 0.22, shorten(show_piece(self.trace.pieces[q]), cw - 0.05, em, mono=True),
                    em, th.text)
         for i, name in enumerate(self.names):
             y = top + (i + 0.5) * ch

@@ -12,7 +12,7 @@ from . import style
 from .base import ExplainerScene
 from .manim_internals import set_picture
 from .components import label
-from .components.raster import Canvas, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.text_image import text_image
 
 GPT3_CONTEXT = 2_048
@@ -219,19 +219,11 @@ class ContextSize(ExplainerScene):
 
     def tail_text(self, end: int, width: float, em: float) -> str:
         """The text just before token ``end``, as much as fits, cut at the left with …"""
-        used, i = text_width("…", em), end
-        while i > 0 and used + self.widths[i - 1] <= width:
-            i -= 1
-            used += self.widths[i]
-        return ("…" if i > 0 else "") + "".join(self.pieces[i:end])
+        return shorten(self.pieces[:end], width, em, mono=True, keep="end")
 
     def head_text(self, start: int, end: int, width: float, em: float) -> str:
         """The text from token ``start`` on, as much as fits, cut at the right with …"""
-        used, j = text_width("…", em), start
-        while j < end and used + self.widths[j] <= width:
-            used += self.widths[j]
-            j += 1
-        return "".join(self.pieces[start:j]) + ("…" if j < end else "")
+        return shorten(self.pieces[start:end], width, em, mono=True)
 
     def draw_tail(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
         """The newest tokens, right-most last, prompt in the text colour, written ones in the accent."""

@@ -18,7 +18,7 @@ from . import derivations, style
 from .base import ExplainerScene
 from .components import (DataVector, FlowDiagram, ProbabilityBars, TokenStrip, VectorArray, label,
                          percent)
-from .components.raster import Canvas, fit_text, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.text import show_piece
 from .components.text_image import text_image
 
@@ -43,16 +43,7 @@ def shown_layers(n_layer: int, most: int = MAX_LAYERS) -> list[int]:
 def tail_text(text: str, em: float, width: float) -> str:
     """The end of ``text`` that fits ``width`` on one line, "…" in front when cut."""
     text = text.replace("\r", "").replace("\n", "↵").replace("\t", " ")
-    if text_width(text, em, mono=False) <= width:
-        return text
-    lo, hi = 0, len(text)                      # the shortest cut that fits
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if text_width("…" + text[mid:], em, mono=False) <= width:
-            hi = mid
-        else:
-            lo = mid + 1
-    return "…" + text[lo:]
+    return shorten(text, width, em, keep="end")
 
 
 class DataFlow(ExplainerScene):
@@ -63,7 +54,7 @@ class DataFlow(ExplainerScene):
         self.T, self.last = len(t.tokens), len(t.tokens) - 1
         self.L, self.d = t.config["n_layer"], t.config["d_model"]
         self.n_vocab = t.config["n_vocab"]
-        self.who = fit_text(show_piece(t.pieces[self.last]), font_em(style.SMALL_SIZE), 3.0)
+        self.who = shorten(show_piece(t.pieces[self.last]), 3.0, font_em(style.SMALL_SIZE), mono=True)
         self.spoken = repr(t.pieces[self.last].strip() or t.pieces[self.last])   # for captions
         self.show_pipeline()
         self.show_tokens()

@@ -17,7 +17,7 @@ import model
 from . import derivations, style
 from .base import ExplainerScene
 from .components import DataVector, MatrixVectorProduct, MLPLayer, WeightMatrix, label, show_piece
-from .components.raster import Canvas, fit_text, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 
 ROWS_COMPUTED = 2      # rows of W_in · x counted out term by term
 N_FIRST = 6            # neurons 0..5, whose pre-activations the product showed, again on the curve
@@ -120,7 +120,7 @@ class MLP(ExplainerScene):
     # --- steps ------------------------------------------------------------------------------------
     def show_title(self):
         title = label("The MLP", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
-        piece = fit_text(show_piece(self.trace.pieces[self.pos]), font_em(style.SMALL_SIZE), 3.2)
+        piece = shorten(show_piece(self.trace.pieces[self.pos]), 3.2, font_em(style.SMALL_SIZE), mono=True)
         where = self.muted(f"layer {self.layer} · token “{piece}” ({self.pos + 1} of {len(self.trace.tokens)})")
         where.next_to(title, RIGHT, buff=0.45).align_to(title, DOWN)
         self.title_group = VGroup(title, where)

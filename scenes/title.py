@@ -13,7 +13,7 @@ from model.checkpoint import read_card
 from . import derivations, style
 from .base import ExplainerScene
 from .components import label
-from .components.raster import Canvas, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.text_image import text_image as line
 
 WORDS = ("Generative", "Pre-trained", "Transformer")
@@ -96,12 +96,7 @@ class Title(ExplainerScene):
         room = 8.2 - text_width(tail + "“", em)
         head = "“" + prompt
         if text_width(head, em) > room:     # keep the prompt's end, cut at a word if one fits
-            head = prompt
-            while len(head) > 1 and text_width("…" + head, em) > room:
-                head = head[1:]
-            if " " in head[:-1]:
-                head = head[head.index(" ") + 1:]
-            head = "…" + head
+            head = shorten(prompt, room, em, mono=True, keep="end")
         c = Canvas(text_width(head + tail, em) + 0.2, 1.4 * em)
         c.text(0, 0.7 * em, head, em, th.text, anchor="lm")
         c.text(text_width(head, em), 0.7 * em, tail, em, th.chosen, anchor="lm")

@@ -11,7 +11,7 @@ from model.tokenizer import PAT_STR
 from . import style
 from .base import ExplainerScene
 from .components import TokenStrip, label, show_piece
-from .components.raster import Canvas, fit_text, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.text_image import drawn_width, text_image
 
 GPT3_VOCAB = 50_257          # GPT-3's vocabulary (GPT-2's byte-level BPE)
@@ -318,7 +318,7 @@ class Tokenization(ExplainerScene):
         em = font_em(style.SMALL_SIZE)
         text = next((t for t in texts if drawn_width(t, mono=mono) <= TEXT_WIDTH), None)
         if text is None:
-            text = fit_text(texts[-1], em, TEXT_WIDTH - 0.3, mono)   # room for hinting
+            text = shorten(texts[-1], TEXT_WIDTH - 0.3, em, mono=mono)   # room for hinting
         m = text_image(text, color=color, mono=mono, theme=self.theme)
         self.below -= NOTE_GAP
         m.move_to([0, self.below, 0], aligned_edge=UP)

@@ -10,7 +10,7 @@ import model
 from . import derivations, style
 from .base import ExplainerScene
 from .components import ColumnMatrix, DataVector, label, percent, show_piece
-from .components.raster import Canvas, fit_text, font_em
+from .components.raster import Canvas, font_em, shorten
 from .components.vectors import contrast_text, fmt
 
 TOP_K = 5          # logits labelled (and W_U columns shown)
@@ -40,7 +40,7 @@ class Unembedding(ExplainerScene):
         shape.next_to(self.title, RIGHT, buff=0.45).align_to(self.title, DOWN)
         self.vec = DataVector(self.x, max_entries=ROWS, show_length=True, theme=self.theme)
         self.record_block("ln_final.hook_normalized", self.vec.shown, (self.last,))
-        who = fit_text(show_piece(self.trace.pieces[self.last]), font_em(style.SMALL_SIZE), 2.6)
+        who = shorten(show_piece(self.trace.pieces[self.last]), 2.6, font_em(style.SMALL_SIZE), mono=True)
         self.vec_name = label(f"last: {who}", style.SMALL_SIZE, color=self.theme.chosen)
         self.matrix = ColumnMatrix(self.W["W_U"], self.top, [show_piece(p) for p in self.top_pieces],
                                    n_rows=ROWS, vmax=float(np.abs(self.W["W_U"]).max()), theme=self.theme)
@@ -177,7 +177,7 @@ class Unembedding(ExplainerScene):
         label_x = max(x for x, _ in dots) + 1.6
         for r, (piece, (x, y)) in enumerate(zip(self.top_pieces, dots)):
             ly = 0.75 + r * 0.45
-            text = fit_text(show_piece(piece), em, 2.4)
+            text = shorten(show_piece(piece), 2.4, em, mono=True)
             c.line([(x, y), (label_x - 0.12, ly)], th.chosen, 0.015)
             c.text(label_x, ly, text, em, th.chosen, anchor="lm")
         for x, y in dots:
@@ -207,10 +207,10 @@ class Unembedding(ExplainerScene):
             y = pitch * (r + 1.5)
             last = r == len(rows) - 1
             ink = th.chosen if last else th.text
-            c.text(col_x[0], y, fit_text(tok, em, 2.8), em, ink, anchor="lm")
-            c.text(col_x[1], y, fit_text(guess, em, 2.5), em, ink, anchor="lm")
+            c.text(col_x[0], y, shorten(tok, 2.8, em, mono=True), em, ink, anchor="lm")
+            c.text(col_x[1], y, shorten(guess, 2.5, em, mono=True), em, ink, anchor="lm")
             c.text(col_x[2], y, pct, em, ink, anchor="lm")
-            c.text(col_x[3], y, fit_text(nxt, em, 3.0), em, th.muted if not last else th.chosen, anchor="lm")
+            c.text(col_x[3], y, shorten(nxt, 3.0, em, mono=True), em, th.muted if not last else th.chosen, anchor="lm")
         table = c.mobject().move_to([0, -0.2, 0])
         title = label("Every position predicts its next token", style.BODY_SIZE, theme=self.theme)
         title.next_to(table, UP, buff=0.35)

@@ -20,7 +20,7 @@ import model
 from . import derivations, style
 from .base import ExplainerScene
 from .components import DataVector, MatrixVectorProduct, WeightMatrix, label, show_piece
-from .components.raster import Canvas, fit_text, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.vectors import contrast_text, fmt
 from .components.text_image import drawn_width, text_image
 from .components.weight_matrix import TEXT_EM
@@ -94,7 +94,7 @@ class WeightsAndData(ExplainerScene):
         vec = DataVector(emb, max_entries=DATA_ENTRIES, theme=self.theme)
         self.record_block("hook_embed", vec.shown, (self.pos,))
         vec.move_to([-4.6, -0.5, 0])
-        who = fit_text(self.who, font_em(style.SMALL_SIZE), 3.4)
+        who = shorten(self.who, 3.4, font_em(style.SMALL_SIZE), mono=True)
         name = text_image("data", style.BODY_SIZE, theme=self.theme)
         what = self.muted(f"the vector of “{who}”")
         Group(name, what).arrange(DOWN, buff=0.12).next_to(vec, UP, buff=0.25)
@@ -166,7 +166,7 @@ class WeightsAndData(ExplainerScene):
         names = Group(text_image(f"neuron {NEURON}'s weights", theme=self.theme), text_image("x (data)", theme=self.theme))
         names[0].next_to(weights.image, LEFT, buff=0.3)
         names[1].next_to(data, LEFT, buff=0.3).align_to(names[0], RIGHT)
-        what = self.muted(f"x: “{fit_text(self.who, font_em(style.SMALL_SIZE), 2.6)}” as the first "
+        what = self.muted(f"x: “{shorten(self.who, 2.6, font_em(style.SMALL_SIZE), mono=True)}” as the first "
                           "MLP reads it, after attention, normalised")
         shift = RIGHT * (-(names[0].get_left()[0] + weights.image.get_right()[0]) / 2)
         for m in (weights, data, times, names):

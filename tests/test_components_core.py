@@ -194,3 +194,21 @@ def test_percentages_are_images_of_one_size_so_any_two_can_blend():
     shapes = {percent_image(p, TH.muted).pixel_array.shape
               for p in (1.0, 0.5, 0.0123, 0.00088, 8.8e-7, 1.1e-12, 0.0)}
     assert len(shapes) == 1
+
+
+# --- shorten: the one cut with … -----------------------------------------------------------
+
+def test_shorten_cuts_at_a_word_or_token_boundary():
+    from scenes.components.raster import font_em, shorten, text_width
+    text = "Emma smiled at her father and said"
+    assert shorten(text, 100) == text and shorten(text, None) == text
+    assert shorten(text, 12) == "Emma smiled…"
+    assert shorten(text, 12, keep="end") == "…and said"
+    assert shorten(["Em", "ma", " smiled"], 5) == "Emma…"
+    assert shorten("x" * 20, 8) == "x" * 7 + "…" and shorten("x" * 20, 8, keep="end") == "…" + "x" * 7
+    em = font_em(style.SMALL_SIZE)
+    cut = shorten(text, 3.0, em)
+    assert cut.endswith("…") and text.startswith(cut[:-1]) and text_width(cut, em, mono=False) <= 3.0
+    assert text.split(" ")[len(cut[:-1].split(" ")) - 1] == cut[:-1].split(" ")[-1]   # a whole word
+    with pytest.raises(ValueError):
+        shorten(text, 5, keep="middle")

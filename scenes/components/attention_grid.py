@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 from manim import UL, Group, Transform, interpolate_color
 
+from .checks import finite_array
 from .. import style
-from .raster import Canvas, px_per_unit
+from .raster import Canvas, px_per_unit, shorten
 from .text import show_piece
 
 
@@ -19,11 +20,11 @@ LABEL_EM = 0.36  # units: ~20 px tall at 480p
 
 
 def check_pattern(pattern, n_labels: int | None = None) -> np.ndarray:
-    p = np.asarray(pattern, dtype=float)
-    if p.ndim != 2 or p.shape[0] != p.shape[1] or p.shape[0] == 0:
+    """``pattern`` [query, key] as floats. Raises ValueError unless it is square, finite, in
+    [0, 1] and (given ``n_labels``) has one row per label."""
+    p = finite_array("attention pattern", pattern, (None, None))
+    if p.shape[0] != p.shape[1]:
         raise ValueError(f"an attention pattern is a square [query, key] array, got shape {p.shape}")
-    if not np.all(np.isfinite(p)):
-        raise ValueError("attention pattern contains NaN or infinite values")
     if p.min() < 0 or p.max() > 1 + 1e-6:
         raise ValueError("attention weights must lie in [0, 1]")
     if n_labels is not None and n_labels != p.shape[0]:
@@ -96,7 +97,7 @@ class AttentionGrid(Group):
         self._vertical_text(c, "← key", 0.22, oy + n * s / 2, size_u, th.key)
         if self.show_labels:
             for i, piece in enumerate(self.labels):
-                text = _fit(show_piece(piece), 8)
+                text = shorten(show_piece(piece), 8)
                 c.text(ox - 0.08, oy + (i + 0.5) * s, text, lab, th.text, anchor="rm")
                 self._vertical_text(c, text, ox + (i + 0.5) * s, oy - 0.08, lab, th.text, anchor="rm")
 
@@ -140,6 +141,3 @@ class AttentionGrid(Group):
         x0, y0, x1, y1 = self.cell_box(q, k)
         return self.image.get_corner(UL) + unit * np.array([(x0 + x1) / 2, -(y0 + y1) / 2, 0])
 
-
-def _fit(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"

@@ -20,11 +20,12 @@ import math
 import numpy as np
 from manim import DOWN, Group, ImageMobject, ManimColor, interpolate_color
 
+from .checks import finite_array
 from .. import style
-from .attention_grid import LABEL_EM, AttentionGrid, _fit
-from .raster import Canvas, fit_text, font_em, text_width
+from .attention_grid import LABEL_EM, AttentionGrid
+from .raster import Canvas, font_em, shorten, text_width
 from .text import show_piece
-from .vectors import BRACKET, CELL_GAP, PAD, STEM, check_values, contrast_text, fmt, label_image
+from .vectors import BRACKET, CELL_GAP, PAD, STEM, contrast_text, fmt, label_image
 
 
 def _strength(value: float, vmax: float) -> float:
@@ -43,7 +44,7 @@ class RoleVector(Group):
                  label_width: float | None = None, *, theme: style.Theme):
         super().__init__()
         self.theme = theme
-        arr = check_values(values, 1, "a role vector")
+        arr = finite_array("a role vector", values, (None,))
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
         if vmax is None:
@@ -84,7 +85,7 @@ class RoleVector(Group):
         self.add(self.body)
         self.label_image: ImageMobject | None = None
         if label is not None:
-            self.label_image = label_image(fit_text(show_piece(label), em, label_width), theme=theme)
+            self.label_image = label_image(shorten(show_piece(label), label_width, em, mono=True), theme=theme)
             self.label_image.next_to(self.body, DOWN, buff=0.1)
             self.add(self.label_image)
 
@@ -114,11 +115,10 @@ class ScoreGrid(AttentionGrid):
     def __init__(self, scores, labels: list[str] | None = None, size: float = 5.2,
                  label_width: float = 1.7, min_label_cell: float = 0.34, masked: bool = False,
                  numbers: bool | None = None, low: float | None = None, high: float | None = None, *, theme: style.Theme):
-        s = np.asarray(scores, dtype=float)
-        if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] == 0:
+        # finite: the mask is drawn, not stored as -inf
+        s = finite_array("attention scores", scores, (None, None))
+        if s.shape[0] != s.shape[1]:
             raise ValueError(f"attention scores are a square [query, key] array, got shape {s.shape}")
-        if not np.all(np.isfinite(s)):
-            raise ValueError("attention scores must be finite (the mask is drawn, not stored)")
         self.scores, self.masked = s, bool(masked)
         self.low = float(s.min()) if low is None else float(low)
         self.high = float(s.max()) if high is None else float(high)
@@ -174,7 +174,7 @@ class ScoreGrid(AttentionGrid):
 
 def grid_label_width(labels: list[str]) -> float:
     """The label margin an AttentionGrid needs for these token labels (at most 8 characters)."""
-    return max(text_width(_fit(show_piece(p), 8), LABEL_EM) for p in labels) + 0.3
+    return max(text_width(shorten(show_piece(p), 8), LABEL_EM) for p in labels) + 0.3
 
 
 __all__ = ["RoleVector", "ScoreGrid", "grid_label_width", "score_text"]

@@ -5,6 +5,7 @@ import numpy as np
 from manim import (LEFT, RIGHT, UP, AnimationGroup, Group, Rectangle, SurroundingRectangle,
                    Transform, VGroup)
 
+from .checks import finite_array
 from .. import style
 from .text_image import drawn_width, text_image
 from .text import percent, piece_label
@@ -17,13 +18,10 @@ def percent_image(p: float, color):
 
 
 def check_probs(labels: list[str], probs) -> np.ndarray:
-    p = np.asarray(probs, dtype=float)
-    if p.ndim != 1 or p.size == 0:
-        raise ValueError(f"probabilities must be a non-empty 1-D array, got shape {p.shape}")
-    if not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
-        raise ValueError("probabilities must be finite and within [0, 1]")
-    if len(labels) != p.size:
-        raise ValueError(f"{len(labels)} labels for {p.size} probabilities")
+    """``probs`` as floats. Raises ValueError unless there is one per label, finite, in [0, 1]."""
+    p = finite_array("probabilities", probs, (len(labels),))
+    if p.min() < 0 or p.max() > 1:
+        raise ValueError("probabilities must be within [0, 1]")
     return p
 
 

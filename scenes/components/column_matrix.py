@@ -15,10 +15,11 @@ import numpy as np
 from manim import DOWN, UL, Group, Rectangle
 
 from .. import style
-from .raster import Canvas, fit_text, px_per_unit
+from .raster import Canvas, px_per_unit, shorten
 from .text import label
 from .vectors import contrast_text, fmt
-from .weight_matrix import TEXT_EM, check_matrix
+from .checks import finite_array
+from .weight_matrix import TEXT_EM
 
 GAP_W = 0.45      # a skipped run of columns
 HEAD_H = 0.8      # two header lines: the name, the index
@@ -40,7 +41,7 @@ class ColumnMatrix(Group):
                  digits: int = 2, *, theme: style.Theme):
         super().__init__()
         self.theme = theme
-        full = check_matrix(matrix, "the matrix")
+        full = finite_array("the matrix", matrix, (None, None))
         ids = [int(i) for i in ids]
         if not ids:
             raise ValueError("choose at least one column")
@@ -123,7 +124,7 @@ class ColumnMatrix(Group):
         c = Canvas(width, HEAD_H)
         for i, text in zip(self.ids, self.headers):
             cx = self.col_x[i] + self.cw / 2
-            c.text(cx, 0.2, fit_text(text, TEXT_EM, self.cw - 0.04), TEXT_EM, th.text)
+            c.text(cx, 0.2, shorten(text, self.cw - 0.04, TEXT_EM, mono=True), TEXT_EM, th.text)
             c.text(cx, 0.58, str(i), TEXT_EM, th.muted)
         return c.mobject()
 

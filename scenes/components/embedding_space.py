@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from manim import TAU, UR, Cone, Dot, Group, Line3D, PMobject, Text, ThreeDAxes, VGroup, config
 
+from .checks import finite_array
 from .. import style
 from .text import label as text_label
 
@@ -44,13 +45,9 @@ def pca_3d(vectors) -> np.ndarray:
 
 
 def _check(points, labels: Sequence[str], arrows) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    p = np.asarray(points, dtype=float)
-    if p.ndim != 2 or p.shape[1] != 3 or p.shape[0] == 0:
-        raise ValueError(f"points must be a non-empty [n, 3] array, got shape {p.shape}")
-    if not np.all(np.isfinite(p)):
-        raise ValueError("points must be finite (found NaN or inf)")
-    if len(labels) != p.shape[0]:
-        raise ValueError(f"{len(labels)} labels for {p.shape[0]} points")
+    """The points [n, 3] (one per label) and the arrows as index pairs. Raises ValueError for a
+    wrong shape, NaN/inf, or an arrow that does not join two different points."""
+    p = finite_array("points", points, (len(labels), 3))
     pairs = []
     for pair in arrows:
         if len(pair) != 2:

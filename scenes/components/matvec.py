@@ -12,8 +12,9 @@ from manim import (RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Group, Rectangle,
 from .. import style
 from .text import label
 from .text_image import drawn_width, text_image
-from .vectors import DataVector, check_values, fmt
-from .weight_matrix import WeightMatrix, check_matrix
+from .checks import finite_array
+from .vectors import DataVector, fmt
+from .weight_matrix import WeightMatrix
 
 
 class MatrixVectorProduct(Group):
@@ -25,8 +26,8 @@ class MatrixVectorProduct(Group):
     def __init__(self, w, x, max_rows: int = 6, max_cols: int = 6, vmax: float | None = None, *, theme: style.Theme):
         super().__init__()
         self.theme = theme
-        w = check_matrix(w, "the matrix")
-        x = check_values(x, 1, "the vector")
+        w = finite_array("the matrix", w, (None, None))
+        x = finite_array("the vector", x, (None,))
         if w.shape[1] != x.size:
             raise ValueError(f"a {w.shape[0]}×{w.shape[1]} matrix needs a vector of {w.shape[1]}, got {x.size}")
         self.w_values, self.x_values = w, x

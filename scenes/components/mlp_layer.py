@@ -15,6 +15,7 @@ import numpy as np
 from manim import (DOWN, LEFT, Animation, AnimationGroup, Circle, Dot, Group,
                    ImageMobject, ManimColor, VGroup)
 
+from .checks import finite_array
 from .. import style
 from .raster import Canvas, rgba, unit_to_pixel
 from .text import label
@@ -24,22 +25,6 @@ CELL_W = 1.3          # a vector cell, wide enough for "+0.52" in 20 px digits
 ROW_H = 0.46          # a vector cell's height
 DIGIT = 0.36          # raster digit size: "Hg" ~20 px at 480p, like style.SMALL_SIZE
 DOTS_H = 0.5          # room for the vertical ellipsis under a column
-
-
-def finite_array(name: str, values, shape: tuple[int | None, ...]) -> np.ndarray:
-    """``values`` as a float array of ``shape`` (None = any length); ValueError says what is wrong."""
-    a = np.asarray(values, dtype=float)
-    if a.ndim != len(shape):
-        raise ValueError(f"{name} must be {len(shape)}-D with shape {shape}, got shape {a.shape}")
-    if any(want is not None and got != want for got, want in zip(a.shape, shape)):
-        raise ValueError(f"{name} has shape {a.shape}, expected {shape}")
-    if a.size == 0:
-        raise ValueError(f"{name} is empty (shape {a.shape})")
-    bad = ~np.isfinite(a)
-    if bad.any():
-        first = tuple(int(k) for k in np.argwhere(bad)[0])
-        raise ValueError(f"{name} has {int(bad.sum())} NaN/inf value(s), the first at index {first}")
-    return a
 
 
 def strength(value: float, vmax: float) -> float:

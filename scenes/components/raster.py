@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 import shutil
 import subprocess
 
@@ -67,13 +68,43 @@ def drawn_width(s: str, size_units: float, mono: bool = False) -> float:
     return max(text_width(s, size_units, mono), font(max(1, round(size_units * scale)), mono).getlength(s) / scale)
 
 
-def fit_text(text: str, size_units: float, limit: float | None, mono: bool = True) -> str:
-    """``text``, cut short with … so that it is at most ``limit`` units wide."""
-    if limit is None or text_width(text, size_units, mono) <= limit:
-        return text
-    while len(text) > 1 and text_width(text + "…", size_units, mono) > limit:
-        text = text[:-1]
-    return text + "…"
+ELLIPSIS = "…"
+
+
+def shorten(text, width: float | None, em: float | None = None, mono: bool = False,
+            keep: str = "start") -> str:
+    """``text`` cut with … to at most ``width``, at a word boundary (or, given a list of token
+    pieces, at a token boundary); a single word too long for ``width`` is cut inside.
+
+    ``width`` is in scene units, measured at font size ``em`` (units; ``mono`` for the monospace
+    face), or in characters when ``em`` is None; None keeps all. ``keep="start"`` keeps the
+    beginning (``"Emma smiled…"``), ``keep="end"`` the end (``"…smiled and"``). Raises
+    ValueError for another ``keep``.
+    """
+    if keep not in ("start", "end"):
+        raise ValueError(f"keep must be 'start' or 'end', got {keep!r}")
+    pieces = list(text) if not isinstance(text, str) else re.findall(r"\S+\s*|\s+", text)
+    whole = "".join(pieces)
+    measure = len if em is None else (lambda s: text_width(s, em, mono))
+    if width is None or measure(whole) <= width:
+        return whole
+    if keep == "start":
+        def cut(k):                          # the first k pieces
+            return "".join(pieces[:k]).rstrip() + ELLIPSIS
+        chars = lambda k: whole[:k].rstrip() + ELLIPSIS      # noqa: E731
+    else:
+        def cut(k):                          # the last k pieces
+            return ELLIPSIS + "".join(pieces[len(pieces) - k:]).lstrip()
+        chars = lambda k: ELLIPSIS + whole[len(whole) - k:].lstrip()   # noqa: E731
+    k = 0
+    while k < len(pieces) and measure(cut(k + 1)) <= width:
+        k += 1
+    if k > 0:
+        return cut(k)
+    k = 1                                    # not one whole piece fits: cut inside the first
+    while k < len(whole) and measure(chars(k + 1)) <= width:
+        k += 1
+    return chars(k)
 
 
 def rgba(color: ManimColor, opacity: float = 1.0) -> tuple[int, int, int, int]:

@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, Group, Rectangle, SurroundingRectangle, VGroup
 
+from .checks import finite_array
 from .. import style
-from .raster import Canvas, fit_text, font_em, text_width
+from .raster import Canvas, font_em, shorten, text_width
 from .text import show_piece
 
 ELLIPSIS = "…"
@@ -25,13 +26,7 @@ def check_tokens(pieces: list[str], ids) -> list[int]:
         raise ValueError("a token strip needs at least one token")
     if not all(isinstance(p, str) for p in pieces):
         raise ValueError("pieces must be strings")
-    arr = np.asarray(ids, dtype=float)
-    if arr.ndim != 1:
-        raise ValueError(f"ids must be a flat list, got shape {arr.shape}")
-    if arr.size != len(pieces):
-        raise ValueError(f"{len(pieces)} pieces but {arr.size} ids")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("ids must be finite (got NaN or inf)")
+    arr = finite_array("ids", ids, (len(pieces),))
     if np.any(arr < 0) or np.any(arr != np.round(arr)):
         raise ValueError("ids must be non-negative integers")
     return [int(v) for v in arr]
@@ -76,7 +71,7 @@ class TokenStrip(Group):
         pitch = box_h + (0.08 + id_h if self.show_ids else 0.0) + 0.22
         texts, widths = [], []
         for piece, tok in zip(self.pieces, self.ids):
-            text = fit_text(show_piece(piece), em, self.max_width - 2 * pad)
+            text = shorten(show_piece(piece), self.max_width - 2 * pad, em, mono=True)
             w = text_width(text, em) + 2 * pad
             if self.show_ids:
                 w = max(w, text_width(str(tok), id_em) + 0.1)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, UL, Group, ImageMobject, ManimColor, Text
 
+from .checks import finite_array
 from .. import style
-from .raster import Canvas, fit_text, font_em, text_width, unit_to_pixel
+from .raster import Canvas, font_em, shorten, text_width, unit_to_pixel
 from .text import label as text_label
 from .text import ink, show_piece
 
@@ -41,16 +42,6 @@ def fmt(value: float, decimals: int = 2) -> str:
     return f"{value:+.{decimals}f}"
 
 
-def check_values(values, ndim: int, what: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim != ndim or arr.size == 0:
-        raise ValueError(f"{what} must be a non-empty {ndim}-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        bad = "NaN" if np.isnan(arr).any() else "inf"
-        raise ValueError(f"{what} must be finite, found {bad}")
-    return arr
-
-
 def _shared_vmax(arr: np.ndarray, vmax: float | None) -> float:
     if vmax is None:
         vmax = float(np.abs(arr).max())
@@ -74,7 +65,7 @@ class DataVector(Group):
                  label_width: float | None = None, *, theme: style.Theme):
         super().__init__()
         self.theme = theme
-        arr = check_values(values, 1, "a data vector")
+        arr = finite_array("a data vector", values, (None,))
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
         if size < style.SMALL_SIZE:
@@ -132,7 +123,7 @@ class DataVector(Group):
         self.label_image: ImageMobject | None = None
         self.label_shown: str | None = None
         if label is not None:
-            self.label_shown = fit_text(show_piece(label), font_em(style.SMALL_SIZE), label_width)
+            self.label_shown = shorten(show_piece(label), label_width, font_em(style.SMALL_SIZE), mono=True)
             self.label_image = label_image(self.label_shown, theme=theme)
             self.label_image.next_to(below, DOWN, buff=0.1)
             self.add(self.label_image)
@@ -176,7 +167,7 @@ class VectorArray(Group):
                  gap: float = 0.18, max_width: float = 13.5, decimals: int = 2, *, theme: style.Theme):
         super().__init__()
         self.theme = theme
-        arr = check_values(matrix, 2, "a vector array")
+        arr = finite_array("a vector array", matrix, (None, None))
         n, dim = arr.shape
         if labels is not None and len(labels) != n:
             raise ValueError(f"{len(labels)} labels for {n} vectors")

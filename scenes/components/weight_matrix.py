@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, UL, UP, Group, Rectangle
 
+from .checks import finite_array
 from .. import style
 from .raster import Canvas, px_per_unit
 from .text import label
@@ -15,15 +16,6 @@ from .vectors import contrast_text, fmt
 
 
 TEXT_EM = 0.36  # units: ~20 px tall digits at 480p
-
-
-def check_matrix(values, name: str = "matrix") -> np.ndarray:
-    a = np.asarray(values, dtype=float)
-    if a.ndim != 2 or 0 in a.shape:
-        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return a
 
 
 class WeightMatrix(Group):
@@ -39,7 +31,7 @@ class WeightMatrix(Group):
                  digits: int = 2, show_shape: bool | None = None, *, theme: style.Theme):
         super().__init__()
         self.theme = theme
-        full = check_matrix(values, "weight matrix")
+        full = finite_array("weight matrix", values, (None, None))
         self.full_shape = full.shape
         self.vmax = float(vmax) if vmax is not None else float(np.abs(full).max()) or 1.0
         self.rows_cut = full.shape[0] > max_rows
