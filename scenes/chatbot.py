@@ -9,9 +9,9 @@ import model
 
 from . import derivations, style
 from .base import ExplainerScene
-from .components.raster import Canvas, StepImage, font_em, shorten
+from .components.raster import HAIR, Canvas, StepImage, drawn_width, font_em, shorten
 from .components.text import label, percent, show_piece
-from .components.text_block import Run, TextBlock, drawn_width, text_lines
+from .components.text_block import Run, TextBlock, text_lines
 
 # The model learned Austen, the Bible and WordNet, never chat: the framing asks for a dialogue
 # in a style it knows, with the turn markers a chat model would be tuned on.
@@ -67,9 +67,9 @@ class ChanceStrip(StepImage):
         head = "chance the model gave each sampled token"
         c.text(0, y, head, self.em, th.muted, anchor="ls", mono=False)
         if k > 0:
-            x = drawn_width(head + "   ", self.em)
+            x = drawn_width(head + "   ", self.em, pad=HAIR)
             pct = percent(self.probs[k - 1])
-            room = self.w - x - drawn_width(f"“”: {pct}", self.em)
+            room = self.w - x - drawn_width(f"“”: {pct}", self.em, pad=HAIR)
             piece = shorten(show_piece(self.pieces[k - 1]), room, self.em, mono=False)
             c.text(x, y, f"“{piece}”: {pct}", self.em, th.chosen, anchor="ls", mono=False)
 

@@ -10,10 +10,10 @@ import model
 
 from . import derivations, style
 from .base import ExplainerScene
-from .components.raster import Canvas, font_em
+from .components.raster import HAIR, Canvas, drawn_width, font_em
 from .components.tally import ParameterTally, fmt_count
 from .components.text import label
-from .components.text_block import drawn_width, text_lines
+from .components.text_block import text_lines
 
 
 @dataclass(frozen=True)
@@ -153,9 +153,9 @@ class ParameterCount(ExplainerScene):
         formulas = [(f"{g.rows:,} × {g.cols:,}", f" × {g.how}" if g.how else "") for g in groups]
         foot = f"{n_matrices:,} matrices"
         header = "shape × layers × heads"
-        w_col = max(drawn_width(g.weight, em, mono=True) for g in groups)
-        f_col = max([drawn_width(a + b, em, mono=False) for a, b in formulas]
-                    + [drawn_width(foot, em, mono=False), drawn_width(header, em, mono=False)])
+        w_col = max(drawn_width(g.weight, em, mono=True, pad=HAIR) for g in groups)
+        f_col = max([drawn_width(a + b, em, mono=False, pad=HAIR) for a, b in formulas]
+                    + [drawn_width(foot, em, mono=False, pad=HAIR), drawn_width(header, em, mono=False, pad=HAIR)])
         gap = 0.45
         # names end in a space: the tally sizes its name column a hair narrower than small text draws
         tally = ParameterTally([(g.name + " ", c) for g, c in zip(groups, counts)], title,
@@ -171,7 +171,7 @@ class ParameterCount(ExplainerScene):
         for i, (g, (shape, how)) in enumerate(zip(groups, formulas)):
             mid.text(0, baseline(i), g.weight, em, th.muted, anchor="ls")
             mid.text(x, baseline(i), shape, em, th.text, anchor="ls", mono=False)
-            mid.text(x + drawn_width(shape, em, mono=False), baseline(i), how, em, th.muted,
+            mid.text(x + drawn_width(shape, em, mono=False, pad=HAIR), baseline(i), how, em, th.muted,
                      anchor="ls", mono=False)
         middle = mid.mobject()
         middle.next_to(tally.names_image, RIGHT, buff=gap).align_to(tally.names_image, UP)
@@ -244,7 +244,7 @@ class ParameterCount(ExplainerScene):
                 raise AssertionError(f"{g}: {formula} = {product}, weights hold {self.group_total[g]}")
             rows.append((g, self.group_total[g], formula))
         em = font_em(style.SMALL_SIZE)
-        f_col = max(drawn_width(r[2], em, mono=False) for r in rows)
+        f_col = max(drawn_width(r[2], em, mono=False, pad=HAIR) for r in rows)
         gap = 0.6
         tally = ParameterTally([(r[0] + " ", r[1]) for r in rows],
                                f"every parameter of this model ({self.context.checkpoint})",

@@ -11,8 +11,8 @@ from model.tokenizer import PAT_STR
 from . import style
 from .base import ExplainerScene
 from .components import TokenStrip, label, show_piece
-from .components.raster import Canvas, font_em, shorten, text_width
-from .components.text_image import drawn_width, text_image
+from .components.raster import IMAGE_PAD, Canvas, drawn_width, font_em, shorten, text_width
+from .components.text_image import text_image
 
 GPT3_VOCAB = 50_257          # GPT-3's vocabulary (GPT-2's byte-level BPE)
 EXAMPLE_WORD = " tokenization"   # cut for the class when the prompt has no split word
@@ -316,7 +316,7 @@ class Tokenization(ExplainerScene):
         """A line beneath the strip, below the previous one: the first of ``texts`` that fits the
         width at the readable size (the last one cut with … if none does)."""
         em = font_em(style.SMALL_SIZE)
-        text = next((t for t in texts if drawn_width(t, mono=mono) <= TEXT_WIDTH), None)
+        text = next((t for t in texts if drawn_width(t, em, mono, pad=IMAGE_PAD) <= TEXT_WIDTH), None)
         if text is None:
             text = shorten(texts[-1], TEXT_WIDTH - 0.3, em, mono=mono)   # room for hinting
         m = text_image(text, color=color, mono=mono, theme=self.theme)

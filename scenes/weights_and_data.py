@@ -20,9 +20,9 @@ import model
 from . import derivations, style
 from .base import ExplainerScene
 from .components import DataVector, MatrixVectorProduct, WeightMatrix, label, show_piece
-from .components.raster import Canvas, font_em, shorten, text_width
+from .components.raster import IMAGE_PAD, Canvas, drawn_width, font_em, shorten, text_width
 from .components.vectors import contrast_text, fmt
-from .components.text_image import drawn_width, text_image
+from .components.text_image import text_image
 from .components.weight_matrix import TEXT_EM
 
 LAYER = 0            # the first MLP: its W_in reads the vector right after the first attention
@@ -183,7 +183,7 @@ class WeightsAndData(ExplainerScene):
         self.record_running_sum(self.names["x"], self.pos, self.names["W_in"], NEURON, sums)
         th = self.theme
         k = ValueTracker(0.0)
-        width = max(drawn_width(f"Σ = {fmt(v, 3)}", style.BODY_SIZE) for v in sums)
+        width = max(drawn_width(f"Σ = {fmt(v, 3)}", font_em(style.BODY_SIZE), pad=IMAGE_PAD) for v in sums)
 
         def running():
             n = int(np.clip(math.floor(k.get_value()), 1, len(sums)))

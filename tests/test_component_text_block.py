@@ -5,7 +5,8 @@ from manim import ManimColor, tempconfig
 
 from scenes import style
 from scenes.components.raster import font_em
-from scenes.components.text_block import Run, TextBlock, drawn_width, text_lines, wrap
+from scenes.components.raster import HAIR, drawn_width
+from scenes.components.text_block import Run, TextBlock, text_lines, wrap
 
 TH = style.THEMES["dark"]   # the palette these tests draw in
 
@@ -24,7 +25,7 @@ def test_wrap_keeps_lines_within_the_width_and_breaks_at_newlines():
     em = font_em(style.SMALL_SIZE)
     text = "Emma smiled at her father, and said that she would\nnever go back " + "x" * 80
     lines = wrap(text, 4.0, em, mono=False)
-    assert all(drawn_width(text[a:b].rstrip(), em) <= 4.0 for a, b in lines)
+    assert all(drawn_width(text[a:b].rstrip(), em, pad=HAIR) <= 4.0 for a, b in lines)
     assert "".join(text[a:b].strip() for a, b in lines).replace(" ", "") == text.replace(" ", "").replace("\n", "")
     assert text[lines[0][0]:].startswith("Emma")
     assert any(text[a:b].startswith("never") for a, b in lines)           # a newline starts a line

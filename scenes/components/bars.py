@@ -7,13 +7,15 @@ from manim import (LEFT, RIGHT, UP, AnimationGroup, Group, Rectangle, Surroundin
 
 from .checks import finite_array
 from .. import style
-from .text_image import drawn_width, text_image
+from .raster import IMAGE_PAD, drawn_width, font_em
+from .text_image import text_image
 from .text import percent, piece_label
 
 def percent_image(p: float, color):
     """A percentage as one small image, as wide as the widest ``percent`` writes, so that any two
     of them blend in a Transform; ``.text`` holds the string drawn."""
-    widest = max(drawn_width(s) for s in ("100.0%", "0.00088%", "8.8e-05%"))
+    em = font_em(style.SMALL_SIZE)
+    widest = max(drawn_width(s, em, pad=IMAGE_PAD) for s in ("100.0%", "0.00088%", "8.8e-05%"))
     return text_image(percent(p), style.SMALL_SIZE, color, min_width=widest)
 
 

@@ -11,7 +11,8 @@ from manim import (RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Group, Rectangle,
 
 from .. import style
 from .text import label
-from .text_image import drawn_width, text_image
+from .raster import IMAGE_PAD, drawn_width, font_em
+from .text_image import text_image
 from .checks import finite_array
 from .vectors import DataVector, fmt
 from .weight_matrix import WeightMatrix
@@ -66,7 +67,7 @@ class MatrixVectorProduct(Group):
         sums = self.partial_sums(i)
         # the counter is one small image of a fixed width, redrawn per frame (a Pango text per
         # frame would cost more than the frame itself)
-        width = max(drawn_width(f"Σ = {fmt(v, 3)}", style.SMALL_SIZE) for v in sums)
+        width = max(drawn_width(f"Σ = {fmt(v, 3)}", font_em(style.SMALL_SIZE), pad=IMAGE_PAD) for v in sums)
         t = ValueTracker(0)
 
         def running():

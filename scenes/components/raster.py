@@ -19,6 +19,7 @@ import numpy as np
 from manim import ImageMobject, ManimColor, config
 from PIL import Image, ImageDraw, ImageFont
 
+from .. import style
 from ..manim_internals import blend_pictures, scale_alpha, set_picture
 
 OVERSAMPLE = 1
@@ -36,8 +37,9 @@ def px_per_unit() -> float:
 
 @functools.lru_cache(maxsize=4)
 def font_file(mono: bool = True) -> str | None:
-    """The DejaVu font file Pango uses too, so raster and vector text look alike."""
-    family = "DejaVu Sans Mono" if mono else "DejaVu Sans"
+    """The file of ``style.MONO`` (or ``style.FONT``), the family Pango draws vector text in too,
+    so raster and vector text look alike; None when fontconfig cannot find it."""
+    family = style.MONO if mono else style.FONT
     if shutil.which("fc-match"):
         out = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True)
         if out.returncode == 0 and out.stdout.strip():
@@ -53,6 +55,8 @@ def font(size_px: int, mono: bool = True) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size_px)
 
 
+HAIR = 0.02        # room after wrapped text, units
+IMAGE_PAD = 0.08   # room in a text_image line for hinting at the output's pixel size, units
 MEASURE_SCALE = 240.0  # px per unit for measuring: layouts come out the same at every quality
 
 
@@ -61,11 +65,14 @@ def text_width(s: str, size_units: float, mono: bool = True) -> float:
     return font(max(1, round(size_units * MEASURE_SCALE)), mono).getlength(s) / MEASURE_SCALE
 
 
-def drawn_width(s: str, size_units: float, mono: bool = False) -> float:
-    """How wide ``s`` comes out on a canvas of this render: at small pixel sizes hinted glyphs run
-    wider than ``text_width`` measures at its fixed scale, so the wider of the two."""
+def drawn_width(s: str, size_units: float, mono: bool = False, pad: float = 0.0) -> float:
+    """How wide ``s`` comes out on a canvas of this render (units), plus ``pad``: at small pixel
+    sizes hinted glyphs run wider than ``text_width`` measures at its fixed scale, so the wider of
+    the two. The one measure of drawn text: ``text_image`` pads with ``IMAGE_PAD``, wrapped text
+    (``text_block``) with ``HAIR``."""
     scale = px_per_unit()
-    return max(text_width(s, size_units, mono), font(max(1, round(size_units * scale)), mono).getlength(s) / scale)
+    return max(text_width(s, size_units, mono),
+               font(max(1, round(size_units * scale)), mono).getlength(s) / scale) + pad
 
 
 ELLIPSIS = "…"
@@ -149,9 +156,6 @@ class Canvas:
         """Three dots: an ellipsis in any direction, drawn (fonts lack ⋮ and ⋱)."""
         for k in (-1, 0, 1):
             self.ellipse(cx + k * step_x, cy + k * step_y, r, color)
-
-    def text_width(self, s: str, size_units: float, mono: bool = True) -> float:
-        return text_width(s, size_units, mono)
 
     def mobject(self) -> RasterImage:
         img = RasterImage(np.asarray(self.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)

@@ -20,8 +20,7 @@ from manim import ManimColor
 from PIL import Image
 
 from .. import style
-from .raster import Canvas, StepImage, font, font_em, rgba
-from .raster import drawn_width as raster_drawn_width
+from .raster import HAIR, Canvas, StepImage, drawn_width, font, font_em, rgba
 
 ELLIPSIS = "…"
 
@@ -41,7 +40,7 @@ def wrap(text: str, width: float, em: float, mono: bool) -> list[tuple[int, int]
     spaces where a line was broken are not drawn.
     """
     def fits(a: int, b: int) -> bool:
-        return drawn_width(text[a:b].rstrip(), em, mono) <= width
+        return drawn_width(text[a:b].rstrip(), em, mono, pad=HAIR) <= width
 
     lines, pos = [], 0
     for para in text.split("\n"):
@@ -169,11 +168,6 @@ class TextBlock(StepImage):
         return row * self.pitch_units + 1.0 * self.em
 
 
-def drawn_width(s: str, em: float, mono: bool = False) -> float:
-    """How wide ``s`` comes out on a canvas of this render, with a hair of room."""
-    return raster_drawn_width(s, em, mono) + 0.02
-
-
 def text_lines(lines: Sequence[tuple], gap: float = 0.16, mono: bool = False, width: float | None = None):
     """Lines of label text stacked left-aligned in one image: ``(text, font size, colour)`` each,
     where ``text`` may also be a list of ``(text, colour)`` pieces drawn one after another.
@@ -188,7 +182,7 @@ def text_lines(lines: Sequence[tuple], gap: float = 0.16, mono: bool = False, wi
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
     ems = [font_em(size) for _, size, _ in lines]
-    widths = [sum(drawn_width(t, em, mono) for t, _ in pieces(text, color))
+    widths = [sum(drawn_width(t, em, mono, pad=HAIR) for t, _ in pieces(text, color))
               for (text, _, color), em in zip(lines, ems)]
     w = width if width is not None else max(widths)
     heights = [1.25 * em for em in ems]
@@ -198,6 +192,6 @@ def text_lines(lines: Sequence[tuple], gap: float = 0.16, mono: bool = False, wi
         x = 0.01
         for t, col in pieces(text, color):
             c.text(x, y + 0.95 * em, t, em, col, anchor="ls", mono=mono)
-            x += drawn_width(t, em, mono) - 0.02
+            x += drawn_width(t, em, mono)
         y += h + gap
     return c.mobject()

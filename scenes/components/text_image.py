@@ -10,17 +10,10 @@ its descender, so images placed side by side keep a common baseline whatever the
 from __future__ import annotations
 
 from .. import style
-from .raster import Canvas, font, font_em
+from .raster import IMAGE_PAD, Canvas, drawn_width, font, font_em
 from .text import ink
-from .raster import drawn_width as raster_drawn_width
 
 LINE = 1.25      # line pitch, in em
-
-
-def drawn_width(line: str, size: float = style.SMALL_SIZE, mono: bool = False) -> float:
-    """How wide ``text_image`` makes one line (units): measured at the output's pixel size too,
-    where hinted glyphs can run wider than at the measuring scale."""
-    return raster_drawn_width(line, font_em(size), mono) + 0.08
 
 
 def text_image(text: str, size: float = style.SMALL_SIZE, color=None, mono: bool = False,
@@ -34,13 +27,13 @@ def text_image(text: str, size: float = style.SMALL_SIZE, color=None, mono: bool
     color = ink(color, theme)
     if size < style.SMALL_SIZE:
         raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
+    em = font_em(size)
     if align not in ("left", "center", "right"):
         raise ValueError(f"align must be left, center or right, got {align!r}")
-    em = font_em(size)
     ascent, descent = font(240, mono).getmetrics()      # at the measuring scale of text_width
     up, down = em * ascent / 240 + 0.03, em * descent / 240 + 0.03   # room for hinting
     lines = text.split("\n")
-    width = max(min_width, max(drawn_width(s, size, mono) for s in lines))
+    width = max(min_width, max(drawn_width(s, em, mono, pad=IMAGE_PAD) for s in lines))
     height = up + down + (len(lines) - 1) * LINE * em
     c = Canvas(width, height)
     for k, line in enumerate(lines):
@@ -56,4 +49,4 @@ def text_image(text: str, size: float = style.SMALL_SIZE, color=None, mono: bool
     return img
 
 
-__all__ = ["drawn_width", "text_image"]
+__all__ = ["text_image"]
