@@ -63,7 +63,8 @@ NOT_PARAMETERS = ("b_U",)   # the unembedding has no bias: weights() fills b_U w
 
 
 def group_of(name: str) -> str | None:
-    """The tally group of a weight name (None for b_U, which is not a trained parameter)."""
+    """The tally group of a weight name (None for b_U, which is not a trained parameter).
+    Raises ValueError for a weight name no group holds."""
     if name in NOT_PARAMETERS:
         return None
     last = name.split(".")[-1]
@@ -119,7 +120,8 @@ class ParameterCount(ExplainerScene):
         self.total = sum(self.sizes.values())
 
     def own_matrix_groups(self) -> list[MatrixGroup]:
-        """This model's eight matrix groups, shapes read off its weights."""
+        """This model's eight matrix groups, shapes read off its weights.
+        Raises AssertionError when the weights' shapes disagree with the config."""
         cfg = self.trace.config
         L, H = cfg["n_layer"], cfg["n_head"]
         out = []
@@ -228,7 +230,8 @@ class ParameterCount(ExplainerScene):
                    "the sizes of its real weight arrays.")
 
     def left_out(self):
-        """What the video's GPT-3 tally leaves out: position embeddings, biases, layer norms."""
+        """What the video's GPT-3 tally leaves out: position embeddings, biases, layer norms.
+        Raises AssertionError when the parts do not add up to the model's parameter count."""
         th = self.theme
         cfg = self.trace.config
         L, d, d_mlp, n_ctx = cfg["n_layer"], cfg["d_model"], cfg["d_mlp"], cfg["n_ctx"]

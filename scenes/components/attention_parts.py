@@ -42,6 +42,8 @@ class RoleVector(Group):
     def __init__(self, values, color, max_entries: int = 3, label: str | None = None,
                  vmax: float | None = None, decimals: int = 2, cell_width: float | None = None,
                  label_width: float | None = None, *, theme: style.Theme):
+        """Raises ValueError for empty or non-finite ``values``, ``max_entries`` < 1 or a ``vmax`` that
+        is not finite and > 0."""
         super().__init__()
         self.theme = theme
         arr = finite_array("a role vector", values, (None,))
@@ -116,6 +118,8 @@ class ScoreGrid(AttentionGrid):
                  label_width: float = 1.7, min_label_cell: float = 0.34, masked: bool = False,
                  numbers: bool | None = None, low: float | None = None, high: float | None = None, *, theme: style.Theme):
         # finite: the mask is drawn, not stored as -inf
+        """Raises ValueError unless ``scores`` is a finite square [query, key] array (and one
+        label per token)."""
         s = finite_array("attention scores", scores, (None, None))
         if s.shape[0] != s.shape[1]:
             raise ValueError(f"attention scores are a square [query, key] array, got shape {s.shape}")
@@ -169,6 +173,8 @@ class ScoreGrid(AttentionGrid):
         return tuple(int(v) for v in self.image.pixel_array[int((y0 + off) * px), int((x0 + off) * px), :3])
 
     def retarget(self, pattern):
+        """Raises NotImplementedError: blend a ScoreGrid into an AttentionGrid of the same size
+        instead."""
         raise NotImplementedError("blend a ScoreGrid into an AttentionGrid of the same size instead")
 
 

@@ -39,6 +39,8 @@ class ColumnMatrix(Group):
     def __init__(self, matrix, ids, headers: list[str], n_rows: int = 4, cell_width: float = 1.3,
                  cell_height: float = 0.46, vmax: float | None = None, shape_text: str | None = None,
                  digits: int = 2, *, theme: style.Theme):
+        """Raises ValueError for a non-finite or empty ``matrix``, no ``ids``, ids out of its column
+        range, not one header per id, or ``n_rows`` < 1."""
         super().__init__()
         self.theme = theme
         full = finite_array("the matrix", matrix, (None, None))

@@ -27,7 +27,7 @@ def pca_3d(vectors) -> np.ndarray:
     Centred, then projected through the SVD. A component's sign is arbitrary, so each one is
     flipped to make its largest-magnitude coordinate positive: the same data always gives the
     same picture. With fewer than three components (n or d < 3) the missing columns are zero.
-    """
+    Raises ValueError unless ``vectors`` is a finite, non-empty [n, d] array."""
     x = np.asarray(vectors, dtype=float)
     if x.ndim != 2 or x.size == 0:
         raise ValueError(f"pca_3d needs a non-empty [n, d] array, got shape {x.shape}")
@@ -60,7 +60,8 @@ def _check(points, labels: Sequence[str], arrows) -> tuple[np.ndarray, list[tupl
 
 
 def arrow_3d(start, end, color, thickness: float = 0.025, tip: float = 0.3) -> VGroup:
-    """A thin 3-D arrow of ~20 faces (the stock ``Arrow3D`` has ~1,000 at its default cone)."""
+    """A thin 3-D arrow of ~20 faces (the stock ``Arrow3D`` has ~1,000 at its default cone).
+    Raises ValueError when start and end are the same point."""
     start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
     length = float(np.linalg.norm(end - start))
     if length == 0:
@@ -94,6 +95,9 @@ class EmbeddingSpace(Group):
                  side: float = 6.0, fill: float = 0.9, dot_radius: float = 0.08,
                  size: float = style.SMALL_SIZE, arrow_color=None,
                  labelled: Sequence[int] | None = None, cloud=None, cloud_px: float = 3.0, *, theme: style.Theme):
+        """Raises ValueError for points that are not a finite [n, 3] array (one per label), an arrow
+        that does not join two different points, a bad ``cloud``, labelled indices out of range or a
+        font size below the readable minimum."""
         super().__init__()
         self.theme = theme
         self.given, self.arrow_pairs = _check(points, labels, arrows)
@@ -161,7 +165,7 @@ def turn(scene, angle: float = TAU / 12, run_time: float = 4.0) -> None:
 
     A slow ambient rotation started and stopped around a ``wait``, so the depth of the cloud
     reads without any other animation.
-    """
+    Raises ValueError for a ``run_time`` that is not positive."""
     if run_time <= 0:
         raise ValueError(f"run_time must be positive, got {run_time}")
     scene.begin_ambient_camera_rotation(rate=angle / run_time)

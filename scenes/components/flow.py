@@ -36,6 +36,8 @@ class FlowDiagram(VGroup):
     def __init__(self, n_layer: int, labels: dict[str, str] | None = None,
                  size: float = style.BODY_SIZE, arrow_len: float = 0.7, max_width: float = 13.4,
                  max_height: float = 7.4, *, theme: style.Theme):
+        """Raises ValueError for ``n_layer`` not a positive integer, an unknown block name or
+        empty text in ``labels``, or a font size below the readable minimum."""
         super().__init__()
         self.theme = theme
         if isinstance(n_layer, bool) or not isinstance(n_layer, Integral) or n_layer < 1:
@@ -162,7 +164,8 @@ class FlowDiagram(VGroup):
 
     # --- what scenes call --------------------------------------------------------------------
     def block(self, name: str) -> VGroup:
-        """The rounded box and its label for ``name`` in ``ORDER``, or "repeat" for the framed pair."""
+        """The rounded box and its label for ``name`` in ``ORDER``, or "repeat" for the framed pair.
+        Raises ValueError for another name."""
         if name == "repeat":
             return self.repeat
         if name not in self.blocks:
@@ -174,7 +177,7 @@ class FlowDiagram(VGroup):
 
         The pair Attention → MLP is passed ``layers`` times (default ``n_layer``), going back
         along the loop arrow between passes.
-        """
+        Raises ValueError for ``layers`` < 1."""
         layers = self.n_layer if layers is None else int(layers)
         if layers < 1:
             raise ValueError(f"layers must be >= 1, got {layers}")

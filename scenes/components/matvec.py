@@ -25,6 +25,8 @@ class MatrixVectorProduct(Group):
     """
 
     def __init__(self, w, x, max_rows: int = 6, max_cols: int = 6, vmax: float | None = None, *, theme: style.Theme):
+        """Raises ValueError for a non-finite or empty ``w`` [n_out, n_in] or ``x``, or an ``x`` whose
+        length is not n_in."""
         super().__init__()
         self.theme = theme
         w = finite_array("the matrix", w, (None, None))

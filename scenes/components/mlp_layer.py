@@ -67,6 +67,8 @@ class MLPLayer(Group):
                  data_vmax: float | None = None, weight_vmax: float | None = None,
                  labels: tuple[str, str, str] = ("up-projection W_in", "GELU",
                                                  "down-projection W_out"), *, theme: style.Theme):
+        """Raises ValueError naming an array with a wrong shape or NaN/inf, a count (``max_neurons``,
+        ...) below 1 or a vmax that is not a finite number > 0."""
         super().__init__()
         self.theme = theme
         x_in = finite_array("x_in", x_in, (None,))
@@ -204,7 +206,8 @@ class MLPLayer(Group):
 
     # --- what scenes call --------------------------------------------------------------------
     def neuron(self, index: int) -> Circle:
-        """The circle of original neuron ``index`` (one of ``neuron_index``)."""
+        """The circle of original neuron ``index`` (one of ``neuron_index``).
+        Raises ValueError for a neuron that is not drawn."""
         hits = np.flatnonzero(self.neuron_index == index)
         if hits.size == 0:
             raise ValueError(f"neuron {index} is not shown; shown: {self.neuron_index.tolist()}")

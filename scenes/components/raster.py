@@ -220,6 +220,7 @@ class StepImage(RasterImage):
         self.canvas_units, self.steps, self.shown = (width, height), int(steps), -1
 
     def draw(self, canvas: Canvas, k: int) -> None:
+        """Draw step ``k`` on ``canvas`` (a subclass's job). Raises NotImplementedError here."""
         raise NotImplementedError
 
     def show(self, k: int) -> None:

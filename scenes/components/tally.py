@@ -26,6 +26,8 @@ def fmt_count(n: int) -> str:
 
 
 def check_groups(groups: Sequence[tuple[str, int]]) -> tuple[list[str], list[int]]:
+    """The names and counts of ``groups`` [(name, count), ...]. Raises ValueError for no groups,
+    a non-string name or a count that is not a non-negative integer."""
     if len(groups) == 0:
         raise ValueError("a tally needs at least one group")
     names, values = [], []
@@ -55,6 +57,8 @@ class ParameterTally(Group):
 
     def __init__(self, groups: Sequence[tuple[str, int]], title: str, size: float = style.BODY_SIZE,
                  total_name: str = "Total", start_at_zero: bool = True, column_gap: float = 0.8, *, theme: style.Theme):
+        """Raises ValueError for bad ``groups`` (see ``check_groups``) or a font size below the
+        readable minimum."""
         super().__init__()
         self.theme = theme
         if size < style.SMALL_SIZE:

@@ -76,6 +76,8 @@ class TextBlock(StepImage):
                  mono: bool = False, max_lines: int | None = None, pitch: float = 1.3,
                  shown: int | None = None, bubble: tuple | None = None, align: str = "left",
                  pad: float = 0.18, *, theme: style.Theme):
+        """Raises ValueError for a font size below ``style.SMALL_SIZE``, a width <= 0, an
+        ``align`` other than left/right or ``max_lines`` < 2."""
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
         if width <= 0:
@@ -174,7 +176,7 @@ def text_lines(lines: Sequence[tuple], gap: float = 0.16, mono: bool = False, wi
 
     One mobject instead of a Pango ``Text`` with a sub-mobject per glyph, so fading a header in
     copies one array, not hundreds of paths.
-    """
+    Raises ValueError for a font size below ``style.SMALL_SIZE``."""
     def pieces(text, color):
         return [(text, color)] if isinstance(text, str) else list(text)
 

@@ -23,7 +23,8 @@ def text_image(text: str, size: float = style.SMALL_SIZE, color=None, mono: bool
 
     ``min_width`` (units) gives images of changing text one size, e.g. a counter redrawn every
     frame while it fades (a fade blends pixel arrays of equal shape).
-    """
+    Raises ValueError for a font size below ``style.SMALL_SIZE`` or another ``align``; TypeError
+    with neither ``color`` nor ``theme``."""
     color = ink(color, theme)
     if size < style.SMALL_SIZE:
         raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")

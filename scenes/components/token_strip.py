@@ -22,6 +22,8 @@ ELLIPSIS = "…"
 
 
 def check_tokens(pieces: list[str], ids) -> list[int]:
+    """The token ids of ``pieces`` as ints. Raises ValueError for no pieces, a non-string piece,
+    or ids that are not one non-negative integer per piece."""
     if len(pieces) == 0:
         raise ValueError("a token strip needs at least one token")
     if not all(isinstance(p, str) for p in pieces):
@@ -43,6 +45,8 @@ class TokenStrip(Group):
     def __init__(self, pieces: list[str], ids, size: float = style.BODY_SIZE,
                  max_width: float = 13.0, max_height: float = 6.5, gap: float = 0.12,
                  show_ids: bool = True, *, theme: style.Theme):
+        """Raises ValueError for bad ``pieces``/``ids`` (see ``check_tokens``) or a font size
+        below the readable minimum."""
         super().__init__()
         self.theme = theme
         self.ids = check_tokens(pieces, ids)

@@ -63,6 +63,8 @@ class DataVector(Group):
                  size: float = style.SMALL_SIZE, vmax: float | None = None, decimals: int = 2,
                  show_length: bool = True, cell_width: float | None = None,
                  label_width: float | None = None, *, theme: style.Theme):
+        """Raises ValueError for empty or non-finite ``values``, ``max_entries`` < 1, a non-
+        string label, a font size below the readable minimum or a bad ``vmax``."""
         super().__init__()
         self.theme = theme
         arr = finite_array("a data vector", values, (None,))
@@ -165,6 +167,8 @@ class VectorArray(Group):
     def __init__(self, matrix, labels: list[str] | None = None, max_entries: int = 8,
                  max_vectors: int = 8, size: float = style.SMALL_SIZE, vmax: float | None = None,
                  gap: float = 0.18, max_width: float = 13.5, decimals: int = 2, *, theme: style.Theme):
+        """Raises ValueError for an empty or non-finite ``matrix`` [n, d], labels that do not match its
+        rows, ``max_vectors`` < 1 or a bad ``vmax``."""
         super().__init__()
         self.theme = theme
         arr = finite_array("a vector array", matrix, (None, None))
