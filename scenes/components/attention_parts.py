@@ -73,7 +73,8 @@ class RoleVector(Group):
             fill = interpolate_color(th.data_low, self.color, _strength(float(v), self.vmax))
             self.fills.append(fill)
             c.rect(x0, y0, x0 + self.cell_w, y0 + self.cell_h, fill)
-            c.text(x0 + self.cell_w - PAD, y0 + self.cell_h / 2, text, em, contrast_text(fill, theme=theme), anchor="rm")
+            c.text(x0 + self.cell_w - PAD, y0 + self.cell_h / 2, text, em, contrast_text(fill, theme=theme),
+                   anchor="rm")
         if self.truncated:
             y = self.margin + len(self.shown) * (self.cell_h + CELL_GAP) + self.cell_h / 2
             c.dots(BRACKET + self.cell_w / 2, y, 0, 0.13, 0.045, th.muted)
@@ -116,7 +117,8 @@ class ScoreGrid(AttentionGrid):
 
     def __init__(self, scores, labels: list[str] | None = None, size: float = 5.2,
                  label_width: float = 1.7, min_label_cell: float = 0.34, masked: bool = False,
-                 numbers: bool | None = None, low: float | None = None, high: float | None = None, *, theme: style.Theme):
+                 numbers: bool | None = None, low: float | None = None, high: float | None = None, *,
+                 theme: style.Theme):
         # finite: the mask is drawn, not stored as -inf
         """Raises ValueError unless ``scores`` is a finite square [query, key] array (and one
         label per token)."""
@@ -142,7 +144,9 @@ class ScoreGrid(AttentionGrid):
     def shade(self, value: float) -> ManimColor:
         """Grey, lighter for a higher score (the darkest cell is the lowest score shown)."""
         span = self.high - self.low
-        return style.data_color(value - self.low, span, self.theme) if span > 0 else style.data_color(1.0, 1.0, self.theme)
+        if span <= 0:
+            return style.data_color(1.0, 1.0, self.theme)
+        return style.data_color(value - self.low, span, self.theme)
 
     def _draw_masked(self, c: Canvas, x0: float, y0: float) -> None:
         """−∞ on the background colour (a × when the number would not fit)."""
