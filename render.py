@@ -73,6 +73,8 @@ def _film_names() -> list[str]:
 
 
 def cmd_present(args) -> int:
+    """``render.py present``: play the rendered slides full screen. Raises UsageError without a
+    screen or without rendered slides."""
     folder = Path(args.out) / "slides"
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         raise UsageError("presenting needs a screen (no DISPLAY or WAYLAND_DISPLAY is set); "
@@ -101,6 +103,8 @@ def _render_for(args, suffix: str, what: str) -> tuple[list[str], Path, Path]:
 
 
 def cmd_deck(args) -> int:
+    """``render.py deck``: render the slides and write a reveal.js deck. Raises UsageError for a
+    bad output name or when the deck cannot be built."""
     from pipeline.deck import DeckError, build_deck, reveal_dist
     try:
         reveal_dist()

@@ -27,6 +27,8 @@ def sha256(path: Path) -> str:
 
 
 def read_card() -> dict:
+    """The model card (assets/model_card.json) as a dict. Raises CheckpointError when the card
+    file is missing."""
     if not CARD_FILE.exists():
         raise CheckpointError(f"model card missing: {CARD_FILE} (run python -m model.train)")
     return json.loads(CARD_FILE.read_text())
@@ -46,6 +48,8 @@ def save(model: GPT, path: Path) -> str:
 
 
 def load_file(path: Path, expected_sha256: str | None = None) -> GPT:
+    """The GPT stored in ``path`` (float32 on the CPU). Raises CheckpointError when the file is
+    missing, does not match ``expected_sha256``, or cannot be read as a checkpoint."""
     if not path.exists():
         raise CheckpointError(f"checkpoint file missing: {path}")
     if expected_sha256 is not None and sha256(path) != expected_sha256:
@@ -64,7 +68,8 @@ def load_file(path: Path, expected_sha256: str | None = None) -> GPT:
 
 
 def checkpoint_file(checkpoint: str = "default") -> Path:
-    """Where a shipped checkpoint's file is (CheckpointError for an unknown name)."""
+    """Where a shipped checkpoint's file is (CheckpointError for an unknown name).
+    Raises CheckpointError for a name the model card does not list."""
     entries = read_card()["checkpoints"]
     if checkpoint not in entries:
         raise CheckpointError(f"unknown checkpoint {checkpoint!r}; shipped: {', '.join(entries)}")
@@ -81,7 +86,8 @@ def load(checkpoint: str = "default") -> GPT:
 
 @functools.lru_cache(maxsize=4)
 def load_shipped(checkpoint: str = "default") -> GPT:
-    """A shipped checkpoint by name, verified against the model card."""
+    """A shipped checkpoint by name, verified against the model card.
+    Raises CheckpointError for an unknown name, a missing or changed file."""
     entries = read_card()["checkpoints"]
     if checkpoint not in entries:
         raise CheckpointError(f"unknown checkpoint {checkpoint!r}; shipped: {', '.join(entries)}")

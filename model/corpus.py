@@ -93,6 +93,8 @@ def _split_tail(text: str, fraction: float) -> tuple[str, str]:
 
 
 def build() -> Corpus:
+    """The training corpus, from the Debian packages' texts. Raises SystemExit naming the Debian
+    packages when their texts are not installed."""
     missing = [p for p in (AUSTEN_DIR, SWORD_DIR, WORDNET_DIR) if not p.exists()]
     if missing:
         raise SystemExit("the corpus comes from Debian packages; install them first:\n"

@@ -20,6 +20,8 @@ PAT_STR = r"""'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S
 
 
 def read_ranks(path: Path) -> dict[bytes, int]:
+    """The byte-pair ranks of a ``.tiktoken`` file: token bytes to rank. Raises ValueError naming
+    the line that is not ``<base64> <rank>``."""
     ranks: dict[bytes, int] = {}
     for number, line in enumerate(path.read_text(encoding="ascii").splitlines(), 1):
         if not line.strip():
@@ -60,7 +62,8 @@ def get_encoding(checkpoint: str = "default") -> tiktoken.Encoding:
 
 @functools.lru_cache(maxsize=1)
 def shipped_encoding() -> tiktoken.Encoding:
-    """The project's tokenizer, from assets/tokenizer.tiktoken (works with no network)."""
+    """The project's tokenizer, from assets/tokenizer.tiktoken (works with no network).
+    Raises FileNotFoundError when assets/tokenizer.tiktoken is missing."""
     if not RANKS_FILE.exists():
         raise FileNotFoundError(f"tokenizer ranks missing: {RANKS_FILE} (run python -m model.train)")
     return build_encoding(read_ranks(RANKS_FILE))

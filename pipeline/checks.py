@@ -47,11 +47,12 @@ def check_temperature(t: float) -> float:
 
 
 def check_head(layer: int | None, head: int | None, checkpoint: str, cfg: dict) -> None:
-    """Raises UsageError when ``layer`` or ``head`` is outside the checkpoint's (0-based) range."""
-    for what, value, n in (("layer", layer, cfg["n_layer"]), ("head", head, cfg["n_head"])):
-        if value is not None and not 0 <= value < n:
-            raise UsageError(f"{what} {value} is out of range: the {checkpoint} model has "
-                             f"{n} {what}s, numbered 0 to {n - 1}")
+    """Raises UsageError when ``layer`` or ``head`` is outside the checkpoint's (0-based) range
+    (the check is ``RenderContext.check_layer_head``, which the Attention scene runs too)."""
+    try:
+        RenderContext(checkpoint=checkpoint, layer=layer, head=head).check_layer_head(cfg)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
 
 
 def check_checkpoint(checkpoint: str) -> tuple[str, dict]:

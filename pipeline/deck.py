@@ -23,6 +23,8 @@ class DeckError(RuntimeError):
 
 
 def reveal_dist() -> Path:
+    """The folder of the installed reveal.js. Raises DeckError (with the command that installs
+    it) when reveal.js is not installed."""
     dist = REVEAL / "dist"
     if not (dist / "reveal.js").exists():
         raise DeckError(f"reveal.js is not installed ({dist} is missing); run `make setup` "
@@ -31,7 +33,8 @@ def reveal_dist() -> Path:
 
 
 def build_deck(slides: Path, names: list[str], dest: Path) -> Path:
-    """Write ``dest`` (.html) and its ``<name>_assets/`` folder; return the assets folder."""
+    """Write ``dest`` (.html) and its ``<name>_assets/`` folder; return the assets folder.
+    Raises DeckError when reveal.js is not installed or ``manim-slides convert`` fails."""
     dist = reveal_dist()
     assets = dest.with_name(f"{dest.stem}_assets")
     work = dest.with_name(f".{dest.stem}.building")

@@ -19,6 +19,7 @@ MARGIN = 90
 
 
 def last_frame(video: Path) -> Image.Image:
+    """The last frame of ``video`` as an image. Raises ValueError when the video holds no frames."""
     frame = None
     with av.open(str(video)) as c:
         for frame in c.decode(video=0):
@@ -29,6 +30,8 @@ def last_frame(video: Path) -> Image.Image:
 
 
 def slides_of(folder: Path, name: str) -> list[dict]:
+    """The manim-slides entries of scene ``name`` in ``folder``. Raises FileNotFoundError when
+    ``folder`` has no slides for it."""
     path = folder / f"{name}.json"
     if not path.exists():
         raise FileNotFoundError(f"no slides for {name} in {folder}")
@@ -52,6 +55,9 @@ def page(still: Image.Image, heading: str, notes: str) -> Image.Image:
 
 
 def build_handout(folder: Path, names: list[str], dest: Path) -> int:
+    """Write a PDF to ``dest``, a page per slide (its last frame and notes); return the page
+    count. Raises FileNotFoundError for a scene without slides and ValueError when there is no
+    slide at all."""
     pages = []
     for name in names:
         slides = slides_of(folder, name)

@@ -32,6 +32,8 @@ EXTRAS = [
 
 
 def scene_class(name: str):
+    """The scene class called ``name`` (of the film or the extras). Raises KeyError for another
+    name."""
     for cls_name, module in FILM + EXTRAS:
         if cls_name == name:
             return getattr(importlib.import_module(module), cls_name)

@@ -13,7 +13,7 @@ from . import style
 from .base import ExplainerScene
 from .components import AttentionGrid, DataVector, VectorArray, WeightMatrix, label, percent
 from .components.attention_parts import RoleVector, ScoreGrid, grid_label_width
-from .components.raster import fit_text, font_em
+from .components.raster import font_em, shorten
 from .components.text import show_piece
 from .components.vectors import label_image
 
@@ -44,11 +44,6 @@ def heads_layout(n_head: int) -> tuple[int, float]:
     return best
 
 
-def fit_label(text: str, width: float) -> str:
-    """``text`` cut short with … to fit ``width`` units at the smallest text size."""
-    return fit_text(text, font_em(style.SMALL_SIZE), width, mono=False)
-
-
 class Attention(ExplainerScene):
     description = "queries · keys → scores, causal mask, softmax per query, values summed back: one real head"
 
@@ -65,13 +60,11 @@ class Attention(ExplainerScene):
 
     # --- which head, which tokens ----------------------------------------------------------------
     def choose_head(self):
-        """The user's layer/head, or the head measured to look back at names (model.heads)."""
+        """The user's layer/head, or the head measured to look back at names (model.heads).
+        Raises ValueError when the context's layer or head is out of the model's range."""
         cfg, s = self.trace.config, self.context
         self.best = model.heads.name_heads(s.checkpoint)
-        for what, value, n in (("layer", s.layer, cfg["n_layer"]), ("head", s.head, cfg["n_head"])):
-            if value is not None and not 0 <= value < n:
-                raise ValueError(f"{what} {value} is out of range: the model has {n} {what}s, "
-                                 f"numbered 0 to {n - 1}")
+        s.check_layer_head(cfg)
         layer = s.layer if s.layer is not None else self.best.layer
         if s.head is not None:
             head = s.head
@@ -103,7 +96,7 @@ class Attention(ExplainerScene):
 
     def key_name(self, k: int) -> str:
         """A key's token as shown (at most ~10 characters), with its position when it occurs twice."""
-        text = fit_text(show_piece(self.trace.pieces[k]), font_em(style.SMALL_SIZE), 2.2)
+        text = shorten(show_piece(self.trace.pieces[k]), 2.2, font_em(style.SMALL_SIZE), mono=True)
         if self.trace.pieces.count(self.trace.pieces[k]) > 1:
             text += f" #{k}"
         return text
@@ -111,7 +104,7 @@ class Attention(ExplainerScene):
     def row_name(self, name: str, subs: list[str], top: float, color) -> VGroup:
         """A row's name in its colour, then short muted lines, in the column left of the row."""
         room = ROW_X - NAME_X - 0.1
-        lines = [label(fit_label(name, room), style.SMALL_SIZE, color=color)]
+        lines = [label(shorten(name, room, font_em(style.SMALL_SIZE)), style.SMALL_SIZE, color=color, theme=self.theme)]
         lines += [label(sub, style.SMALL_SIZE, color=self.theme.muted) for sub in subs]
         group = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.1)
         return group.move_to([NAME_X, top - 0.02, 0], aligned_edge=UL)
@@ -119,7 +112,7 @@ class Attention(ExplainerScene):
     # --- 1. the tokens' vectors ------------------------------------------------------------------
     def show_vectors(self):
         t, th = self.trace, self.theme
-        self.title = label("Attention", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Attention", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.subtitle = label(f"layer {self.L} · head {self.H}", style.BODY_SIZE, color=th.muted)
         self.subtitle.next_to(self.title, RIGHT, buff=0.4).align_to(self.title, DOWN)
         x_all = t[self.hook("ln1.hook_normalized")]
@@ -127,7 +120,7 @@ class Attention(ExplainerScene):
         while True:   # as many of the last tokens as fit side by side
             start = self.T - n
             row = VectorArray(x_all[start:], t.pieces[start:], max_entries=3, max_vectors=n,
-                              max_width=6.95 - ROW_X)
+                              max_width=6.95 - ROW_X, theme=self.theme)
             if row.n_shown == n:
                 break
             n -= 1
@@ -154,11 +147,11 @@ class Attention(ExplainerScene):
     def show_w_q(self):
         th = self.theme
         w_q = model.weights(self.context.checkpoint)[self.hook("attn.W_Q")][self.H]   # [d_model, d_head]
-        mat = WeightMatrix(w_q.T, max_rows=5, max_cols=6)
+        mat = WeightMatrix(w_q.T, max_rows=5, max_cols=6, theme=self.theme)
         for (i, j), v in np.ndenumerate(mat.shown):       # shown[i, j] is W_Q[H][j, i]
             self.record(self.hook("attn.W_Q"), (self.H, j, i), v)
         mat.move_to([ROW_X, -0.3, 0], aligned_edge=UL)
-        words = VGroup(label(f"W_Q of head {self.H}", style.BODY_SIZE),
+        words = VGroup(label(f"W_Q of head {self.H}", style.BODY_SIZE, theme=self.theme),
                        label("learned weights:", style.SMALL_SIZE, color=th.muted),
                        label("blue +, red −", style.SMALL_SIZE, color=th.muted))
         words.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
@@ -178,7 +171,7 @@ class Attention(ExplainerScene):
         vmax = float(np.abs(data).max()) or 1.0
         row = Group()
         for j, x_vec in enumerate(self.x_row.vectors):
-            vec = RoleVector(data[j], color, max_entries=2, vmax=vmax)
+            vec = RoleVector(data[j], color, max_entries=2, vmax=vmax, theme=self.theme)
             vec.move_to([x_vec.body.get_center()[0], top, 0], aligned_edge=UP)
             self.record_block(self.hook(hook), vec.shown, (self.start + j, self.H))
             row.add(vec)
@@ -223,13 +216,13 @@ class Attention(ExplainerScene):
         unmasked one's grey scale so the two blend in place."""
         if not masked:
             w = self.raw_scores[self.gs:, self.gs:]
-            grid = ScoreGrid(w, self.glabels, self.gsize, self.glw)
+            grid = ScoreGrid(w, self.glabels, self.gsize, self.glw, theme=self.theme)
             self.record_window("attn.hook_attn_scores_unmasked", self.H, w)
         else:
             w = self.scores[self.gs:, self.gs:]
             raw = self.grid
             grid = ScoreGrid(w, self.glabels, self.gsize, self.glw, masked=True, low=raw.low,
-                             high=raw.high, numbers=raw.numbers)
+                             high=raw.high, numbers=raw.numbers, theme=self.theme)
             self.record_window("attn.hook_attn_scores", self.H, w, skip_masked=True)
         return self.place_grid(grid)
 
@@ -256,13 +249,13 @@ class Attention(ExplainerScene):
         qv = self.trace[self.hook("attn.hook_q")][self.q, self.H]
         kv = self.trace[self.hook("attn.hook_k")][k, self.H]
         vmax = float(max(np.abs(qv).max(), np.abs(kv).max())) or 1.0
-        q_vec = RoleVector(qv, th.query, 4, self.trace.pieces[self.q], vmax, label_width=1.6)
-        k_vec = RoleVector(kv, th.key, 4, self.trace.pieces[k], vmax, label_width=1.6)
+        q_vec = RoleVector(qv, th.query, 4, self.trace.pieces[self.q], vmax, label_width=1.6, theme=self.theme)
+        k_vec = RoleVector(kv, th.key, 4, self.trace.pieces[k], vmax, label_width=1.6, theme=self.theme)
         self.record_block(self.hook("attn.hook_q"), q_vec.shown, (self.q, self.H))
         self.record_block(self.hook("attn.hook_k"), k_vec.shown, (k, self.H))
         score = self.record(self.hook("attn.hook_attn_scores_unmasked"), (self.H, self.q, k),
                             self.raw_scores[self.q, k])
-        dot, div = label("·", style.BODY_SIZE), label(f"/ √{self.d_head}", style.BODY_SIZE)
+        dot, div = label("·", style.BODY_SIZE, theme=self.theme), label(f"/ √{self.d_head}", style.BODY_SIZE, theme=self.theme)
         eq = label(f"= {score:.2f}", style.BODY_SIZE, color=th.chosen)
         demo = Group(q_vec, dot, k_vec, div, eq)
         q_vec.move_to([PANEL_X, 1.6, 0], aligned_edge=UL)
@@ -271,7 +264,7 @@ class Attention(ExplainerScene):
         div.next_to(k_vec.body, RIGHT, buff=0.15)
         eq.next_to(div, DOWN, buff=0.25).align_to(div, LEFT)
         head = label("query · key / √d_head", style.BODY_SIZE,
-                     t2c={"query": th.query, "key": th.key})
+                     t2c={"query": th.query, "key": th.key}, theme=self.theme)
         notes = [label(f"scaled by √d_head = √{self.d_head}", style.SMALL_SIZE, color=th.muted)]
         if not self.grid.numbers:
             notes.append(label("lighter cell = higher score", style.SMALL_SIZE, color=th.muted))
@@ -297,7 +290,7 @@ class Attention(ExplainerScene):
     def show_mask(self):
         th = self.theme
         masked = self.score_grid(masked=True)
-        lines = [label("The causal mask", style.BODY_SIZE),
+        lines = [label("The causal mask", style.BODY_SIZE, theme=self.theme),
                  label("a token may not look ahead:", style.SMALL_SIZE, color=th.muted),
                  label("key after query → −∞", style.SMALL_SIZE, color=th.text,
                        t2c={"key": th.key, "query": th.query})]
@@ -319,19 +312,19 @@ class Attention(ExplainerScene):
         th = self.theme
         window = self.pattern[self.gs:, self.gs:]
         self.record_window("attn.hook_pattern", self.H, window)
-        attn = self.place_grid(AttentionGrid(window, self.glabels, self.gsize, self.glw))
+        attn = self.place_grid(AttentionGrid(window, self.glabels, self.gsize, self.glw, theme=self.theme))
         gq = self.q - self.gs
         column = self.cell_rect(attn, gq, 0, th.query, rows=self.gn)
-        lines = [label("softmax down each column", style.BODY_SIZE),
+        lines = [label("softmax down each column", style.BODY_SIZE, theme=self.theme),
                  label("weights ≥ 0 that add up to 1", style.SMALL_SIZE, color=th.muted),
                  label("(−∞ becomes exactly 0)", style.SMALL_SIZE, color=th.muted)]
         text = self.panel(*lines, top=2.75, buff=0.2)
-        rows = [label(f"{fit_label(show_piece(self.trace.pieces[self.q]), 3.0)} looks at:",
+        rows = [label(f"{shorten(show_piece(self.trace.pieces[self.q]), 3.0, font_em(style.SMALL_SIZE))} looks at:",
                       style.SMALL_SIZE, color=th.query)]
         for k in self.top:
             w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
             pct = f"{percent(w):>6}"
-            row = label(f"{pct}  {self.key_name(k)}", style.SMALL_SIZE, mono=True)
+            row = label(f"{pct}  {self.key_name(k)}", style.SMALL_SIZE, mono=True, theme=self.theme)
             row[len(pct.replace(" ", "")):].set_color(th.key)   # glyphs only: spaces have none
             rows.append(row)
         if self.gs > 0:
@@ -369,18 +362,18 @@ class Attention(ExplainerScene):
         terms = Group()
         for k in self.top:
             w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
-            vec = RoleVector(v_all[k], th.value, 3, None, vmax)
-            name = label_image(fit_text(self.key_name(k), font_em(style.SMALL_SIZE), 2.4))
+            vec = RoleVector(v_all[k], th.value, 3, None, vmax, theme=self.theme)
+            name = label_image(shorten(self.key_name(k), 2.4, font_em(style.SMALL_SIZE), mono=True), theme=self.theme)
             vec.add(name.next_to(vec.body, DOWN, buff=0.1))
             self.record_block(self.hook("attn.hook_v"), vec.shown, (k, self.H))
-            weight = label(f"{percent(w)} ×", style.SMALL_SIZE)
+            weight = label(f"{percent(w)} ×", style.SMALL_SIZE, theme=self.theme)
             terms.add(Group(weight, vec))
-        z_vec = RoleVector(z, th.value, 3, None, vmax)
+        z_vec = RoleVector(z, th.value, 3, None, vmax, theme=self.theme)
         self.record_block(self.hook("attn.hook_z"), z_vec.shown, (self.q, self.H))
         z_name = label("z", style.SMALL_SIZE, color=th.value)
-        plus = [label("+", style.BODY_SIZE) for _ in self.top[1:]]
-        more = label("+ …", style.BODY_SIZE) if self.T > len(self.top) else None
-        eq = label("=", style.BODY_SIZE)
+        plus = [label("+", style.BODY_SIZE, theme=self.theme) for _ in self.top[1:]]
+        more = label("+ …", style.BODY_SIZE, theme=self.theme) if self.T > len(self.top) else None
+        eq = label("=", style.BODY_SIZE, theme=self.theme)
         top = 2.35
         x = ROW_X
         pieces_row = []
@@ -417,7 +410,7 @@ class Attention(ExplainerScene):
         vm = float(max(np.abs(pre).max(), np.abs(out).max(), np.abs(mid).max()))
         vecs = []
         for name, values in (("hook_resid_pre", pre), ("hook_attn_out", out), ("hook_resid_mid", mid)):
-            vec = DataVector(values, None, 3, vmax=vm, show_length=False)
+            vec = DataVector(values, None, 3, vmax=vm, show_length=False, theme=self.theme)
             self.record_block(self.hook(name), vec.shown, (self.q,))
             vecs.append(vec)
         y2 = -1.15
@@ -430,7 +423,7 @@ class Attention(ExplainerScene):
             row2.add(vec, tag)
             x = vec.get_right()[0] + 0.25
             if i < 2:
-                op = label("+" if i == 0 else "=", style.BODY_SIZE)
+                op = label("+" if i == 0 else "=", style.BODY_SIZE, theme=self.theme)
                 op.move_to([x, vec.body.get_center()[1], 0], aligned_edge=LEFT)
                 row2.add(op)
                 x = op.get_right()[0] + 0.25
@@ -461,7 +454,7 @@ class Attention(ExplainerScene):
         grids = Group()
         for h in range(n_head):
             self.record_window("attn.hook_pattern", h, window[h])
-            g = AttentionGrid(window[h], None, size)
+            g = AttentionGrid(window[h], None, size, theme=self.theme)
             tag = label(f"head {h}", style.SMALL_SIZE, color=th.chosen if h == self.H else th.muted)
             tag.next_to(g, DOWN, buff=0.12)
             grids.add(Group(g, tag))

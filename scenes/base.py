@@ -8,8 +8,9 @@ from manim_slides import Slide, ThreeDSlide
 
 import model
 
-from . import style
+from . import derivations, style
 from .context import RenderContext
+from .manim_internals import close_slide_with_notes, render_still, subcaptions, use_slides_folder
 from .provenance import Provenance
 
 
@@ -32,18 +33,17 @@ class ExplainerBase:
         super().__init__(*args, **kwargs)
         self.context = context if context is not None else RenderContext.from_env()
         if self.context.slides_dir is not None:
-            self._output_folder = Path(self.context.slides_dir)
+            use_slides_folder(self, self.context.slides_dir)
 
     def render(self, *args, **kwargs):
         if config.save_last_frame or not config.write_to_movie:  # a still (-s): no clips to cut
-            from manim import Scene
-            return Scene.render(self, *args, **kwargs)
+            return render_still(self, *args, **kwargs)
         return super().render(*args, **kwargs)
 
     # --- set-up and tear-down ----------------------------------------------------------------
     def setup(self):
         super().setup()
-        self.theme = style.set_theme(self.context.theme)
+        self.theme = style.theme_named(self.context.theme)   # the one place a scene's theme is set
         self.camera.background_color = self.theme.background
         self.trace = model.run(self.context.prompt, self.context.checkpoint)
         self.provenance = Provenance(type(self).__name__, self.context.prompt,
@@ -85,7 +85,7 @@ class ExplainerBase:
         """Record every value a running-sum counter can show: x · W[:, column] over the first k
         terms, k = 1 .. len(sums) (its last value is the whole product)."""
         for k, v in enumerate(sums, 1):
-            self.record(x_source, (pos,), v, f"dot with {w_source} column {column}, first {k} terms")
+            self.record(x_source, (pos,), v, derivations.running_dot(w_source, column, k))
 
     def use_trace(self, trace: model.Trace) -> None:
         """Draw from another forward pass (e.g. the prompt plus sampled tokens) from here on."""
@@ -100,6 +100,11 @@ class ExplainerBase:
         from model.hf_folder import is_folder
         ck = self.context.checkpoint
         return Path(ck).name if is_folder(ck) else ck
+    def muted(self, text: str, size: float = style.SMALL_SIZE):
+        """A caption in the theme's muted colour, as one image (fades copy one mobject, not one
+        per glyph). Raises ValueError for a font size below ``style.SMALL_SIZE``."""
+        from .components.text_image import text_image
+        return text_image(text, size, color=self.theme.muted)
 
     def piece(self, token: int) -> str:
         """A token id's text (bytes that are not whole characters shown as \\xNN)."""
@@ -116,7 +121,7 @@ class ExplainerBase:
         """A caption from now on; it cuts short the previous one so captions never overlap."""
         if config.save_last_frame or not config.write_to_movie:
             return  # a still has no timeline (and manim would write its .srt into the cwd)
-        captions = self.renderer.file_writer.subcaptions
+        captions = subcaptions(self)
         if captions:
             from datetime import timedelta
             now = timedelta(seconds=self.time)
@@ -129,12 +134,7 @@ class ExplainerBase:
         manim-slides attaches ``next_slide(notes=...)`` to the slide that starts next, so the
         notes are set on the slide being closed instead: they show while it plays and after.
         """
-        config = getattr(self, "_base_slide_config", None)
-        if config is not None:
-            config.notes = notes
-            self.next_slide()
-        else:
-            self.next_slide(notes=notes)
+        close_slide_with_notes(self, notes)
 
 
 class ExplainerScene(ExplainerBase, Slide):

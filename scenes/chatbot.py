@@ -3,16 +3,15 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-from manim import DOWN, LEFT, RIGHT, UL, FadeIn, FadeOut, UpdateFromAlphaFunc, Write, config, linear
+from manim import DOWN, LEFT, RIGHT, UL, FadeIn, FadeOut, Write
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
-from .components.raster import OVERSAMPLE, Canvas, RasterImage, fit_text, font_em
+from .components.raster import HAIR, Canvas, StepImage, drawn_width, font_em, shorten
 from .components.text import label, percent, show_piece
-from .components.text_block import Run, TextBlock, drawn_width, text_lines
+from .components.text_block import Run, TextBlock, text_lines
 
 # The model learned Austen, the Bible and WordNet, never chat: the framing asks for a dialogue
 # in a style it knows, with the turn markers a chat model would be tuned on.
@@ -25,13 +24,7 @@ PANEL_W = 6.3
 
 def user_message(prompt: str, limit: int = MAX_USER_CHARS) -> str:
     """The prompt on one line; if longer than ``limit``, its last whole words after "…"."""
-    text = re.sub(r"\s+", " ", prompt).strip() or "…"
-    if len(text) <= limit:
-        return text
-    words, out = text.split(" "), ""
-    while words and len(words[-1]) + len(out) + 2 <= limit:
-        out = words.pop() + (" " + out if out else "")
-    return "…" + (out or text[-(limit - 1):])
+    return shorten(re.sub(r"\s+", " ", prompt).strip() or "…", limit, keep="end")
 
 
 def framed_prompt(message: str) -> str:
@@ -47,28 +40,23 @@ def reply_tokens(new: list[int], pieces: list[str]) -> list[int]:
     return list(new)
 
 
-class ChanceStrip(RasterImage):
+class ChanceStrip(StepImage):
     """One grey bar per sampled token, its height the chance the model gave it; the newest in the
     accent colour with its text and percentage. ``show(k)`` draws the first ``k``."""
 
-    def __init__(self, pieces: list[str], probs: list[float], width: float, n_slots: int):
+    def __init__(self, pieces: list[str], probs: list[float], width: float, n_slots: int, *,
+                 theme: style.Theme):
+        self.theme = theme
         self.pieces, self.probs = pieces, [float(p) for p in probs]
         self.w, self.em = width, font_em(style.SMALL_SIZE)
         self.slot = width / max(n_slots, 1)
         self.bar_h = 0.6
         self.h = 1.35 * self.em + 0.1 + self.bar_h
-        blank = Canvas(width, self.h)
-        super().__init__(np.asarray(blank.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
-        self.shown_k = -1
+        super().__init__(width, self.h, len(self.probs))
         self.show(0)
 
-    def show(self, k: int) -> None:
-        k = int(min(len(self.probs), max(0, k)))
-        if k == self.shown_k:
-            return
-        self.shown_k = k
-        th = style.theme()
-        c = Canvas(self.w, self.h)
+    def draw(self, c: Canvas, k: int) -> None:
+        th = self.theme
         base = self.h
         c.line([(0, base - 0.01), (self.w, base - 0.01)], th.neutral, 0.02)
         for i in range(k):
@@ -79,16 +67,11 @@ class ChanceStrip(RasterImage):
         head = "chance the model gave each sampled token"
         c.text(0, y, head, self.em, th.muted, anchor="ls", mono=False)
         if k > 0:
-            x = drawn_width(head + "   ", self.em)
+            x = drawn_width(head + "   ", self.em, pad=HAIR)
             pct = percent(self.probs[k - 1])
-            room = self.w - x - drawn_width(f"“”: {pct}", self.em)
-            piece = fit_text(show_piece(self.pieces[k - 1]), self.em, room, mono=False)
+            room = self.w - x - drawn_width(f"“”: {pct}", self.em, pad=HAIR)
+            piece = shorten(show_piece(self.pieces[k - 1]), room, self.em, mono=False)
             c.text(x, y, f"“{piece}”: {pct}", self.em, th.chosen, anchor="ls", mono=False)
-        pixels = np.asarray(c.image)
-        self.pixel_array[...] = pixels
-        self.orig_alpha_pixel_array = self.pixel_array[:, :, 3].copy()
-        if self.opacity != 1.0:
-            self.pixel_array[:, :, 3] = (self.orig_alpha_pixel_array * self.opacity).astype(np.uint8)
 
 
 class Chatbot(ExplainerScene):
@@ -124,7 +107,7 @@ class Chatbot(ExplainerScene):
         self.reply = reply_tokens(new, [self.piece(t) for t in new])
         self.use_trace(model.run_tokens(framed_ids + self.reply, s.checkpoint, self.framed))
         first = len(framed_ids) - 1
-        transform = f"softmax(T={self.context.temperature:g})"
+        transform = derivations.softmax(T=self.context.temperature)
         self.chances = []
         for k, tok in enumerate(self.reply):
             p = model.softmax(self.trace["logits"][first + k], self.context.temperature)[tok]
@@ -133,7 +116,7 @@ class Chatbot(ExplainerScene):
 
     # --- drawing ------------------------------------------------------------------------------
     def show_title(self):
-        self.title = label("From predictor to chatbot", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("From predictor to chatbot", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.play(Write(self.title), run_time=0.7)
         self.say("A chatbot is the same next-token predictor, given text laid out as a conversation.", 3.5)
         self.wait(3.0)
@@ -144,7 +127,7 @@ class Chatbot(ExplainerScene):
                 Run(f" {self.message}\n", th.text), Run(ASSISTANT, th.text, box=th.muted)]
         self.n_fixed = len(runs)
         runs += [Run(p.replace("\n", "↵"), th.chosen) for p in self.reply_pieces]
-        self.raw = TextBlock(runs, PANEL_W, style.SMALL_SIZE, max_lines=10, shown=self.n_fixed)
+        self.raw = TextBlock(runs, PANEL_W, style.SMALL_SIZE, max_lines=10, shown=self.n_fixed, theme=self.theme)
         self.raw_head = text_lines([("what the model reads", style.SMALL_SIZE, th.muted)])
         self.raw_head.move_to([-6.75, 2.95, 0], aligned_edge=UL)
         self.raw.next_to(self.raw_head, DOWN, buff=0.2).align_to(self.raw_head, LEFT)
@@ -160,15 +143,16 @@ class Chatbot(ExplainerScene):
         self.chat_head = text_lines([("what the user sees", style.SMALL_SIZE, th.muted)])
         self.chat_head.move_to([x0, 2.95, 0], aligned_edge=UL)
         self.user_bubble = TextBlock([Run(self.message, th.text)], PANEL_W - 0.9, style.SMALL_SIZE,
-                                     max_lines=3, bubble=(th.neutral, None), align="right")
+                                     max_lines=3, bubble=(th.neutral, None), align="right", theme=self.theme)
         self.user_bubble.next_to(self.chat_head, DOWN, buff=0.2).align_to([x0 + PANEL_W, 0, 0], RIGHT)
         shown = [p.replace("\n", "") for p in self.reply_pieces]
         if shown:
             shown[0] = shown[0].lstrip()
         self.bot_bubble = TextBlock([Run(p, th.chosen) for p in shown], PANEL_W - 0.3, style.SMALL_SIZE,
-                                    max_lines=5, bubble=(None, th.chosen), shown=0)
+                                    max_lines=5, bubble=(None, th.chosen), shown=0, theme=self.theme)
         self.bot_bubble.next_to(self.user_bubble, DOWN, buff=0.25).align_to([x0, 0, 0], LEFT)
-        self.strip = ChanceStrip(self.reply_pieces, self.chances, 2 * PANEL_W + 0.9, MAX_NEW)
+        self.strip = ChanceStrip(self.reply_pieces, self.chances, 2 * PANEL_W + 0.9, MAX_NEW,
+                                  theme=self.theme)
         self.strip.move_to([-6.75, -3.9, 0], aligned_edge=LEFT + DOWN)
         self.play(FadeIn(self.chat_head), FadeIn(self.user_bubble), run_time=0.6)
         self.say("A chat window shows only the turns; the framing stays hidden.", 3.0)
@@ -185,8 +169,7 @@ class Chatbot(ExplainerScene):
         self.play(FadeIn(self.strip), run_time=0.4)
         self.play(self.raw.grow(self.n_fixed, self.n_fixed + n, run_time=run_time),
                   self.bot_bubble.grow(0, n, run_time=run_time),
-                  UpdateFromAlphaFunc(self.strip, lambda m, a: self.strip.show(int(np.floor(a * n + 1e-9))),
-                                      run_time=run_time, rate_func=linear))
+                  self.strip.grow(0, n, run_time=run_time))
         self.wait(3.5)
         self.pause("Each token is sampled from the model's real distribution; the bars show the chance it "
                    "gave each one. A chat program stops at a line break (or a length limit) and shows the reply.")

@@ -56,6 +56,14 @@ class RenderContext:
         """A copy with ``changes`` applied (the context itself never changes)."""
         return dataclasses.replace(self, **changes)
 
+    def check_layer_head(self, cfg: dict) -> None:
+        """Raises ValueError when ``layer`` or ``head`` is outside the range of a model with
+        config ``cfg`` (``n_layer``, ``n_head``; both numbered from 0). None passes."""
+        for what, value, n in (("layer", self.layer, cfg["n_layer"]), ("head", self.head, cfg["n_head"])):
+            if value is not None and not 0 <= value < n:
+                raise ValueError(f"{what} {value} is out of range: the {self.checkpoint} model has "
+                                 f"{n} {what}s, numbered 0 to {n - 1}")
+
     def picture_options(self, uses_prompt: bool = True) -> dict:
         """The options a scene's pictures depend on, as JSON-able values (paths left out;
         the prompt left out for a scene that does not read it)."""

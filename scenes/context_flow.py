@@ -6,10 +6,10 @@ from manim import DOWN, UL, Create, FadeIn, FadeOut, Group, Write
 
 from model.atlas import cosine
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import TokenStrip, VectorArray, label, show_piece
-from .components.raster import Canvas, fit_text, font_em
+from .components.raster import Canvas, font_em, shorten
 from .components.vectors import contrast_text
 
 MAX_STRIP = 12       # tokens shown in the strip (the last ones)
@@ -38,11 +38,11 @@ class ContextFlow(ExplainerScene):
 
     # --- steps ---------------------------------------------------------------------------------
     def show_token(self):
-        self.title = label("Vectors absorb context", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Vectors absorb context", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         first = max(0, len(self.trace.tokens) - MAX_STRIP)
         self.strip_first = first
         strip = TokenStrip(self.trace.pieces[first:], self.trace.tokens[first:], size=style.SMALL_SIZE,
-                           max_width=12.8, max_height=1.3, show_ids=False)
+                           max_width=12.8, max_height=1.3, show_ids=False, theme=self.theme)
         strip.next_to(self.title, DOWN, buff=0.3).set_x(0)
         self.strip = strip
         box = strip.highlight(self.pos - first)
@@ -58,7 +58,8 @@ class ContextFlow(ExplainerScene):
         stages, names = self.stages, self.names
         while True:   # as many stages as fit side by side: the start, the last, evenly between
             values = np.array([self.trace[s][self.pos] for s in stages])
-            row = VectorArray(values, names, max_entries=ENTRIES, max_vectors=len(stages), max_width=12.8)
+            row = VectorArray(values, names, max_entries=ENTRIES, max_vectors=len(stages), max_width=12.8,
+                              theme=self.theme)
             if row.n_shown == len(stages):
                 break
             pick = spread(len(self.stages), row.n_shown)
@@ -84,7 +85,7 @@ class ContextFlow(ExplainerScene):
         """Cosine similarity of the vector after each layer with where it started."""
         start = self.stages[0]
         sims = [self.record(s, (self.pos,), cosine(self.trace[s][self.pos], self.trace[start][self.pos]),
-                            f"cosine with {start}") for s in self.stages]
+                            derivations.cosine_with(start)) for s in self.stages]
         chart = self.line_chart(sims)
         chart.next_to(self.strip, DOWN, buff=0.45).set_x(0)
         self.play(FadeOut(self.vectors), run_time=0.4)
@@ -135,7 +136,7 @@ class ContextFlow(ExplainerScene):
         rows = spread(len(self.stages), MAX_ROWS)      # a deep model shows some of its layers
         names = [self.names[i] for i in rows]
         grid = np.array([[self.record(s, (self.pos,), cosine(self.trace[s][self.pos], self.trace[s][q]),
-                                      f"cosine with position {q}") for q in earlier]
+                                      derivations.cosine_with_position(q)) for q in earlier]
                          for s in (self.stages[i] for i in rows)])
         image = self.similarity_grid(grid, earlier, names)
         image.next_to(self.strip, DOWN, buff=0.35).set_x(0)
@@ -157,14 +158,14 @@ class ContextFlow(ExplainerScene):
         vmax = max(float(np.abs(grid).max()), 1e-6)
         c.text(left + n_cols * cw / 2, 0.2, "cosine similarity with earlier tokens", em, th.text, mono=False)
         for j, q in enumerate(earlier):
-            c.text(left + (j + 0.5) * cw, top - 0.22, fit_text(show_piece(self.trace.pieces[q]), em, cw - 0.05),
+            c.text(left + (j + 0.5) * cw, top - 0.22, shorten(show_piece(self.trace.pieces[q]), cw - 0.05, em, mono=True),
                    em, th.text)
         for i, name in enumerate(names):
             y = top + (i + 0.5) * ch
             c.text(left - 0.15, y, "start" if i == 0 else f"layer {name}", em, th.muted, anchor="rm", mono=False)
             for j in range(n_cols):
-                fill = style.data_color(float(grid[i, j]), vmax)
+                fill = style.data_color(float(grid[i, j]), vmax, self.theme)
                 x0 = left + j * cw
                 c.rect(x0 + 0.03, top + i * ch + 0.03, x0 + cw - 0.03, top + (i + 1) * ch - 0.03, fill)
-                c.text(x0 + cw / 2, y, f"{grid[i, j]:+.2f}", em, contrast_text(fill))
+                c.text(x0 + cw / 2, y, f"{grid[i, j]:+.2f}", em, contrast_text(fill, theme=self.theme))
         return c.mobject()

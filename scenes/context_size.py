@@ -10,8 +10,9 @@ import model
 
 from . import style
 from .base import ExplainerScene
+from .manim_internals import set_picture
 from .components import label
-from .components.raster import Canvas, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.text_image import text_image
 
 GPT3_CONTEXT = 2_048
@@ -52,8 +53,7 @@ def dropped(tokens: list[int], n_ctx: int) -> list[int]:
 def repaint(image, new) -> None:
     """Give ``image`` the pixels of ``new``, a drawing of the same size (the mobject stays the
     same one, so Manim's list of what moves this frame still holds it)."""
-    image.pixel_array = new.pixel_array
-    image.orig_alpha_pixel_array = new.orig_alpha_pixel_array
+    set_picture(image, new.pixel_array)
     image.drawing = new.drawing
 
 
@@ -90,7 +90,7 @@ class ContextSize(ExplainerScene):
     # --- steps ------------------------------------------------------------------------------------
     def show_window(self):
         th = self.theme
-        self.title = label("Context size", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Context size", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         sub = label(f"this model reads at most {self.n_ctx} tokens at once", style.SMALL_SIZE, color=th.muted)
         sub.next_to(self.title, RIGHT, buff=0.45).align_to(self.title, DOWN)
         self.legend = self.legend_image().move_to([0, TAPE_Y + 0.75, 0])
@@ -132,7 +132,7 @@ class ContextSize(ExplainerScene):
         if lost <= 0:
             return
         what = "the whole prompt" if self.n_prompt <= lost else "the prompt's start"
-        note = text_image(f"{lost} tokens have left the window, {what} among them")
+        note = text_image(f"{lost} tokens have left the window, {what} among them", theme=self.theme)
         note.to_edge(DOWN, buff=0.45)
         self.play(FadeIn(note, shift=UP * 0.2), run_time=0.6)
         self.say("The earliest tokens fall out of the window. The model cannot see them any more: "
@@ -219,19 +219,11 @@ class ContextSize(ExplainerScene):
 
     def tail_text(self, end: int, width: float, em: float) -> str:
         """The text just before token ``end``, as much as fits, cut at the left with …"""
-        used, i = text_width("…", em), end
-        while i > 0 and used + self.widths[i - 1] <= width:
-            i -= 1
-            used += self.widths[i]
-        return ("…" if i > 0 else "") + "".join(self.pieces[i:end])
+        return shorten(self.pieces[:end], width, em, mono=True, keep="end")
 
     def head_text(self, start: int, end: int, width: float, em: float) -> str:
         """The text from token ``start`` on, as much as fits, cut at the right with …"""
-        used, j = text_width("…", em), start
-        while j < end and used + self.widths[j] <= width:
-            used += self.widths[j]
-            j += 1
-        return "".join(self.pieces[start:j]) + ("…" if j < end else "")
+        return shorten(self.pieces[start:end], width, em, mono=True)
 
     def draw_tail(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
         """The newest tokens, right-most last, prompt in the text colour, written ones in the accent."""

@@ -14,11 +14,11 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, FadeOut, G
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import (DataVector, FlowDiagram, ProbabilityBars, TokenStrip, VectorArray, label,
                          percent)
-from .components.raster import Canvas, fit_text, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.text import show_piece
 from .components.text_image import text_image
 
@@ -43,16 +43,7 @@ def shown_layers(n_layer: int, most: int = MAX_LAYERS) -> list[int]:
 def tail_text(text: str, em: float, width: float) -> str:
     """The end of ``text`` that fits ``width`` on one line, "…" in front when cut."""
     text = text.replace("\r", "").replace("\n", "↵").replace("\t", " ")
-    if text_width(text, em, mono=False) <= width:
-        return text
-    lo, hi = 0, len(text)                      # the shortest cut that fits
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if text_width("…" + text[mid:], em, mono=False) <= width:
-            hi = mid
-        else:
-            lo = mid + 1
-    return "…" + text[lo:]
+    return shorten(text, width, em, keep="end")
 
 
 class DataFlow(ExplainerScene):
@@ -63,7 +54,7 @@ class DataFlow(ExplainerScene):
         self.T, self.last = len(t.tokens), len(t.tokens) - 1
         self.L, self.d = t.config["n_layer"], t.config["d_model"]
         self.n_vocab = t.config["n_vocab"]
-        self.who = fit_text(show_piece(t.pieces[self.last]), font_em(style.SMALL_SIZE), 3.0)
+        self.who = shorten(show_piece(t.pieces[self.last]), 3.0, font_em(style.SMALL_SIZE), mono=True)
         self.spoken = repr(t.pieces[self.last].strip() or t.pieces[self.last])   # for captions
         self.show_pipeline()
         self.show_tokens()
@@ -72,10 +63,6 @@ class DataFlow(ExplainerScene):
         self.show_output()
 
     # --- helpers ----------------------------------------------------------------------------------
-    def muted(self, text: str, size: float = style.SMALL_SIZE):
-        """A caption as one image: fades copy one mobject, not one per glyph."""
-        return text_image(text, size, color=self.theme.muted)
-
     def legs(self) -> list[list[np.ndarray]]:
         """The diagram's arrows in order: tokens→embed, embed→attn, the L passes, →unembed, →probs."""
         return self.flow.waypoints()
@@ -99,9 +86,9 @@ class DataFlow(ExplainerScene):
 
     # --- steps ------------------------------------------------------------------------------------
     def show_pipeline(self):
-        title = label("The data flow at a glance", style.TITLE_SIZE).to_corner(UP + LEFT, buff=0.3)
+        title = label("The data flow at a glance", style.TITLE_SIZE, theme=self.theme).to_corner(UP + LEFT, buff=0.3)
         self.flow = FlowDiagram(self.L, labels=LABELS, size=style.SMALL_SIZE, arrow_len=ARROW,
-                                max_width=13.6)
+                                max_width=13.6, theme=self.theme)
         self.flow.next_to(title, DOWN, buff=0.15).set_x(0)
         self.panel_top = self.flow.get_bottom()[1] - 0.25
         self.dot = Dot(radius=0.11, color=self.theme.data_high)
@@ -156,7 +143,7 @@ class DataFlow(ExplainerScene):
         for k in range(min(self.T, MAX_TOKENS), 0, -1):
             first = self.T - k
             strip = TokenStrip(t.pieces[first:], t.tokens[first:], size=style.BODY_SIZE,
-                               max_width=PANEL_W - 1.0, max_height=1.2)
+                               max_width=PANEL_W - 1.0, max_height=1.2, theme=self.theme)
             if strip.n_rows == 1:
                 return strip, first
         return strip, first
@@ -172,7 +159,7 @@ class DataFlow(ExplainerScene):
         while True:
             first = self.T - k
             row = VectorArray(t["blocks.0.hook_resid_pre"][first:], t.pieces[first:],
-                              max_entries=ENTRIES, max_vectors=k, max_width=PANEL_W - 1.5)
+                              max_entries=ENTRIES, max_vectors=k, max_width=PANEL_W - 1.5, theme=self.theme)
             if row.n_shown == k or k == 1:
                 break
             k = row.n_shown
@@ -184,7 +171,7 @@ class DataFlow(ExplainerScene):
         head = self.muted("token embedding + position embedding: one vector per token")
         head.move_to([0, self.panel_top - head.height / 2, 0])
         row.next_to(head, DOWN, buff=0.22)
-        shape = text_image(f"{self.T} × {self.d}", style.BODY_SIZE)
+        shape = text_image(f"{self.T} × {self.d}", style.BODY_SIZE, theme=self.theme)
         shape_note = self.muted(f"{self.T} token{'s' if self.T > 1 else ''},\n{self.d} numbers\neach")
         Group(shape, shape_note).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
         Group(shape, shape_note).next_to(row, RIGHT, buff=0.5).align_to(row, UP)
@@ -216,7 +203,7 @@ class DataFlow(ExplainerScene):
         names = ["start"] + [str(i + 1) for i in layers]
         values = np.array([t[s][self.last] for s in stages])
         row = VectorArray(values, names, max_entries=LAYER_ENTRIES, max_vectors=len(stages),
-                          max_width=PANEL_W)
+                          max_width=PANEL_W, theme=self.theme)
         for k, s in enumerate(stages[: row.n_shown]):
             self.record_block(s, row.shown[k], (self.last,))
         for extra in (row.shape_text, row.dots):
@@ -261,7 +248,7 @@ class DataFlow(ExplainerScene):
         self.move_marker("unembed", *self.travel(legs[-2:-1]), run_time=0.6)
         self.remove(self.dot)
         vec = DataVector(t["ln_final.hook_normalized"][self.last], label=t.pieces[self.last],
-                         max_entries=ENTRIES, label_width=2.6)
+                         max_entries=ENTRIES, label_width=2.6, theme=self.theme)
         self.record_block("ln_final.hook_normalized", vec.shown, (self.last,))
         vec_head = self.muted("last vector, normalised")
         vec_head.move_to([-4.4, self.panel_top - vec_head.height / 2, 0])
@@ -270,9 +257,9 @@ class DataFlow(ExplainerScene):
         probs = model.softmax(t["logits"][self.last], 1.0)
         top, pieces = self.top_tokens(probs, TOP_K)
         for k in top:
-            self.record("logits", (self.last, k), probs[k], "softmax(T=1)")
+            self.record("logits", (self.last, k), probs[k], derivations.softmax(T=1))
         bars = ProbabilityBars(pieces, probs[top], max_width=3.0, row_height=0.56, label_width=2.2,
-                               full=float(probs[top[0]]))
+                               full=float(probs[top[0]]), theme=self.theme)
         bars.shift([2.0 - bars.bars[0].get_left()[0], vec.body.get_top()[1] - 0.28 - bars.bars[0].get_y(), 0])
         bars_head = self.muted("next token").align_to(vec_head, UP).set_x(bars.get_center()[0])
         left, right = vec.body.get_right()[0] + 0.3, bars.labels.get_left()[0] - 0.3
@@ -282,7 +269,7 @@ class DataFlow(ExplainerScene):
         how = Group(self.muted(f"× W_U: {self.n_vocab:,} scores").next_to(arrow, UP, buff=0.15),
                     self.muted("softmax").next_to(arrow, DOWN, buff=0.15))
         rest = self.record("logits", (self.last,), 1.0 - float(np.sort(probs)[::-1][:TOP_K].sum()),
-                           f"softmax(T=1) outside top {TOP_K}")
+                           derivations.softmax_outside_top(T=1, k=TOP_K))
         other = self.muted(f"the other {self.n_vocab - TOP_K:,} tokens: {percent(rest)}")
         other.next_to(bars, DOWN, buff=0.3).align_to(bars.labels, LEFT)
         pick = bars.highlight(0)

@@ -27,7 +27,7 @@ class EmbeddingMatrix(ExplainerScene):
     # --- steps ----------------------------------------------------------------------------------
     def show_matrix(self):
         cfg = self.trace.config
-        self.title = label("Embedding matrix W_E", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Embedding matrix W_E", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.title_mob = self.title
         self.shape = self.shape_label(f"{cfg['d_model']:,} × {cfg['n_vocab']:,}")
         ids = self.trace.tokens[: self.n]
@@ -46,7 +46,7 @@ class EmbeddingMatrix(ExplainerScene):
 
     def columns(self, matrix, ids, headers, source: str) -> ColumnMatrix:
         """``matrix`` [d_model, n] with columns ``ids``; records what it draws (rows of ``source``)."""
-        cols = ColumnMatrix(matrix, ids, headers, n_rows=ROWS, vmax=float(abs(matrix).max()))
+        cols = ColumnMatrix(matrix, ids, headers, n_rows=ROWS, vmax=float(abs(matrix).max()), theme=self.theme)
         for j, i in enumerate(cols.ids):
             self.record_block(source, cols.shown[:, j], (i,))
         cols.move_to([0, MATRIX_TOP, 0], aligned_edge=UP)
@@ -54,7 +54,7 @@ class EmbeddingMatrix(ExplainerScene):
 
     def vector_row(self, name: str, values) -> VectorArray:
         pieces = self.trace.pieces[: self.n]
-        row = VectorArray(values, pieces, max_entries=ROWS, max_vectors=self.n, max_width=9.8)
+        row = VectorArray(values, pieces, max_entries=ROWS, max_vectors=self.n, max_width=9.8, theme=self.theme)
         if row.shape_text is not None:   # said in the side notes instead, where there is room
             row.remove(row.shape_text)
         self.record_block(name, row.shown)
@@ -94,7 +94,7 @@ class EmbeddingMatrix(ExplainerScene):
     def add_positions(self):
         positions = list(range(self.n))
         w_pos = self.columns(self.W["W_pos"].T, positions, ["pos"] * self.n, "W_pos")
-        title = label("Position embedding W_pos", style.TITLE_SIZE).move_to(self.title, aligned_edge=LEFT)
+        title = label("Position embedding W_pos", style.TITLE_SIZE, theme=self.theme).move_to(self.title, aligned_edge=LEFT)
         self.title = title
         pos_shape = self.shape_label(f"{self.trace.config['d_model']} × {self.trace.config['n_ctx']}")
         self.play(FadeOut(self.matrix), FadeOut(self.shape), run_time=0.4)

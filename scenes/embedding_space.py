@@ -8,7 +8,7 @@ from manim import (DEGREES, DOWN, LEFT, RIGHT, UL, BackgroundRectangle, Create, 
 import model
 from model import atlas
 
-from . import style
+from . import derivations, style
 from .base import Explainer3DScene
 from .components import EmbeddingSpace as SpaceDrawing
 from .components import label, show_piece, turn
@@ -17,7 +17,7 @@ from .components.embedding_space import arrow_3d
 N_PROMPT = 8        # prompt tokens placed in the cloud
 N_NEIGHBOURS = 5
 N_PAIRS = 6         # pairs on the number line
-PCA = f"pca3 of {atlas.N_FREQUENT} frequent words"
+PCA = derivations.pca3(atlas.N_FREQUENT)
 
 
 class EmbeddingSpace(Explainer3DScene):
@@ -79,7 +79,7 @@ class EmbeddingSpace(Explainer3DScene):
         for t in tokens:
             dot = self.space.dots[self.at(t)]
             x, y, _ = cam.project_point(dot.get_center())
-            lab = label(show_piece(self.piece(t)), style.SMALL_SIZE, color=color)
+            lab = label(show_piece(self.piece(t)), style.SMALL_SIZE, color=color, theme=self.theme)
             for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 2), (-1, 2), (1, -2), (-1, -2), (1, 3), (-1, 3)):
                 lab.move_to([x + dx * (lab.width / 2 + 0.1), y + dy * 0.22, 0])
                 if not any(_overlap(lab, m) for m in placed) and _inside(lab):
@@ -95,11 +95,11 @@ class EmbeddingSpace(Explainer3DScene):
         th = self.theme
         self.space = SpaceDrawing(self.coords[len(self.atlas_ids):], [""] * len(self.featured),
                                   side=6.4, dot_radius=0.06, labelled=[],
-                                  cloud=self.coords[: len(self.atlas_ids)])
+                                  cloud=self.coords[: len(self.atlas_ids)], theme=self.theme)
         for dot in self.space.dots:
             dot.set_color(th.muted)
         self.set_camera_orientation(phi=70 * DEGREES, theta=-55 * DEGREES, zoom=1.15)
-        self.title = label("Embedding space", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Embedding space", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.sub = label(f"{len(self.atlas_ids)} frequent words · PCA of W_E to 3-D",
                          style.SMALL_SIZE, color=th.muted).next_to(self.title, DOWN, buff=0.12).align_to(self.title, LEFT)
         self.add_fixed_in_frame_mobjects(self.title, self.sub)
@@ -144,8 +144,8 @@ class EmbeddingSpace(Explainer3DScene):
         panel = VGroup(label(f"nearest to {show_piece(self.piece(self.focus))}", style.SMALL_SIZE,
                              color=th.chosen))
         for n, s in self.neighbours:
-            v = self.record("W_E", (n,), s, f"cosine with row {self.focus}")
-            panel.add(label(f"{show_piece(self.piece(n))}  {v:.2f}", style.SMALL_SIZE, mono=True))
+            v = self.record("W_E", (n,), s, derivations.cosine_with_row(self.focus))
+            panel.add(label(f"{show_piece(self.piece(n))}  {v:.2f}", style.SMALL_SIZE, mono=True, theme=self.theme))
         panel.add(label("cosine similarity", style.SMALL_SIZE, color=th.muted))
         panel.add(label(f"in all {self.trace.config['d_model']} numbers", style.SMALL_SIZE, color=th.muted))
         panel.arrange(DOWN, aligned_edge=LEFT, buff=0.14).to_corner(DOWN + RIGHT, buff=0.35)
@@ -184,7 +184,7 @@ class EmbeddingSpace(Explainer3DScene):
         self.remove(self.space, *self.space.dots)
         values = {}
         for t in [x for p in pairs for x in p]:
-            values[t] = self.record("W_E", (t,), d.along(self.W_E, t), f"along row {d.b} minus row {d.a}")
+            values[t] = self.record("W_E", (t,), d.along(self.W_E, t), derivations.along(d.b, d.a))
         lo, hi = min(values.values()), max(values.values())
         pad = 0.08 * (hi - lo or 1.0)
         lo, hi = lo - pad, hi + pad
@@ -194,7 +194,7 @@ class EmbeddingSpace(Explainer3DScene):
             return x0 + (x1 - x0) * (v - lo) / (hi - lo)
 
         head = label(f"dot product with the direction {show_piece(self.piece(d.a))} → "
-                     f"{show_piece(self.piece(d.b))}", style.BODY_SIZE)
+                     f"{show_piece(self.piece(d.b))}", style.BODY_SIZE, theme=self.theme)
         head.next_to(self.title, DOWN, buff=0.3).set_x(0)
         rows = VGroup()
         pitch = 0.62
@@ -207,7 +207,7 @@ class EmbeddingSpace(Explainer3DScene):
             for t, edge in ((left, RIGHT), (right, LEFT)):
                 color = th.chosen if t == f else th.muted
                 rows.add(Dot([x(values[t]), y, 0], radius=0.06, color=color))
-                lab = label(show_piece(self.piece(t)), style.SMALL_SIZE, color=color)
+                lab = label(show_piece(self.piece(t)), style.SMALL_SIZE, color=color, theme=self.theme)
                 rows.add(lab.move_to([x(values[t]), y + 0.2, 0], aligned_edge=edge))
         axis_y = top_y - len(pairs) * pitch + 0.1
         axis = Line([x0, axis_y, 0], [x1, axis_y, 0], color=th.muted, stroke_width=2)

@@ -1,17 +1,47 @@
-"""Faster video encoding for Manim's clips: x264's "veryfast" preset instead of its default.
+"""Every reach into Manim's or manim-slides' internals, in one module.
 
-The explainer's frames are flat colours and text that mostly stand still, so the faster preset
-costs nothing visible (the files even come out smaller) and takes the encoder off the critical
-path: the Attention scene for a new prompt went from 20.0 s to 16.8 s at 480p15 (measured).
-Manim 0.21 builds its encoder options inside ``open_partial_movie_stream``; the preset is added to
-the stream it opened, before the first frame opens the codec.
+These are the behaviours the explainer relies on that neither library documents as API; they are
+why ``manim==0.21.*`` and ``manim-slides==5.*`` are pinned, and the first thing an upgrade breaks.
+tests/test_manim_internals.py checks each one and names the installed versions when one changes.
+
+* ``use_fast_encoder``   x264's "veryfast" preset, set inside ``SceneFileWriter.open_partial_movie_stream``
+* ``set_picture``, ``scale_alpha``, ``blend_pictures``
+                         an ``ImageMobject``'s pixels, its ``orig_alpha_pixel_array`` (what
+                         ``set_opacity`` and fades scale) and ``fill_opacity``, as
+                         ``ImageMobject.interpolate_color`` keeps them
+* ``use_slides_folder``  manim-slides' ``_output_folder``
+* ``close_slide_with_notes``  manim-slides' ``_base_slide_config`` (the slide being played)
+* ``render_still``       ``Scene.render`` without manim-slides' ``Slide.render`` (which cuts clips)
+* ``subcaptions``        the ``SceneFileWriter.subcaptions`` list ``add_subcaption`` appends to
 """
 from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
 
 PRESET = "veryfast"
 
 
+def versions() -> str:
+    """The installed Manim and manim-slides versions, e.g. "manim 0.21.0, manim-slides 5.7.0"."""
+    import manim
+    import manim_slides
+    return f"manim {manim.__version__}, manim-slides {manim_slides.__version__}"
+
+
+# --- encoding ---------------------------------------------------------------------------------
+
 def use_fast_encoder() -> None:
+    """Faster video encoding for Manim's clips: x264's "veryfast" preset instead of its default.
+
+    The explainer's frames are flat colours and text that mostly stand still, so the faster preset
+    costs nothing visible (the files even come out smaller) and takes the encoder off the critical
+    path: the Attention scene for a new prompt went from 20.0 s to 16.8 s at 480p15 (measured).
+    Manim 0.21 builds its encoder options inside ``open_partial_movie_stream``; the preset is
+    added to the stream it opened (``_current_encode_job.stream``), before the first frame opens
+    the codec. The writer notes the preset it set in ``gptx_preset``.
+    """
     from manim.scene.scene_file_writer import SceneFileWriter
 
     if getattr(SceneFileWriter, "_gptx_fast", False):
@@ -24,6 +54,83 @@ def use_fast_encoder() -> None:
         stream = getattr(job, "stream", None)
         if stream is not None and stream.codec_context.name == "libx264":
             stream.codec_context.options = {**stream.codec_context.options, "preset": PRESET}
+            self.gptx_preset = PRESET
 
     SceneFileWriter.open_partial_movie_stream = open_partial_movie_stream
     SceneFileWriter._gptx_fast = True
+
+
+# --- image mobjects ---------------------------------------------------------------------------
+
+def set_picture(image, pixels: np.ndarray, opacity: float = 1.0) -> None:
+    """Give ``image`` (an ``ImageMobject``) the RGBA ``pixels`` [h, w, 4] uint8 in place, shown at
+    ``opacity``; the array is reused when the size is unchanged (so a running animation keeps
+    it). Manim's ``set_opacity`` and fades scale ``orig_alpha_pixel_array``, the alpha as drawn,
+    so it is replaced too."""
+    if image.pixel_array.shape == pixels.shape:
+        image.pixel_array[...] = pixels
+    else:
+        image.pixel_array = pixels.copy()
+    image.orig_alpha_pixel_array = image.pixel_array[:, :, 3].copy()
+    if opacity != 1.0:
+        scale_alpha(image, opacity)
+
+
+def scale_alpha(image, opacity: float) -> None:
+    """Show ``image``'s drawing at ``opacity`` (0..1): its alpha as drawn times ``opacity``, as
+    Manim's ``ImageMobject.set_opacity`` does, without touching the colour channels."""
+    image.pixel_array[:, :, 3] = (image.orig_alpha_pixel_array * opacity).astype(image.pixel_array.dtype)
+
+
+def blend_pictures(image, start, end, alpha: float) -> bool:
+    """``image`` becomes ``start`` blended towards ``end`` by ``alpha`` (0..1), as Manim's
+    ``ImageMobject.interpolate_color`` does, but in integers (the stock one goes through float64
+    for every pixel, every frame). Returns False, changing nothing, when the three pixel arrays
+    differ in shape (the caller then falls back to Manim's own blend)."""
+    if not (start.pixel_array.shape == end.pixel_array.shape == image.pixel_array.shape):
+        return False
+    w = np.uint16(round(alpha * 256))
+    a = start.pixel_array.astype(np.uint16)
+    a *= 256 - w
+    a += end.pixel_array.astype(np.uint16) * w
+    a >>= 8
+    image.pixel_array = a.astype(np.uint8)
+    image.fill_opacity = start.fill_opacity + (end.fill_opacity - start.fill_opacity) * alpha
+    return True
+
+
+# --- manim-slides -------------------------------------------------------------------------------
+
+def use_slides_folder(scene, folder: Path) -> None:
+    """Make manim-slides write ``scene``'s slide JSON and clips into ``folder`` (its default is
+    ./slides; the setting is the private ``_output_folder``)."""
+    scene._output_folder = Path(folder)
+
+
+def close_slide_with_notes(scene, notes: str) -> None:
+    """End the slide being played with ``notes`` as its speaker notes.
+
+    manim-slides attaches ``next_slide(notes=...)`` to the slide that starts next; the notes are
+    set on the configuration of the slide being closed (``_base_slide_config``) instead, so they
+    show while it plays and after. Without that attribute, falls back to ``next_slide(notes=...)``.
+    """
+    config = getattr(scene, "_base_slide_config", None)
+    if config is not None:
+        config.notes = notes
+        scene.next_slide()
+    else:
+        scene.next_slide(notes=notes)
+
+
+def render_still(scene, *args, **kwargs):
+    """Render ``scene`` (a manim-slides ``Slide``) as a plain Manim scene: for a still (-s) or a
+    run without a movie, where ``Slide.render`` would try to cut clips that were never written."""
+    from manim import Scene
+    return Scene.render(scene, *args, **kwargs)
+
+
+# --- captions -----------------------------------------------------------------------------------
+
+def subcaptions(scene) -> list:
+    """The ``srt.Subtitle`` list ``scene.add_subcaption`` appends to (the file writer's)."""
+    return scene.renderer.file_writer.subcaptions

@@ -14,10 +14,10 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, Arrow, Dot, FadeIn, FadeOut, Group
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import DataVector, MatrixVectorProduct, MLPLayer, WeightMatrix, label, show_piece
-from .components.raster import Canvas, fit_text, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 
 ROWS_COMPUTED = 2      # rows of W_in · x counted out term by term
 N_FIRST = 6            # neurons 0..5, whose pre-activations the product showed, again on the curve
@@ -119,8 +119,8 @@ class MLP(ExplainerScene):
 
     # --- steps ------------------------------------------------------------------------------------
     def show_title(self):
-        title = label("The MLP", style.TITLE_SIZE).to_corner(UL, buff=0.35)
-        piece = fit_text(show_piece(self.trace.pieces[self.pos]), font_em(style.SMALL_SIZE), 3.2)
+        title = label("The MLP", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
+        piece = shorten(show_piece(self.trace.pieces[self.pos]), 3.2, font_em(style.SMALL_SIZE), mono=True)
         where = self.muted(f"layer {self.layer} · token “{piece}” ({self.pos + 1} of {len(self.trace.tokens)})")
         where.next_to(title, RIGHT, buff=0.45).align_to(title, DOWN)
         self.title_group = VGroup(title, where)
@@ -129,8 +129,8 @@ class MLP(ExplainerScene):
 
     def show_input(self):
         piece = show_piece(self.trace.pieces[self.pos])
-        a = DataVector(self.v["mid"], label=piece, max_entries=ENTRIES - 1, label_width=3.0)
-        b = DataVector(self.v["x"], max_entries=ENTRIES - 1)
+        a = DataVector(self.v["mid"], label=piece, max_entries=ENTRIES - 1, label_width=3.0, theme=self.theme)
+        b = DataVector(self.v["x"], max_entries=ENTRIES - 1, theme=self.theme)
         self.rec_vector("mid", a.shown)
         self.rec_vector("x", b.shown)
         a.shift([-2.6, 0.1, 0] - a.body.get_center())
@@ -153,7 +153,7 @@ class MLP(ExplainerScene):
         self.clear()
         # W_in is stored [d_model, d_mlp]; the product is drawn with one row per neuron, so the
         # matrix on screen is W_in transposed (768 rows × 192 columns). Recorded in stored order.
-        mv = MatrixVectorProduct(self.v["W_in"].T, self.v["x"], max_rows=ENTRIES, max_cols=5)
+        mv = MatrixVectorProduct(self.v["W_in"].T, self.v["x"], max_rows=ENTRIES, max_cols=5, theme=self.theme)
         self.record_block(self.names["W_in"], mv.matrix.shown.T)
         self.rec_vector("x", mv.x.shown)
         mv.to_edge(LEFT, buff=0.45).set_y(-0.35)
@@ -163,11 +163,11 @@ class MLP(ExplainerScene):
         self.say("Up-projection: each row of W_in, dotted with x, gives one neuron's value.", 4.0)
         for i in range(ROWS_COMPUTED):
             # the counter ends on the whole dot product: the number that lands in the output
-            self.rec("pre", i, mv.y_values[i], "minus b_in")
+            self.rec("pre", i, mv.y_values[i], derivations.MINUS_B_IN)
             self.record_running_sum(self.names["x"], self.pos, self.names["W_in"], i, mv.partial_sums(i))
             self.play(mv.compute_row(i, run_time=1.6 if i == 0 else 1.0))
         for i, v in enumerate(mv.y.shown):
-            self.rec("pre", i, v, "minus b_in")
+            self.rec("pre", i, v, derivations.MINUS_B_IN)
         self.play(mv.reveal_all(), run_time=0.5)
         self.say(f"{self.d_mlp} rows, so {self.d_mlp} numbers come out.", 2.5)
         self.wait(2.0)
@@ -188,21 +188,21 @@ class MLP(ExplainerScene):
         pitch = abs(y.cell_center(1)[1] - y.cell_center(0)[1])
         vmax = float(np.abs(self.v["W_in"]).max())        # the colour scale of W_in
         bias = WeightMatrix(self.v["b_in"][:, None], max_rows=n + 1, max_cols=1, vmax=vmax,
-                            cell_height=pitch)
+                            cell_height=pitch, theme=self.theme)
         self.record_block(self.names["b_in"], bias.shown[:, 0])
-        pre = DataVector(self.v["pre"], max_entries=n)
+        pre = DataVector(self.v["pre"], max_entries=n, theme=self.theme)
         self.rec_vector("pre", pre.shown)
         shift = np.array([-5.6 - y.body.get_center()[0], 0, 0])
         row0 = y.cell_center(0)[1]
         mid = row0 - (n - 1) / 2 * pitch
-        plus = label("+", style.BODY_SIZE).move_to([-4.2, mid, 0])
+        plus = label("+", style.BODY_SIZE, theme=self.theme).move_to([-4.2, mid, 0])
         bias.shift([-2.8, row0, 0] - np.array([bias.image.get_center()[0], bias.cell_center(0, 0)[1], 0]))
-        equals = label("=", style.BODY_SIZE).move_to([-1.35, mid, 0])
+        equals = label("=", style.BODY_SIZE, theme=self.theme).move_to([-1.35, mid, 0])
         pre.shift([0.0 - pre.body.get_center()[0], row0 - pre.cell_center(0)[1], 0])
         heads = VGroup(self.header("bias b_in", bias.image), self.header("pre-activations", pre.body))
         for h in heads:                  # on the line of the product's header
             h.set_y(self.product_head.get_y())
-        wider = label(f"{self.wider}× wider: {self.d_mlp} neurons", style.BODY_SIZE)
+        wider = label(f"{self.wider}× wider: {self.d_mlp} neurons", style.BODY_SIZE, theme=self.theme)
         wider.move_to([4.1, mid, 0])
         self.play(y.animate.shift(shift), self.product_head.animate.shift(shift), run_time=0.6)
         self.say(f"Plus a learned bias: the pre-activations of {self.d_mlp} neurons, "
@@ -238,7 +238,7 @@ class MLP(ExplainerScene):
         xs = np.linspace(lo, hi, 120)
         curve = VMobject(stroke_color=th.text, stroke_width=4)
         curve.set_points_smoothly([at(a, b) for a, b in zip(xs, gelu(xs))])
-        name = label("GELU", style.BODY_SIZE).next_to(at(0, hi), LEFT, buff=0.25).align_to(at(0, hi), UP)
+        name = label("GELU", style.BODY_SIZE, theme=self.theme).next_to(at(0, hi), LEFT, buff=0.25).align_to(at(0, hi), UP)
         x_name = self.muted("pre-activation").next_to(at(hi, 0), DOWN, buff=0.72).align_to(at(hi, 0), RIGHT)
         self.say("Then each neuron goes through a nonlinearity, GELU: negatives are squashed to "
                  "nearly zero, positives pass almost unchanged.", 6.0)
@@ -251,7 +251,7 @@ class MLP(ExplainerScene):
             a = self.rec("pre", j, pre[j])
             b = self.rec("post", j, post[j])
             fires = b > FIRE
-            dot = Dot(at(a, 0), radius=0.085, fill_color=style.data_color(b, vmax),
+            dot = Dot(at(a, 0), radius=0.085, fill_color=style.data_color(b, vmax, self.theme),
                       stroke_color=th.text if fires else th.muted, stroke_width=2.5 if fires else 1.5)
             dot.target_point = at(a, b)
             dots.add(dot)
@@ -265,7 +265,7 @@ class MLP(ExplainerScene):
 
         n_fire, n_off = int((post > FIRE).sum()), int((post <= 0).sum())
         counts = VGroup(label(f"{n_fire} of {self.d_mlp} neurons fire (GELU above {FIRE:g})",
-                              style.SMALL_SIZE),
+                              style.SMALL_SIZE, theme=self.theme),
                         self.muted(f"{n_off} of {self.d_mlp} are at or below zero: silenced"))
         counts.arrange(DOWN, aligned_edge=LEFT, buff=0.18).to_corner(DOWN + LEFT, buff=0.45)
         self.say(f"For this token, {n_fire} of the {self.d_mlp} neurons fire clearly; "
@@ -296,7 +296,7 @@ class MLP(ExplainerScene):
         v = self.v
         layer = MLPLayer(v["x"], v["pre"], v["post"], v["W_in"], v["W_out"], v["out"],
                          max_neurons=LAYER_NEURONS, n_entries=ENTRIES,
-                         data_vmax=float(np.abs(v["post"]).max()))
+                         data_vmax=float(np.abs(v["post"]).max()), theme=self.theme)
         self.rec_vector("x", layer.input_values)
         self.rec_vector("out", layer.output_values)
         for ln in layer.line_weights:
@@ -324,18 +324,18 @@ class MLP(ExplainerScene):
         v = self.v
         n_out = ENTRIES - 1
         vmax = float(np.abs(v["W_out"]).max())
-        out = DataVector(v["out"], max_entries=n_out)
+        out = DataVector(v["out"], max_entries=n_out, theme=self.theme)
         self.rec_vector("out", out.shown)
         pitch = abs(out.cell_center(1)[1] - out.cell_center(0)[1])   # W_out's rows meet out's
         # W_out is stored [d_mlp, d_model]; drawn one row per output number, i.e. transposed.
-        mat = WeightMatrix(v["W_out"].T, max_rows=n_out + 1, max_cols=4, vmax=vmax, cell_height=pitch)
+        mat = WeightMatrix(v["W_out"].T, max_rows=n_out + 1, max_cols=4, vmax=vmax, cell_height=pitch, theme=self.theme)
         self.record_block(self.names["W_out"], mat.shown.T)
-        h = DataVector(v["post"], max_entries=mat.shown.shape[1])
+        h = DataVector(v["post"], max_entries=mat.shown.shape[1], theme=self.theme)
         self.rec_vector("post", h.shown)
         bias = WeightMatrix(v["b_out"][:, None], max_rows=n_out + 1, max_cols=1, vmax=vmax,
-                            cell_height=pitch)
+                            cell_height=pitch, theme=self.theme)
         self.record_block(self.names["b_out"], bias.shown[:, 0])
-        plus, equals = label("+", style.BODY_SIZE), label("=", style.BODY_SIZE)
+        plus, equals = label("+", style.BODY_SIZE, theme=self.theme), label("=", style.BODY_SIZE, theme=self.theme)
         Group(mat, h, plus, bias, equals, out).arrange(RIGHT, buff=0.3, aligned_edge=UP).move_to([0, -0.5, 0])
         top = mat.cell_center(0, 0)[1]
         bias.shift(UP * (top - bias.cell_center(0, 0)[1]))
@@ -359,10 +359,10 @@ class MLP(ExplainerScene):
         self.clear()
         keys = ("mid", "out", "resid")
         vmax = float(max(np.abs(self.v[k]).max() for k in keys))   # one grey scale for all three
-        vecs = [DataVector(self.v[k], max_entries=ENTRIES, vmax=vmax) for k in keys]
+        vecs = [DataVector(self.v[k], max_entries=ENTRIES, vmax=vmax, theme=self.theme) for k in keys]
         for k, vec in zip(keys, vecs):
             self.rec_vector(k, vec.shown)
-        plus, equals = label("+", style.BODY_SIZE), label("=", style.BODY_SIZE)
+        plus, equals = label("+", style.BODY_SIZE, theme=self.theme), label("=", style.BODY_SIZE, theme=self.theme)
         Group(vecs[0], plus, vecs[1], equals, vecs[2]).arrange(RIGHT, buff=0.9, aligned_edge=UP).move_to([0, -0.3, 0])
         for m in (plus, equals):
             m.set_y(vecs[0].body.get_center()[1])

@@ -6,7 +6,7 @@ from manim import DOWN, LEFT, UL, FadeIn, Group, Line, Write
 import model
 from model.checkpoint import read_card
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components.text import label
 from .components.text_block import Run, TextBlock, text_lines
@@ -43,12 +43,12 @@ class ModelSize(ExplainerScene):
         for c in CHECKPOINTS:
             w = model.weights(c)
             # the other checkpoint's weights are named with it (the file speaks for this render's)
-            how = "size" if c == s.checkpoint else f"size in checkpoint {c}"
+            how = derivations.SIZE if c == s.checkpoint else derivations.size_in_checkpoint(c)
             self.counts[c] = sum(int(self.record(k, (), w[k].size, how)) for k in trained_weights(w))
 
     # --- drawing ------------------------------------------------------------------------------
     def show_title(self):
-        self.title = label("Bigger model, better text", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Bigger model, better text", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.play(Write(self.title), run_time=0.7)
         self.say("Does size matter? Give the same prompt to two models of different size.", 3.0)
         self.wait(2.5)
@@ -74,7 +74,7 @@ class ModelSize(ExplainerScene):
             head.move_to([self.column_x(i), 2.85, 0], aligned_edge=UL)
             self.heads.add(head)
             runs = [Run(self.context.prompt, th.text)] + [Run(self.piece(t), th.chosen) for t in self.new[c]]
-            block = TextBlock(runs, COLUMN_W, style.SMALL_SIZE, max_lines=MAX_LINES, shown=1)
+            block = TextBlock(runs, COLUMN_W, style.SMALL_SIZE, max_lines=MAX_LINES, shown=1, theme=self.theme)
             block.next_to(head, DOWN, buff=0.3).align_to(head, LEFT)
             self.blocks.append(block)
         rule = Line([0, 2.85, 0], [0, -2.45, 0], color=th.neutral, stroke_width=2)

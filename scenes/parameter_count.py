@@ -8,12 +8,12 @@ from manim import DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, Group, UpdateFromA
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
-from .components.raster import Canvas, font_em
+from .components.raster import HAIR, Canvas, drawn_width, font_em
 from .components.tally import ParameterTally, fmt_count
 from .components.text import label
-from .components.text_block import drawn_width, text_lines
+from .components.text_block import text_lines
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ NOT_PARAMETERS = ("b_U",)   # the unembedding has no bias: weights() fills b_U w
 
 
 def group_of(name: str) -> str | None:
-    """The tally group of a weight name (None for b_U, which is not a trained parameter)."""
+    """The tally group of a weight name (None for b_U, which is not a trained parameter).
+    Raises ValueError for a weight name no group holds."""
     if name in NOT_PARAMETERS:
         return None
     last = name.split(".")[-1]
@@ -113,7 +114,7 @@ class ParameterCount(ExplainerScene):
     def count_own_weights(self):
         """Every trained array's size, recorded one entry per weight; groups are sums of those."""
         self.groups = grouped(self.W)
-        self.sizes = {name: int(self.record(name, (), self.W[name].size, "size"))
+        self.sizes = {name: int(self.record(name, (), self.W[name].size, derivations.SIZE))
                       for names in self.groups.values() for name in names}
         self.group_total = {g: sum(self.sizes[n] for n in names) for g, names in self.groups.items()}
         self.total = sum(self.sizes.values())
@@ -123,7 +124,8 @@ class ParameterCount(ExplainerScene):
         return total_note_text(self.total, card, self.sizes["W_U"] if tied else None)
 
     def own_matrix_groups(self) -> list[MatrixGroup]:
-        """This model's eight matrix groups, shapes read off its weights."""
+        """This model's eight matrix groups, shapes read off its weights.
+        Raises AssertionError when the weights' shapes disagree with the config."""
         cfg = self.trace.config
         L, H = cfg["n_layer"], cfg["n_head"]
         out = []
@@ -145,7 +147,7 @@ class ParameterCount(ExplainerScene):
 
     # --- drawing ------------------------------------------------------------------------------
     def show_title(self):
-        self.title = label("Counting parameters", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Counting parameters", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.play(Write(self.title), run_time=0.7)
         self.say("How many numbers does a GPT learn? Count the weights, one matrix group at a time.", 3.5)
         self.wait(3.0)
@@ -157,13 +159,13 @@ class ParameterCount(ExplainerScene):
         formulas = [(f"{g.rows:,} × {g.cols:,}", f" × {g.how}" if g.how else "") for g in groups]
         foot = f"{n_matrices:,} matrices"
         header = "shape × layers × heads"
-        w_col = max(drawn_width(g.weight, em, mono=True) for g in groups)
-        f_col = max([drawn_width(a + b, em, mono=False) for a, b in formulas]
-                    + [drawn_width(foot, em, mono=False), drawn_width(header, em, mono=False)])
+        w_col = max(drawn_width(g.weight, em, mono=True, pad=HAIR) for g in groups)
+        f_col = max([drawn_width(a + b, em, mono=False, pad=HAIR) for a, b in formulas]
+                    + [drawn_width(foot, em, mono=False, pad=HAIR), drawn_width(header, em, mono=False, pad=HAIR)])
         gap = 0.45
         # names end in a space: the tally sizes its name column a hair narrower than small text draws
         tally = ParameterTally([(g.name + " ", c) for g, c in zip(groups, counts)], title,
-                               size=style.SMALL_SIZE, column_gap=3 * gap + w_col + f_col)
+                               size=style.SMALL_SIZE, column_gap=3 * gap + w_col + f_col, theme=self.theme)
         k = tally.names_image.height / tally.height_units
         top = tally.names_image.get_top()[1]
 
@@ -175,7 +177,7 @@ class ParameterCount(ExplainerScene):
         for i, (g, (shape, how)) in enumerate(zip(groups, formulas)):
             mid.text(0, baseline(i), g.weight, em, th.muted, anchor="ls")
             mid.text(x, baseline(i), shape, em, th.text, anchor="ls", mono=False)
-            mid.text(x + drawn_width(shape, em, mono=False), baseline(i), how, em, th.muted,
+            mid.text(x + drawn_width(shape, em, mono=False, pad=HAIR), baseline(i), how, em, th.muted,
                      anchor="ls", mono=False)
         middle = mid.mobject()
         middle.next_to(tally.names_image, RIGHT, buff=gap).align_to(tally.names_image, UP)
@@ -232,7 +234,8 @@ class ParameterCount(ExplainerScene):
                    "the sizes of its real weight arrays.")
 
     def left_out(self):
-        """What the video's GPT-3 tally leaves out: position embeddings, biases, layer norms."""
+        """What the video's GPT-3 tally leaves out: position embeddings, biases, layer norms.
+        Raises AssertionError when the parts do not add up to the model's parameter count."""
         th = self.theme
         cfg = self.trace.config
         L, d, d_mlp, n_ctx = cfg["n_layer"], cfg["d_model"], cfg["d_mlp"], cfg["n_ctx"]
@@ -248,11 +251,11 @@ class ParameterCount(ExplainerScene):
                 raise AssertionError(f"{g}: {formula} = {product}, weights hold {self.group_total[g]}")
             rows.append((g, self.group_total[g], formula))
         em = font_em(style.SMALL_SIZE)
-        f_col = max(drawn_width(r[2], em, mono=False) for r in rows)
+        f_col = max(drawn_width(r[2], em, mono=False, pad=HAIR) for r in rows)
         gap = 0.6
         tally = ParameterTally([(r[0] + " ", r[1]) for r in rows],
                                f"every parameter of this model ({self.checkpoint_name})",
-                               size=style.SMALL_SIZE, column_gap=2 * gap + f_col)
+                               size=style.SMALL_SIZE, column_gap=2 * gap + f_col, theme=self.theme)
         k = tally.names_image.height / tally.height_units
         top = tally.names_image.get_top()[1]
         mid = Canvas(f_col, tally.height_units)

@@ -7,7 +7,7 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, ReplacementTransf
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import ProbabilityBars, PromptText, label
 
@@ -42,7 +42,7 @@ class PredictSample(ExplainerScene):
         self.n_prompt = n_prompt - (n_prompt + self.n_steps - len(self.trace.tokens))
 
     def show_title(self):
-        self.title = label("Predict, sample, repeat", style.TITLE_SIZE).to_corner(UL, buff=0.4)
+        self.title = label("Predict, sample, repeat", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.4)
         self.play(Write(self.title), run_time=0.8)
         self.say("A GPT reads text and predicts what comes next, as a probability for every token.", 4.0)
         self.wait(2.0)
@@ -54,7 +54,7 @@ class PredictSample(ExplainerScene):
 
     def prompt_text(self, n_generated: int) -> PromptText:
         pieces = self.trace.pieces[: self.n_prompt + n_generated]
-        return PromptText(pieces, self.n_prompt, width=30).to_edge(LEFT, buff=0.5).shift(UP * 1.3)
+        return PromptText(pieces, self.n_prompt, width=30, theme=self.theme).to_edge(LEFT, buff=0.5).shift(UP * 1.3)
 
     def distribution(self, step: int):
         """Top-k rows of the real distribution at this step, always including the sampled token."""
@@ -64,7 +64,7 @@ class PredictSample(ExplainerScene):
         rows, _ = self.top_tokens(probs, self.top_k)
         if chosen not in rows:
             rows[-1] = chosen
-        transform = f"softmax(T={self.temperature:g})"
+        transform = derivations.softmax(T=self.temperature)
         values = [self.record("logits", (pos, t), probs[t], transform) for t in rows]
         pieces = [self.piece(t) for t in rows]
         return pieces, np.array(values), rows.index(chosen)
@@ -74,7 +74,7 @@ class PredictSample(ExplainerScene):
         first = step == 0
         self.pace = 0.75 ** step      # each round runs faster than the one before
         if first:
-            self.bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=2.0)
+            self.bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=2.0, theme=self.theme)
             # anchor the bars' zero line, not the group's box: bars grow and shrink in place
             self.bars.shift([1.7, 1.6, 0] - self.bars.bars[0].get_left())
             self.caption = label(f"next token, T = {self.temperature:g}", style.SMALL_SIZE, color=self.theme.muted)

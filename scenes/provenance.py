@@ -34,12 +34,17 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
     cosine with <other source>
                        cosine similarity of row index[0] of the source and of the other source
                        (e.g. a residual vector and the same token's embedding)
+
+Scenes write these strings with the formatters of ``scenes.derivations`` (its one table also
+computes each value for the provenance test); ``Provenance.record`` refuses any other string.
 """
 from __future__ import annotations
 
 import json
 import math
 from pathlib import Path
+
+from . import derivations
 
 
 class Provenance:
@@ -48,10 +53,16 @@ class Provenance:
         self.numbers: list[dict] = []
 
     def record(self, source: str, index, value: float, transform: str | None = None) -> float:
-        """Note that ``value`` (drawn on screen) is ``source[index]`` (after ``transform``)."""
+        """Note that ``value`` (drawn on screen) is ``source[index]`` (after ``transform``, a
+        string from ``scenes.derivations``). Returns ``value`` as a float.
+
+        Raises ValueError for a non-finite value or a transform not in ``derivations.TABLE``.
+        """
         value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"non-finite value drawn from {source}{list(index)}")
+        if transform:
+            derivations.parse(transform)
         entry = {"source": source, "index": [int(i) for i in index], "value": value}
         if transform:
             entry["transform"] = transform

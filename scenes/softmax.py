@@ -6,7 +6,7 @@ from manim import DOWN, RIGHT, UL, UP, FadeIn, LaggedStart, VGroup, Write
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import ProbabilityBars, label, percent
 from .components.text import piece_label
@@ -37,14 +37,14 @@ class Softmax(ExplainerScene):
 
     def column(self, texts: list[str], x: float, header: str, color=None) -> VGroup:
         head = label(header, style.SMALL_SIZE, color=self.theme.muted).move_to([x, 2.75, 0])
-        cells = VGroup(*[label(t, style.SMALL_SIZE, color=color, mono=True).move_to([x, y, 0])
+        cells = VGroup(*[label(t, style.SMALL_SIZE, color=color, mono=True, theme=self.theme).move_to([x, y, 0])
                          for t, y in zip(texts, self.row_y)])
         return VGroup(head, cells)
 
     def show_title(self):
-        title = label("Softmax", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        title = label("Softmax", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.play(Write(title), run_time=0.6)
-        names = VGroup(*[piece_label(p).move_to([-5.2, y, 0], aligned_edge=RIGHT)
+        names = VGroup(*[piece_label(p, theme=self.theme).move_to([-5.2, y, 0], aligned_edge=RIGHT)
                          for p, y in zip(self.pieces, self.row_y)])
         names.shift(RIGHT * (-4.7 - names.get_right()[0]))
         head = label("next token", style.SMALL_SIZE, color=self.theme.muted).move_to([-5.6, 2.75, 0])
@@ -63,7 +63,7 @@ class Softmax(ExplainerScene):
 
     def show_exp(self):
         for t in self.rows:
-            self.record("logits", (self.pos, t), np.exp(self.logits[t]), "exp")
+            self.record("logits", (self.pos, t), np.exp(self.logits[t]), derivations.EXP)
         col = self.column([short(np.exp(self.logits[t])) for t in self.rows], -1.3, "e^logit")
         self.play(LaggedStart(*[FadeIn(c, shift=RIGHT * 0.3) for c in col], lag_ratio=0.2), run_time=1.0)
         self.say("Exponentiating makes every score positive and stretches the gaps between them.", 4.0)
@@ -72,7 +72,7 @@ class Softmax(ExplainerScene):
 
     def show_sum(self):
         total = float(np.exp(self.logits).sum())
-        self.record("logits", (self.pos,), total, "sum(exp)")
+        self.record("logits", (self.pos,), total, derivations.SUM_EXP)
         n = len(self.logits)
         text = label(f"sum over all {n:,} tokens = {short(total)}", style.SMALL_SIZE, color=self.theme.chosen)
         text.move_to([-2.3, self.row_y[-1] - 0.85, 0])
@@ -83,14 +83,14 @@ class Softmax(ExplainerScene):
 
     def show_probabilities(self):
         probs = model.softmax(self.logits, 1.0)
-        values = [self.record("logits", (self.pos, t), probs[t], "softmax(T=1)") for t in self.rows]
+        values = [self.record("logits", (self.pos, t), probs[t], derivations.softmax(T=1)) for t in self.rows]
         col = self.column([percent(p) for p in values], 0.9, "probability")
-        bars = ProbabilityBars([""] * self.top_k, values, max_width=3.4, row_height=0.62, label_width=0.1)
+        bars = ProbabilityBars([""] * self.top_k, values, max_width=3.4, row_height=0.62, label_width=0.1, theme=self.theme)
         bars.shift([2.3, self.row_y[0], 0] - bars.bars[0].get_left())
         bars.remove(bars.labels, bars.percents)
         self.play(FadeIn(col), FadeIn(bars, shift=RIGHT * 0.2), run_time=1.0)
         rest = self.record("logits", (self.pos,), 1.0 - float(np.sort(probs)[::-1][: self.top_k].sum()),
-                           f"softmax(T=1) outside top {self.top_k}")
+                           derivations.softmax_outside_top(T=1, k=self.top_k))
         note = label(f"the other {len(self.logits) - self.top_k:,} tokens share {percent(rest)}",
                      style.SMALL_SIZE, color=self.theme.muted)
         note.to_edge(DOWN, buff=0.45)

@@ -1,13 +1,13 @@
 """The visual grammar, in one place: weights blue/red, data grey, one accent per role.
 
-Two themes: ``dark`` (default) and ``light`` for washed-out classroom projectors. The theme is
-chosen once per render (``set_theme`` or the GPTX_THEME environment variable) and every colour
-helper below reads it, so components never hard-code a colour.
+Two themes: ``dark`` (default) and ``light`` for washed-out classroom projectors. A scene looks
+its ``Theme`` up once (``THEMES[context.theme]``, in ``ExplainerBase.setup``) and passes it on:
+every component takes ``theme=`` and the colour helpers below take it as an argument, so no
+module holds "the current theme" and components never hard-code a colour.
 """
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 
 from manim import ManimColor, interpolate_color
@@ -49,19 +49,13 @@ THEMES = {
     ),
 }
 
-_current = os.environ.get("GPTX_THEME", "dark")
 
 
-def set_theme(name: str) -> Theme:
-    global _current
+def theme_named(name: str) -> Theme:
+    """The palette called ``name`` (``"dark"`` or ``"light"``). Raises ValueError for another name."""
     if name not in THEMES:
         raise ValueError(f"unknown theme {name!r}; choose from {', '.join(THEMES)}")
-    _current = name
     return THEMES[name]
-
-
-def theme() -> Theme:
-    return THEMES[_current if _current in THEMES else "dark"]
 
 
 def _strength(value: float, vmax: float) -> float:
@@ -71,16 +65,18 @@ def _strength(value: float, vmax: float) -> float:
     return math.sqrt(min(1.0, abs(value) / vmax))
 
 
-def weight_color(value: float, vmax: float) -> ManimColor:
-    """A learned parameter: blue if positive, red if negative, brighter with |value|."""
-    t = theme()
+def weight_color(value: float, vmax: float, theme: Theme) -> ManimColor:
+    """A learned parameter: blue if positive, red if negative, brighter with |value|, in ``theme``.
+    Raises ValueError unless ``value`` and ``vmax`` are finite and ``vmax`` > 0."""
+    t = theme
     end = t.positive if value >= 0 else t.negative
     return interpolate_color(t.neutral, end, _strength(value, vmax))
 
 
-def data_color(value: float, vmax: float) -> ManimColor:
-    """An activation: grey, further from the background with |value|, the same for both signs."""
-    t = theme()
+def data_color(value: float, vmax: float, theme: Theme) -> ManimColor:
+    """An activation: grey, further from the background with |value|, the same for both signs, in
+    ``theme``. Raises ValueError unless ``value`` and ``vmax`` are finite and ``vmax`` > 0."""
+    t = theme
     return interpolate_color(t.data_low, t.data_high, _strength(value, vmax))
 
 

@@ -7,7 +7,7 @@ from manim import (DOWN, LEFT, UL, UP, FadeIn, FadeOut, Group, Line, Triangle, V
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import ProbabilityBars, PromptText, label
 
@@ -35,10 +35,10 @@ class Temperature(ExplainerScene):
 
     def probs_at(self, t: float) -> list[float]:
         p = model.softmax(self.logits, t)
-        return [self.record("logits", (self.pos, k), p[k], f"softmax(T={t:g})") for k in self.rows]
+        return [self.record("logits", (self.pos, k), p[k], derivations.softmax(T=t)) for k in self.rows]
 
     def show_title(self):
-        self.title = label("Temperature", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Temperature", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.play(Write(self.title), run_time=0.6)
         self.say("Before sampling, the logits can be divided by a temperature T.")
 
@@ -57,7 +57,7 @@ class Temperature(ExplainerScene):
         self.marker.move_to([self.t_to_x(STOPS[0]), y + 0.25, 0])
         self.t_label = self.t_text(STOPS[0])
         self.bars = ProbabilityBars(self.pieces, self.probs_at(STOPS[0]), max_width=4.2,
-                                    row_height=0.55, label_width=2.2)
+                                    row_height=0.55, label_width=2.2, theme=self.theme)
         self.bars.shift([-2.6, 1.2, 0] - self.bars.bars[0].get_left())
         self.play(FadeIn(VGroup(line, ticks)), FadeIn(self.marker), FadeIn(self.t_label),
                   FadeIn(self.bars), run_time=0.8)
@@ -101,7 +101,7 @@ class Temperature(ExplainerScene):
             new = model.generate(s.prompt, N_NEW, temperature=t, seed=s.seed, checkpoint=s.checkpoint)
             pieces = tail + [self.piece(k) for k in new]
             head = label(f"T = {t:g}", style.BODY_SIZE, color=self.theme.chosen)
-            text = PromptText(pieces, len(tail), width=18, size=style.SMALL_SIZE, max_lines=6)
+            text = PromptText(pieces, len(tail), width=18, size=style.SMALL_SIZE, max_lines=6, theme=self.theme)
             col = Group(head, text.next_to(head, DOWN, buff=0.3, aligned_edge=LEFT))
             col.move_to([-6.5 + 4.6 * i, 1.6, 0], aligned_edge=UP + LEFT)
             columns.add(col)

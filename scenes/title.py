@@ -10,10 +10,10 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Circle, FadeIn, FadeOut, Group,
 import model
 from model.checkpoint import read_card
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import label
-from .components.raster import Canvas, font_em, text_width
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.text_image import text_image as line
 
 WORDS = ("Generative", "Pre-trained", "Transformer")
@@ -49,14 +49,14 @@ class Title(ExplainerScene):
     # --- steps ------------------------------------------------------------------------------------
     def show_acronym(self):
         th = self.theme
-        self.gpt = label("GPT", 120).move_to([0, 0.5, 0])
+        self.gpt = label("GPT", 120, theme=self.theme).move_to([0, 0.5, 0])
         sub = label("Generative · Pre-trained · Transformer", style.BODY_SIZE, color=th.muted)
         sub.next_to(self.gpt, DOWN, buff=0.5)
         self.play(FadeIn(self.gpt, scale=0.9), run_time=0.8)
         self.play(FadeIn(sub, shift=UP * 0.2), run_time=0.6)
         self.say("GPT stands for Generative Pre-trained Transformer. Three words, one at a time.", 3.5)
         self.wait(3.0)
-        self.words = [label(w, style.TITLE_SIZE) for w in WORDS]
+        self.words = [label(w, style.TITLE_SIZE, theme=self.theme) for w in WORDS]
         for w, top in zip(self.words, ROW_TOP):
             w.move_to([WORD_X, top, 0], aligned_edge=UP + LEFT)
             w[0].set_color(th.chosen)
@@ -81,7 +81,7 @@ class Title(ExplainerScene):
         s = self.context
         new = model.generate(s.prompt, N_GENERATED, temperature=s.temperature, seed=s.seed, checkpoint=s.checkpoint)
         enc = model.get_encoding(s.checkpoint)
-        lines = self.meaning(0, [line("it writes new text, one piece at a time"),
+        lines = self.meaning(0, [line("it writes new text, one piece at a time", theme=self.theme),
                                  self.example(enc.decode(self.trace.tokens), enc.decode(new))])
         self.reveal(0, lines, "Generative: it writes new text. Here is this film's model continuing your prompt.", 4.5,
                     "Generative: it produces text. The orange words were written by the model in this "
@@ -96,12 +96,7 @@ class Title(ExplainerScene):
         room = 8.2 - text_width(tail + "“", em)
         head = "“" + prompt
         if text_width(head, em) > room:     # keep the prompt's end, cut at a word if one fits
-            head = prompt
-            while len(head) > 1 and text_width("…" + head, em) > room:
-                head = head[1:]
-            if " " in head[:-1]:
-                head = head[head.index(" ") + 1:]
-            head = "…" + head
+            head = shorten(prompt, room, em, mono=True, keep="end")
         c = Canvas(text_width(head + tail, em) + 0.2, 1.4 * em)
         c.text(0, 0.7 * em, head, em, th.text, anchor="lm")
         c.text(text_width(head, em), 0.7 * em, tail, em, th.chosen, anchor="lm")
@@ -111,8 +106,8 @@ class Title(ExplainerScene):
         th = self.theme
         chars = self.card["corpus"]["train_chars"]
         sources = corpus_sources(self.card)
-        lines = [line("it learned from a lot of text before being used;"),
-                 line(f"this one read about {chars / 1e6:.0f} million characters of")]
+        lines = [line("it learned from a lot of text before being used;", theme=self.theme),
+                 line(f"this one read about {chars / 1e6:.0f} million characters of", theme=self.theme)]
         lines += [line(f"·  {src}", color=th.muted) for src in sources]
         self.reveal(1, self.meaning(1, lines),
                     "Pre-trained: before anyone uses it, it learns from a great deal of text.", 4.0,
@@ -124,10 +119,10 @@ class Title(ExplainerScene):
         W = model.weights(self.context.checkpoint)
         total, names = parameter_count(W)
         for name in names:
-            self.record(name, [], W[name].size, "size")
-        lines = [line("the kind of neural network: attention and MLP"),
-                 line("blocks, stacked many times over;"),
-                 line(f"this one: {cfg['n_layer']} layers, {total:,} parameters")]
+            self.record(name, [], W[name].size, derivations.SIZE)
+        lines = [line("the kind of neural network: attention and MLP", theme=self.theme),
+                 line("blocks, stacked many times over;", theme=self.theme),
+                 line(f"this one: {cfg['n_layer']} layers, {total:,} parameters", theme=self.theme)]
         self.reveal(2, self.meaning(2, lines),
                     f"Transformer: the kind of network. This one has {cfg['n_layer']} layers and "
                     f"{total:,} learned numbers.", 5.0,
@@ -137,16 +132,16 @@ class Title(ExplainerScene):
     def uses(self):
         th = self.theme
         self.play(FadeOut(Group(*self.mobjects)), run_time=0.6)
-        head = label("Transformers are behind", style.BODY_SIZE).move_to([0, 3.0, 0])
-        rows = [("transcription", self.sound_wave(), line("“Good morning!”")),
-                ("image generation", line("“a sun over hills”"), self.picture()),
+        head = label("Transformers are behind", style.BODY_SIZE, theme=self.theme).move_to([0, 3.0, 0])
+        rows = [("transcription", self.sound_wave(), line("“Good morning!”", theme=self.theme)),
+                ("image generation", line("“a sun over hills”", theme=self.theme), self.picture()),
                 ("chat", self.bubble("What is a GPT?", th.muted), self.bubble("It predicts text.", th.text))]
         drawn = Group()
         for r, (name, src, out) in enumerate(rows):
             y = 1.35 - 1.9 * r
             box = RoundedRectangle(width=2.6, height=0.8, corner_radius=0.12, stroke_color=th.text,
                                    stroke_width=3).move_to([0, y, 0])
-            inside = line("transformer").move_to(box)
+            inside = line("transformer", theme=self.theme).move_to(box)
             task = line(name, color=th.muted).next_to(box, UP, buff=0.14)
             src.move_to([-2.75, y, 0], aligned_edge=RIGHT)
             out.move_to([2.75, y, 0], aligned_edge=LEFT)
@@ -180,11 +175,11 @@ class Title(ExplainerScene):
         hill1 = Polygon([-1.0, -0.65, 0], [-0.3, 0.1, 0], [0.4, -0.65, 0], fill_color=th.muted,
                         fill_opacity=1, stroke_width=0)
         hill2 = Polygon([-0.2, -0.65, 0], [0.45, -0.1, 0], [1.0, -0.65, 0],
-                        fill_color=style.data_color(0.5, 1.0), fill_opacity=1, stroke_width=0)
+                        fill_color=style.data_color(0.5, 1.0, self.theme), fill_opacity=1, stroke_width=0)
         return VGroup(sun, hill1, hill2, frame)
 
     def bubble(self, text: str, color) -> Group:
-        words = line(text, color=color)
+        words = line(text, color=color, theme=self.theme)
         shape = RoundedRectangle(width=words.width + 0.4, height=words.height + 0.3, corner_radius=0.18,
                                  stroke_color=color, stroke_width=2.5)
         return Group(shape, words.move_to(shape))

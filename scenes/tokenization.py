@@ -11,8 +11,8 @@ from model.tokenizer import PAT_STR
 from . import style
 from .base import ExplainerScene
 from .components import TokenStrip, label, show_piece
-from .components.raster import Canvas, fit_text, font_em, text_width
-from .components.text_image import drawn_width, text_image
+from .components.raster import IMAGE_PAD, Canvas, drawn_width, font_em, shorten, text_width
+from .components.text_image import text_image
 
 GPT3_VOCAB = 50_257          # GPT-3's vocabulary (GPT-2's byte-level BPE)
 EXAMPLE_WORD = " tokenization"   # cut for the class when the prompt has no split word
@@ -119,9 +119,9 @@ class PromptPieces(Group):
     """
 
     def __init__(self, items: list[str], tinted: bool, width: float = TEXT_WIDTH,
-                 max_height: float = TEXT_HEIGHT):
+                 max_height: float = TEXT_HEIGHT, *, theme: style.Theme):
         super().__init__()
-        th = style.theme()
+        self.theme = th = theme
         for size in (style.BODY_SIZE, style.SMALL_SIZE):
             em = font_em(size)
             pitch = 1.5 * em
@@ -155,12 +155,12 @@ class PromptPieces(Group):
         self.add(self.image)
 
 
-def fitted_strip(pieces: list[str], ids: list[int]) -> tuple[TokenStrip, int]:
+def fitted_strip(pieces: list[str], ids: list[int], theme: style.Theme) -> tuple[TokenStrip, int]:
     """The token strip of as many leading tokens as fit in TEXT_WIDTH x STRIP_HEIGHT, and how many."""
     k = len(pieces)
     while True:
         strip = TokenStrip(pieces[:k], ids[:k], size=STRIP_SIZE, max_width=TEXT_WIDTH,
-                           max_height=STRIP_HEIGHT)
+                           max_height=STRIP_HEIGHT, theme=theme)
         if strip.height <= STRIP_HEIGHT + 1e-6 or k == 1:
             return strip, k
         # rows have a fixed pitch plus a gap between them: a guess, checked on the next turn
@@ -185,9 +185,9 @@ class Tokenization(ExplainerScene):
 
     # --- steps ----------------------------------------------------------------------------------
     def show_text(self):
-        self.title = label("Tokenization", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Tokenization", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         words = regex.findall(PAT_STR, self.text)
-        self.plain = PromptPieces(words, tinted=False).move_to([0, TEXT_TOP, 0], aligned_edge=UP)
+        self.plain = PromptPieces(words, tinted=False, theme=self.theme).move_to([0, TEXT_TOP, 0], aligned_edge=UP)
         self.play(Write(self.title), run_time=0.6)
         self.play(FadeIn(self.plain), run_time=0.8)
         self.say("A transformer does not read letters. First, the text is cut into pieces called tokens.", 4.0)
@@ -197,7 +197,7 @@ class Tokenization(ExplainerScene):
 
     def cut_text(self):
         n = len(self.tokens)
-        self.tinted = PromptPieces(self.pieces, tinted=True).move_to([0, TEXT_TOP, 0], aligned_edge=UP)
+        self.tinted = PromptPieces(self.pieces, tinted=True, theme=self.theme).move_to([0, TEXT_TOP, 0], aligned_edge=UP)
         count = f"{n} tokens" if n != 1 else "1 token"
         if len(self.enc.encode(self.context.prompt, allowed_special="all")) > n:
             count = f"the last {n} tokens (the model's window)"
@@ -211,7 +211,7 @@ class Tokenization(ExplainerScene):
                    "built from pieces. Same cut every time for the same text.")
 
     def show_strip(self):
-        self.strip, self.n_strip = fitted_strip(self.pieces, self.tokens)
+        self.strip, self.n_strip = fitted_strip(self.pieces, self.tokens, self.theme)
         self.strip.move_to([0, TEXT_TOP, 0], aligned_edge=UP)
         self.below = self.strip.get_bottom()[1]
         changes = [FadeOut(self.tinted)]
@@ -267,7 +267,7 @@ class Tokenization(ExplainerScene):
         """No split word in the prompt: cut a rarer word for the class instead."""
         ids = self.enc.encode_ordinary(EXAMPLE_WORD)
         pieces = [self.piece(t) for t in ids]
-        strip = TokenStrip(pieces, ids, max_width=TEXT_WIDTH)
+        strip = TokenStrip(pieces, ids, max_width=TEXT_WIDTH, theme=self.theme)
         head = label("No word here is cut in pieces. A rarer word:", style.SMALL_SIZE, color=self.theme.muted)
         cut = " + ".join(show_piece(p) for p in pieces)
         note = label(f"{cut}: one word, {len(ids)} tokens", style.SMALL_SIZE, color=self.theme.chosen, mono=True)
@@ -287,13 +287,13 @@ class Tokenization(ExplainerScene):
     def vocabulary(self):
         n_vocab = int(self.trace.config["n_vocab"])
         self.play(FadeOut(self.strip), FadeOut(self.strip_extras), run_time=0.5)
-        head = label("The vocabulary: every token the model knows", style.BODY_SIZE)
+        head = label("The vocabulary: every token the model knows", style.BODY_SIZE, theme=self.theme)
         head.move_to([0, 2.3, 0])
         bars = self.vocab_bars(n_vocab)
         bars.next_to(head, DOWN, buff=0.5)
         samples = [t for t in SAMPLE_IDS if t < n_vocab]
         strip = TokenStrip([self.piece(t) for t in samples], samples, size=style.SMALL_SIZE,
-                           max_width=TEXT_WIDTH, gap=0.3)
+                           max_width=TEXT_WIDTH, gap=0.3, theme=self.theme)
         strip.next_to(bars, DOWN, buff=0.55)
         self.play(FadeIn(head), run_time=0.5)
         self.play(FadeIn(bars[0], shift=RIGHT * 0.3), run_time=0.8)
@@ -318,10 +318,10 @@ class Tokenization(ExplainerScene):
         """A line beneath the strip, below the previous one: the first of ``texts`` that fits the
         width at the readable size (the last one cut with … if none does)."""
         em = font_em(style.SMALL_SIZE)
-        text = next((t for t in texts if drawn_width(t, mono=mono) <= TEXT_WIDTH), None)
+        text = next((t for t in texts if drawn_width(t, em, mono, pad=IMAGE_PAD) <= TEXT_WIDTH), None)
         if text is None:
-            text = fit_text(texts[-1], em, TEXT_WIDTH - 0.3, mono)   # room for hinting
-        m = text_image(text, color=color, mono=mono)
+            text = shorten(texts[-1], TEXT_WIDTH - 0.3, em, mono=mono)   # room for hinting
+        m = text_image(text, color=color, mono=mono, theme=self.theme)
         self.below -= NOTE_GAP
         m.move_to([0, self.below, 0], aligned_edge=UP)
         self.below -= m.height

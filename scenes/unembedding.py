@@ -7,10 +7,10 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, AnimationGroup, Create, FadeIn, Fa
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import ColumnMatrix, DataVector, label, percent, show_piece
-from .components.raster import Canvas, fit_text, font_em
+from .components.raster import Canvas, font_em, shorten
 from .components.vectors import contrast_text, fmt
 
 TOP_K = 5          # logits labelled (and W_U columns shown)
@@ -35,22 +35,22 @@ class Unembedding(ExplainerScene):
     # --- step 1: the last vector and W_U ---------------------------------------------------------
     def show_vector_and_matrix(self):
         cfg = self.trace.config
-        self.title = label("Unembedding W_U", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Unembedding W_U", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         shape = label(f"{cfg['d_model']:,} × {cfg['n_vocab']:,}", style.SMALL_SIZE, color=self.theme.muted)
         shape.next_to(self.title, RIGHT, buff=0.45).align_to(self.title, DOWN)
-        self.vec = DataVector(self.x, max_entries=ROWS, show_length=True)
+        self.vec = DataVector(self.x, max_entries=ROWS, show_length=True, theme=self.theme)
         self.record_block("ln_final.hook_normalized", self.vec.shown, (self.last,))
-        who = fit_text(show_piece(self.trace.pieces[self.last]), font_em(style.SMALL_SIZE), 2.6)
+        who = shorten(show_piece(self.trace.pieces[self.last]), 2.6, font_em(style.SMALL_SIZE), mono=True)
         self.vec_name = label(f"last: {who}", style.SMALL_SIZE, color=self.theme.chosen)
         self.matrix = ColumnMatrix(self.W["W_U"], self.top, [show_piece(p) for p in self.top_pieces],
-                                   n_rows=ROWS, vmax=float(np.abs(self.W["W_U"]).max()))
+                                   n_rows=ROWS, vmax=float(np.abs(self.W["W_U"]).max()), theme=self.theme)
         for j, i in enumerate(self.matrix.ids):
             for r in range(self.matrix.n_rows):
                 self.record("W_U", (r, i), self.matrix.shown[r, j])
         self.matrix.move_to([1.3, 2.75, 0], aligned_edge=UP)
         self.vec.next_to(self.matrix.image, LEFT, buff=1.0).align_to(self.matrix.image, UP)
         self.vec_name.next_to(self.vec.body, UP, buff=0.12)
-        dot = label("·", style.TITLE_SIZE).move_to((self.vec.body.get_right() + self.matrix.image.get_left()) / 2)
+        dot = label("·", style.TITLE_SIZE, theme=self.theme).move_to((self.vec.body.get_right() + self.matrix.image.get_left()) / 2)
         self.play(Write(self.title), FadeIn(shape), run_time=0.6)
         self.play(FadeIn(self.vec), FadeIn(self.vec_name), run_time=0.7)
         self.say("After the last layer, the vector at the final position is normalised once more.", 3.5)
@@ -115,9 +115,9 @@ class Unembedding(ExplainerScene):
         self.row_cells = []
         for i in ids:
             x0 = m.col_x[i]
-            fill = style.data_color(float(self.logits[i]), vmax)
+            fill = style.data_color(float(self.logits[i]), vmax, self.theme)
             c.rect(x0 + 0.03, 0, x0 + m.cw - 0.03, h, fill)
-            c.text(x0 + m.cw / 2, h / 2, fmt(float(self.logits[i]), 2), em, contrast_text(fill))
+            c.text(x0 + m.cw / 2, h / 2, fmt(float(self.logits[i]), 2), em, contrast_text(fill, theme=self.theme))
             self.row_cells.append((x0, m.cw))
         img = c.mobject()
         img.scale(unit / (img.width / m.canvas_width))
@@ -172,13 +172,13 @@ class Unembedding(ExplainerScene):
         for i, v in enumerate(self.logits):
             if i not in top:
                 x, y = xy(i, float(v))
-                c.ellipse(x, y, 0.018, style.data_color(float(v) - lo, span))
+                c.ellipse(x, y, 0.018, style.data_color(float(v) - lo, span, self.theme))
         # the top tokens: a list to the right of the cloud's left edge, a thin line to each dot
         dots = [xy(i, float(self.logits[i])) for i in self.top]
         label_x = max(x for x, _ in dots) + 1.6
         for r, (piece, (x, y)) in enumerate(zip(self.top_pieces, dots)):
             ly = 0.75 + r * 0.45
-            text = fit_text(show_piece(piece), em, 2.4)
+            text = shorten(show_piece(piece), 2.4, em, mono=True)
             c.line([(x, y), (label_x - 0.12, ly)], th.chosen, 0.015)
             c.text(label_x, ly, text, em, th.chosen, anchor="lm")
         for x, y in dots:
@@ -196,7 +196,7 @@ class Unembedding(ExplainerScene):
         for p in range(first, n):
             probs = model.softmax(self.trace["logits"][p], 1.0)
             k = int(np.argmax(probs))
-            self.record("logits", (p, k), probs[k], "softmax(T=1)")
+            self.record("logits", (p, k), probs[k], derivations.softmax(T=1))
             nxt = show_piece(self.trace.pieces[p + 1]) if p + 1 < n else "?"
             rows.append((show_piece(self.trace.pieces[p]), show_piece(self.piece(k)), percent(probs[k]), nxt))
         col_x = (0.2, 3.2, 6.0, 8.4)
@@ -208,12 +208,12 @@ class Unembedding(ExplainerScene):
             y = pitch * (r + 1.5)
             last = r == len(rows) - 1
             ink = th.chosen if last else th.text
-            c.text(col_x[0], y, fit_text(tok, em, 2.8), em, ink, anchor="lm")
-            c.text(col_x[1], y, fit_text(guess, em, 2.5), em, ink, anchor="lm")
+            c.text(col_x[0], y, shorten(tok, 2.8, em, mono=True), em, ink, anchor="lm")
+            c.text(col_x[1], y, shorten(guess, 2.5, em, mono=True), em, ink, anchor="lm")
             c.text(col_x[2], y, pct, em, ink, anchor="lm")
-            c.text(col_x[3], y, fit_text(nxt, em, 3.0), em, th.muted if not last else th.chosen, anchor="lm")
+            c.text(col_x[3], y, shorten(nxt, 3.0, em, mono=True), em, th.muted if not last else th.chosen, anchor="lm")
         table = c.mobject().move_to([0, -0.2, 0])
-        title = label("Every position predicts its next token", style.BODY_SIZE)
+        title = label("Every position predicts its next token", style.BODY_SIZE, theme=self.theme)
         title.next_to(table, UP, buff=0.35)
         note = label("generating text uses only the last row", style.SMALL_SIZE, color=th.chosen)
         note.next_to(table, DOWN, buff=0.35)

@@ -17,12 +17,12 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, Arrow, Create, FadeIn, FadeOut, Gr
 
 import model
 
-from . import style
+from . import derivations, style
 from .base import ExplainerScene
 from .components import DataVector, MatrixVectorProduct, WeightMatrix, label, show_piece
-from .components.raster import Canvas, fit_text, font_em, text_width
+from .components.raster import IMAGE_PAD, Canvas, drawn_width, font_em, shorten, text_width
 from .components.vectors import contrast_text, fmt
-from .components.text_image import drawn_width, text_image
+from .components.text_image import text_image
 from .components.weight_matrix import TEXT_EM
 
 LAYER = 0            # the first MLP: its W_in reads the vector right after the first attention
@@ -65,10 +65,6 @@ class WeightsAndData(ExplainerScene):
         self.nonlinearity()
 
     # --- helpers ----------------------------------------------------------------------------------
-    def muted(self, text: str, size: float = style.SMALL_SIZE):
-        """A caption as one image: fades copy one mobject, not one per glyph."""
-        return text_image(text, size, color=self.theme.muted)
-
     def rec(self, key: str, index, value, transform: str | None = None) -> float:
         """Record a number of the first MLP; an activation's index gains the token's row."""
         return self.record_at(self.names[key], self.pos, index, value, transform)
@@ -93,13 +89,13 @@ class WeightsAndData(ExplainerScene):
 
     # --- step 1: data -----------------------------------------------------------------------------
     def show_data(self):
-        self.title = label("Weights and data", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Weights and data", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         emb = self.trace["hook_embed"][self.pos]
-        vec = DataVector(emb, max_entries=DATA_ENTRIES)
+        vec = DataVector(emb, max_entries=DATA_ENTRIES, theme=self.theme)
         self.record_block("hook_embed", vec.shown, (self.pos,))
         vec.move_to([-4.6, -0.5, 0])
-        who = fit_text(self.who, font_em(style.SMALL_SIZE), 3.4)
-        name = text_image("data", style.BODY_SIZE)
+        who = shorten(self.who, 3.4, font_em(style.SMALL_SIZE), mono=True)
+        name = text_image("data", style.BODY_SIZE, theme=self.theme)
         what = self.muted(f"the vector of “{who}”")
         Group(name, what).arrange(DOWN, buff=0.12).next_to(vec, UP, buff=0.25)
         self.data = Group(vec, name, what)
@@ -113,12 +109,12 @@ class WeightsAndData(ExplainerScene):
 
     # --- step 2: weights --------------------------------------------------------------------------
     def show_weights(self):
-        mat = WeightMatrix(self.w_in.T, max_rows=7, max_cols=5)
+        mat = WeightMatrix(self.w_in.T, max_rows=7, max_cols=5, theme=self.theme)
         # W_in is stored [d_model, d_mlp]; drawn one row per neuron, i.e. transposed.
         self.record_block(self.names["W_in"], mat.shown.T)
         mat.move_to([2.3, 0.0, 0])
         mat.shift(UP * (self.data[0].body.get_top()[1] - mat.image.get_top()[1]))
-        name = text_image("weights", style.BODY_SIZE)
+        name = text_image("weights", style.BODY_SIZE, theme=self.theme)
         what = self.muted("W_in of the first MLP: one row per neuron")
         Group(name, what).arrange(DOWN, buff=0.12).next_to(mat.image, UP, buff=0.25)
         name.align_to(self.data[1], DOWN)
@@ -147,7 +143,7 @@ class WeightsAndData(ExplainerScene):
             y = (r + 0.5) * line_h
             for k in range(n):
                 v = (k + 0.5) / n if color is style.data_color else 2 * (k + 0.5) / n - 1
-                c.rect(k * ramp_w / n, y - ramp_h / 2, (k + 1) * ramp_w / n, y + ramp_h / 2, color(v, 1.0))
+                c.rect(k * ramp_w / n, y - ramp_h / 2, (k + 1) * ramp_w / n, y + ramp_h / 2, color(v, 1.0, th))
             c.text(ramp_w + 0.3, y, text, em, th.text, anchor="lm", mono=False)
         return c.mobject()
 
@@ -157,7 +153,7 @@ class WeightsAndData(ExplainerScene):
         w = self.w_in[:, NEURON]
         vmax = float(np.abs(self.w_in).max())
         weights = WeightMatrix(w[None, :], max_rows=1, max_cols=SUM_TERMS + 1, vmax=vmax,
-                               cell_width=CELL_W, cell_height=0.5, show_shape=False)
+                               cell_width=CELL_W, cell_height=0.5, show_shape=False, theme=self.theme)
         for j, v in enumerate(weights.shown[0]):
             self.rec("W_in", (j, NEURON), v)
         data = self.data_row(self.x, SUM_TERMS)
@@ -167,10 +163,10 @@ class WeightsAndData(ExplainerScene):
         data.move_to(weights.image.get_center() + DOWN * 1.15)
         times = Group(*[self.muted("×").move_to((weights.cell_center(0, j) + self.data_cell(data, j)) / 2)
                         for j in range(SUM_TERMS)])
-        names = Group(text_image(f"neuron {NEURON}'s weights"), text_image("x (data)"))
+        names = Group(text_image(f"neuron {NEURON}'s weights", theme=self.theme), text_image("x (data)", theme=self.theme))
         names[0].next_to(weights.image, LEFT, buff=0.3)
         names[1].next_to(data, LEFT, buff=0.3).align_to(names[0], RIGHT)
-        what = self.muted(f"x: “{fit_text(self.who, font_em(style.SMALL_SIZE), 2.6)}” as the first "
+        what = self.muted(f"x: “{shorten(self.who, 2.6, font_em(style.SMALL_SIZE), mono=True)}” as the first "
                           "MLP reads it, after attention, normalised")
         shift = RIGHT * (-(names[0].get_left()[0] + weights.image.get_right()[0]) / 2)
         for m in (weights, data, times, names):
@@ -183,11 +179,11 @@ class WeightsAndData(ExplainerScene):
                  f"{self.d_model} products, one number.", 5.0)
 
         sums = np.cumsum(w.astype(np.float64) * self.x.astype(np.float64))
-        total = self.rec("pre", NEURON, float(sums[-1]), "minus b_in")
+        total = self.rec("pre", NEURON, float(sums[-1]), derivations.MINUS_B_IN)
         self.record_running_sum(self.names["x"], self.pos, self.names["W_in"], NEURON, sums)
         th = self.theme
         k = ValueTracker(0.0)
-        width = max(drawn_width(f"Σ = {fmt(v, 3)}", style.BODY_SIZE) for v in sums)
+        width = max(drawn_width(f"Σ = {fmt(v, 3)}", font_em(style.BODY_SIZE), pad=IMAGE_PAD) for v in sums)
 
         def running():
             n = int(np.clip(math.floor(k.get_value()), 1, len(sums)))
@@ -226,9 +222,9 @@ class WeightsAndData(ExplainerScene):
         c = Canvas(2 * ROW_PAD + (n + 1) * CELL_W, h)
         for j in range(n):
             x0 = ROW_PAD + j * CELL_W
-            fill = style.data_color(float(values[j]), vmax)
+            fill = style.data_color(float(values[j]), vmax, self.theme)
             c.rect(x0 + 0.03, 0.03, x0 + CELL_W - 0.03, h - 0.03, fill)
-            c.text(x0 + CELL_W / 2, h / 2, fmt(float(values[j])), TEXT_EM, contrast_text(fill))
+            c.text(x0 + CELL_W / 2, h / 2, fmt(float(values[j])), TEXT_EM, contrast_text(fill, theme=self.theme))
         c.dots(ROW_PAD + (n + 0.5) * CELL_W, h / 2, 0.11, 0, 0.035, th.muted)
         arm, lw = 0.12, 0.035
         for x, sign in ((0.04, 1), (c.width - 0.04, -1)):
@@ -247,7 +243,7 @@ class WeightsAndData(ExplainerScene):
     # --- step 4: a matrix times a vector, row by row ----------------------------------------------
     def product(self):
         self.clear()
-        mv = MatrixVectorProduct(self.w_in.T, self.x, max_rows=PRODUCT_ROWS, max_cols=PRODUCT_COLS)
+        mv = MatrixVectorProduct(self.w_in.T, self.x, max_rows=PRODUCT_ROWS, max_cols=PRODUCT_COLS, theme=self.theme)
         self.record_block(self.names["W_in"], mv.matrix.shown.T)
         for i, v in enumerate(mv.x.shown):
             self.rec("x", i, v)
@@ -260,11 +256,11 @@ class WeightsAndData(ExplainerScene):
         self.say("A matrix times a vector is many weighted sums at once: each row of weights, "
                  "dotted with x, gives one number of the output.", 5.0)
         for i in range(ROWS_COMPUTED):
-            self.rec("pre", i, mv.y_values[i], "minus b_in")   # the counter lands on this
+            self.rec("pre", i, mv.y_values[i], derivations.MINUS_B_IN)   # the counter lands on this
             self.record_running_sum(self.names["x"], self.pos, self.names["W_in"], i, mv.partial_sums(i))
             self.play(mv.compute_row(i, run_time=1.2 if i == 0 else 0.7))
         for i, v in enumerate(mv.y.shown):
-            self.rec("pre", i, v, "minus b_in")
+            self.rec("pre", i, v, derivations.MINUS_B_IN)
         self.play(mv.reveal_all(), FadeIn(how), run_time=0.5)
         self.say(f"{self.d_mlp} rows, so {self.d_mlp} weighted sums: the first layer of the MLP.", 3.5)
         self.wait(3.0)
@@ -280,20 +276,20 @@ class WeightsAndData(ExplainerScene):
         post_all = self.trace[self.names["post"]][self.pos]
         n = len(self.mv.y.shown)
         vmax = float(max(np.abs(pre_all).max(), np.abs(post_all).max()))   # one grey scale
-        y = DataVector(self.mv.y_values, max_entries=n, vmax=vmax, show_length=False)
+        y = DataVector(self.mv.y_values, max_entries=n, vmax=vmax, show_length=False, theme=self.theme)
         for i, v in enumerate(y.shown):
-            self.rec("pre", i, v, "minus b_in")
+            self.rec("pre", i, v, derivations.MINUS_B_IN)
         pitch = abs(y.cell_center(1)[1] - y.cell_center(0)[1])
         bias = WeightMatrix(self.W[self.names["b_in"]][:, None], max_rows=n + 1, max_cols=1,
-                            vmax=float(np.abs(self.w_in).max()), cell_height=pitch, show_shape=False)
+                            vmax=float(np.abs(self.w_in).max()), cell_height=pitch, show_shape=False, theme=self.theme)
         for i, v in enumerate(bias.shown[:, 0]):
             self.rec("b_in", i, v)
-        pre = DataVector(pre_all, max_entries=n, vmax=vmax, show_length=False)
-        post = DataVector(post_all, max_entries=n, vmax=vmax, show_length=False)
+        pre = DataVector(pre_all, max_entries=n, vmax=vmax, show_length=False, theme=self.theme)
+        post = DataVector(post_all, max_entries=n, vmax=vmax, show_length=False, theme=self.theme)
         for i in range(n):
             self.rec("pre", i, pre.shown[i])
             self.rec("post", i, post.shown[i])
-        plus, equals = text_image("+", style.BODY_SIZE), text_image("=", style.BODY_SIZE)
+        plus, equals = text_image("+", style.BODY_SIZE, theme=self.theme), text_image("=", style.BODY_SIZE, theme=self.theme)
         row = Group(y, plus, bias, equals, pre).arrange(RIGHT, buff=0.3)
         row.move_to([-2.9, -0.55, 0])
         top = y.cell_center(0)[1]
@@ -311,7 +307,7 @@ class WeightsAndData(ExplainerScene):
         for m in (row, arrow, post):
             m.shift(shift)
         curve = self.gelu_icon().next_to(arrow, UP, buff=0.2)
-        fn = text_image("GELU", style.BODY_SIZE).next_to(arrow, DOWN, buff=0.2)
+        fn = text_image("GELU", style.BODY_SIZE, theme=self.theme).next_to(arrow, DOWN, buff=0.2)
         heads = self.level([self.header("W_in · x", y.body), self.header("b_in", bias.image),
                             self.header("pre-activation", pre.body), self.header("after GELU", post.body)])
         note = Group(self.muted("GELU has no weights: the same fixed curve for every number."),

@@ -6,16 +6,18 @@ from scenes import style
 from scenes.components.column_matrix import ColumnMatrix
 from scenes.components.raster import rgba
 
+TH = style.THEMES["dark"]   # the palette these tests draw in
+
 
 def test_columns_are_drawn_in_index_order_in_their_weight_colours():
     w = np.random.default_rng(0).normal(size=(192, 8192))
-    m = ColumnMatrix(w, [4052, 17, 311, 17], ["c", "a", "b", "a"], n_rows=4)
+    m = ColumnMatrix(w, [4052, 17, 311, 17], ["c", "a", "b", "a"], n_rows=4, theme=TH)
     assert m.ids == [17, 311, 4052] and m.headers == ["a", "b", "c"]
     np.testing.assert_array_equal(m.shown, w[:4][:, [17, 311, 4052]])
     vmax = np.abs(w).max()
     for j, i in enumerate(m.ids):
         for r in range(4):
-            want = np.array(rgba(style.weight_color(w[r, i], vmax))[:3])
+            want = np.array(rgba(style.weight_color(w[r, i], vmax, TH))[:3])
             assert np.abs(m.cell_rgb(r, i) - want).max() <= 3
     xs = [m.column_center(i)[0] for i in m.ids]
     assert xs == sorted(xs)
@@ -23,16 +25,16 @@ def test_columns_are_drawn_in_index_order_in_their_weight_colours():
 
 def test_gaps_mark_skipped_columns_only():
     w = np.ones((3, 10))
-    neighbours = ColumnMatrix(w, [0, 1, 2], ["a", "b", "c"])
+    neighbours = ColumnMatrix(w, [0, 1, 2], ["a", "b", "c"], theme=TH)
     assert neighbours._gap_xs() != [] and len(neighbours._gap_xs()) == 1   # only the columns after 2
-    whole = ColumnMatrix(w[:, :3], [0, 1, 2], ["a", "b", "c"])
+    whole = ColumnMatrix(w[:, :3], [0, 1, 2], ["a", "b", "c"], theme=TH)
     assert whole._gap_xs() == []
-    spread = ColumnMatrix(w, [3, 7], ["a", "b"])
+    spread = ColumnMatrix(w, [3, 7], ["a", "b"], theme=TH)
     assert len(spread._gap_xs()) == 3    # before 3, between 3 and 7, after 7
 
 
 def test_highlight_sits_on_its_column():
-    m = ColumnMatrix(np.arange(40.0).reshape(4, 10) - 20, [2, 5], ["x", "y"], n_rows=3)
+    m = ColumnMatrix(np.arange(40.0).reshape(4, 10) - 20, [2, 5], ["x", "y"], n_rows=3, theme=TH)
     box = m.highlight_column(5)
     assert box.get_center()[0] == pytest.approx(m.column_center(5)[0])
     assert m.rows_cut
@@ -46,4 +48,4 @@ def test_highlight_sits_on_its_column():
 ])
 def test_bad_input_is_refused(matrix, ids, headers):
     with pytest.raises(ValueError):
-        ColumnMatrix(matrix, ids, headers)
+        ColumnMatrix(matrix, ids, headers, theme=TH)

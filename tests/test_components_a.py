@@ -12,12 +12,13 @@ from scenes.components.text import show_piece
 from scenes.components.token_strip import TokenStrip
 from scenes.components.vectors import DataVector, VectorArray
 
+TH = style.THEMES["dark"]   # the palette these tests draw in
+
 
 @pytest.fixture(autouse=True)
 def small_frames():
     """Build at 480p, as the previews do; keeps the raster images small and the tests fast."""
     with tempconfig({"pixel_height": 480, "pixel_width": 854}):
-        style.set_theme("dark")
         yield
 
 
@@ -44,8 +45,8 @@ WORDS = ("Emma| smiled| at| her| father|,| and| said| that| she| would| \\xe2| n
 # --- TokenStrip ---------------------------------------------------------------------------------
 def test_token_strip_draws_each_piece_and_id():
     pieces, ids = ["The", " cat", "\\xe2", "\n", "  sat"], [464, 3797, 26486, 198, 3332]
-    strip = TokenStrip(pieces, ids)
-    th = style.theme()
+    strip = TokenStrip(pieces, ids, theme=TH)
+    th = TH
     assert strip.ids == ids and strip.pieces == pieces
     assert strip.texts == [show_piece(p) for p in pieces] == ["The", "␣cat", "\\xe2", "↵", "␣␣sat"]
     assert strip.n_rows == 1 and strip.size == style.BODY_SIZE
@@ -69,7 +70,7 @@ def test_token_strip_draws_each_piece_and_id():
 
 def test_token_strip_wraps_a_long_prompt_to_fit_the_frame():
     assert len(WORDS) == 40
-    strip = TokenStrip(WORDS, list(range(50_000, 50_040)))
+    strip = TokenStrip(WORDS, list(range(50_000, 50_040)), theme=TH)
     assert strip.n_rows > 1 and strip.rows == sorted(strip.rows)
     assert style.SMALL_SIZE <= strip.size <= style.BODY_SIZE
     assert strip.width <= 13.0 + 1e-6 and strip.height <= 6.5 + 1e-6
@@ -77,17 +78,17 @@ def test_token_strip_wraps_a_long_prompt_to_fit_the_frame():
         b = strip.box(i)
         assert abs(b.get_left()[0]) < 7.1 and abs(b.get_right()[0]) < 7.1 and abs(b.get_top()[1]) < 4
     # far too many tokens: the text stops shrinking at the readable minimum and wraps instead
-    many = TokenStrip(WORDS * 3, list(range(120)))
+    many = TokenStrip(WORDS * 3, list(range(120)), theme=TH)
     assert many.size == style.SMALL_SIZE and many.n_rows > strip.n_rows
 
 
 def test_token_strip_highlight_surrounds_the_box():
-    strip = TokenStrip(["a", " b", " c"], [1, 2, 3])
+    strip = TokenStrip(["a", " b", " c"], [1, 2, 3], theme=TH)
     hi = strip.highlight(1)
     assert np.allclose(hi.get_center(), strip.box(1).get_center())
     assert hi.width > strip.box(1).width
-    assert hi.get_stroke_color().to_hex() == style.theme().chosen.to_hex()
-    assert strip.highlight(2, color=style.theme().key).get_stroke_color().to_hex() == style.theme().key.to_hex()
+    assert hi.get_stroke_color().to_hex() == TH.chosen.to_hex()
+    assert strip.highlight(2, color=TH.key).get_stroke_color().to_hex() == TH.key.to_hex()
 
 
 @pytest.mark.parametrize("pieces, ids", [
@@ -102,18 +103,18 @@ def test_token_strip_highlight_surrounds_the_box():
 ])
 def test_token_strip_refuses_bad_input(pieces, ids):
     with pytest.raises(ValueError):
-        TokenStrip(pieces, ids)
+        TokenStrip(pieces, ids, theme=TH)
 
 
 def test_token_strip_refuses_unreadable_size():
     with pytest.raises(ValueError, match="readable"):
-        TokenStrip(["a"], [1], size=20)
+        TokenStrip(["a"], [1], size=20, theme=TH)
 
 
 # --- DataVector / VectorArray -------------------------------------------------------------------
 def test_data_vector_small_shows_every_entry_on_grey_cells():
     values = np.array([0.5, -1.25, 0.0, 2.0])
-    vec = DataVector(values, label=" cat")
+    vec = DataVector(values, label=" cat", theme=TH)
     assert np.array_equal(vec.shown, values) and vec.length == 4 and not vec.truncated
     assert vec.texts == ["+0.50", "-1.25", "+0.00", "+2.00"]
     assert vec.vmax == 2.0 and vec.length_text is None
@@ -121,16 +122,16 @@ def test_data_vector_small_shows_every_entry_on_grey_cells():
     assert vec.label_image.get_top()[1] < vec.body.get_bottom()[1]
     for i, v in enumerate(values):
         drawn = np.array(vec.cell_rgb(i))
-        assert np.abs(drawn - rgb255(style.data_color(v, 2.0))).max() <= 1
+        assert np.abs(drawn - rgb255(style.data_color(v, 2.0, TH))).max() <= 1
         assert is_grey(drawn)
     # brighter with magnitude, the same for both signs
     assert vec.cell_rgb(3)[0] > vec.cell_rgb(1)[0] > vec.cell_rgb(0)[0] > vec.cell_rgb(2)[0]
-    assert DataVector(-values).cell_rgb(3) == vec.cell_rgb(3)
+    assert DataVector(-values, theme=TH).cell_rgb(3) == vec.cell_rgb(3)
 
 
 def test_data_vector_too_long_shows_first_entries_ellipsis_and_length():
     values = np.random.default_rng(0).normal(size=192)
-    vec = DataVector(values, label="king", max_entries=8)
+    vec = DataVector(values, label="king", max_entries=8, theme=TH)
     assert vec.truncated and vec.length == 192
     assert np.array_equal(vec.shown, values[:8])
     assert vec.texts == [f"{v:+.2f}" for v in values[:8]]
@@ -139,7 +140,7 @@ def test_data_vector_too_long_shows_first_entries_ellipsis_and_length():
     # the ⋮ row: its middle dot is drawn in the muted grey
     x0, y0 = vec.cell_origin(8)
     r, c = unit_to_pixel(vec.body, x0 + vec.cell_w / 2, y0 + vec.cell_h / 2)
-    assert np.abs(vec.body.pixel_array[r, c, :3].astype(int) - rgb255(style.theme().muted)).max() <= 1
+    assert np.abs(vec.body.pixel_array[r, c, :3].astype(int) - rgb255(TH.muted)).max() <= 1
     # nothing drawn below the ellipsis row but the bracket
     assert vec.body.height == pytest.approx(9 * (vec.cell_h + 0.04) - 0.04 + 2 * vec.margin, abs=0.02)
     centre = vec.cell_center(0)
@@ -147,30 +148,30 @@ def test_data_vector_too_long_shows_first_entries_ellipsis_and_length():
 
 
 def test_data_vector_cells_follow_an_explicit_vmax():
-    vec = DataVector([1.0, -1.0], vmax=4.0)
-    assert np.abs(np.array(vec.cell_rgb(0)) - rgb255(style.data_color(1.0, 4.0))).max() <= 1
+    vec = DataVector([1.0, -1.0], vmax=4.0, theme=TH)
+    assert np.abs(np.array(vec.cell_rgb(0)) - rgb255(style.data_color(1.0, 4.0, TH))).max() <= 1
 
 
 @pytest.mark.parametrize("values", [[1.0, float("nan")], [float("inf")], [], [[1.0, 2.0]]])
 def test_data_vector_refuses_bad_values(values):
     with pytest.raises(ValueError):
-        DataVector(values)
+        DataVector(values, theme=TH)
 
 
 def test_data_vector_refuses_bad_options():
     with pytest.raises(ValueError):
-        DataVector([1.0], max_entries=0)
+        DataVector([1.0], max_entries=0, theme=TH)
     with pytest.raises(ValueError):
-        DataVector([1.0], label=3)
+        DataVector([1.0], label=3, theme=TH)
     with pytest.raises(ValueError):
-        DataVector([1.0], size=12)
+        DataVector([1.0], size=12, theme=TH)
     with pytest.raises(ValueError):
-        DataVector([1.0], vmax=float("nan"))
+        DataVector([1.0], vmax=float("nan"), theme=TH)
 
 
 def test_vector_array_small_draws_everything_on_one_scale():
     m = np.array([[0.1, -0.2, 0.3], [1.5, 0.0, -3.0]])
-    arr = VectorArray(m, labels=[" the", "cat"])
+    arr = VectorArray(m, labels=[" the", "cat"], theme=TH)
     assert arr.n_shown == 2 and arr.length == 3 and not arr.truncated
     assert np.array_equal(arr.shown, m) and arr.vmax == 3.0
     assert arr.dots is None and arr.shape_text is None
@@ -179,7 +180,7 @@ def test_vector_array_small_draws_everything_on_one_scale():
         assert arr.vector(j).vmax == 3.0
         for i in range(3):
             drawn = np.array(arr.cell_rgb(j, i))
-            assert np.abs(drawn - rgb255(style.data_color(m[j, i], 3.0))).max() <= 1 and is_grey(drawn)
+            assert np.abs(drawn - rgb255(style.data_color(m[j, i], 3.0, TH))).max() <= 1 and is_grey(drawn)
     # side by side, tops aligned, labels on one baseline
     a, b = arr.vector(0), arr.vector(1)
     assert a.body.get_right()[0] < b.body.get_left()[0]
@@ -190,7 +191,7 @@ def test_vector_array_small_draws_everything_on_one_scale():
 def test_vector_array_too_big_cuts_both_ways_and_writes_the_shape():
     m = np.random.default_rng(1).normal(size=(40, 192))
     m[30, 100] = 9.0  # off screen, yet it sets the shared scale
-    arr = VectorArray(m, labels=[f" w{i}" for i in range(40)])
+    arr = VectorArray(m, labels=[f" w{i}" for i in range(40)], theme=TH)
     assert arr.n_shown == 8 and arr.truncated and arr.dots is not None
     assert np.array_equal(arr.shown, m[:8, :8]) and arr.vmax == 9.0
     assert arr.shape_text.original_text == "40 vectors × 192 numbers"
@@ -198,12 +199,12 @@ def test_vector_array_too_big_cuts_both_ways_and_writes_the_shape():
     assert arr.dots.get_left()[0] > arr.vector(7).body.get_right()[0]
     assert arr.width <= 13.5 + 1e-6 and arr.height < 8
     drawn = np.array(arr.cell_rgb(5, 7))
-    assert np.abs(drawn - rgb255(style.data_color(m[5, 7], 9.0))).max() <= 1 and is_grey(drawn)
+    assert np.abs(drawn - rgb255(style.data_color(m[5, 7], 9.0, TH))).max() <= 1 and is_grey(drawn)
 
 
 def test_vector_array_shows_fewer_wide_vectors_rather_than_shrinking_text():
     m = np.full((8, 4), -123.45)
-    arr = VectorArray(m)
+    arr = VectorArray(m, theme=TH)
     assert arr.vector(0).texts[0] == "-123.45"
     assert arr.n_shown < 8 and arr.dots is not None and arr.width <= 13.5 + 1e-6
     assert arr.shape_text.original_text == "8 vectors × 4 numbers"
@@ -217,7 +218,7 @@ def test_vector_array_shows_fewer_wide_vectors_rather_than_shrinking_text():
 ])
 def test_vector_array_refuses_bad_input(matrix, labels):
     with pytest.raises(ValueError):
-        VectorArray(matrix, labels)
+        VectorArray(matrix, labels, theme=TH)
 
 
 # --- EmbeddingSpace / pca_3d --------------------------------------------------------------------
@@ -260,7 +261,7 @@ def test_pca_3d_refuses_bad_input(x):
 def test_embedding_space_places_dots_labels_arrows():
     pts = np.array([[1.0, 2.0, -0.5], [-2.0, 0.5, 1.0], [0.0, 0.0, 4.0], [0.5, -1.0, 0.0]])
     words = ["king", "queen", "man", "woman"]
-    sp = EmbeddingSpace(pts, words, arrows=[(2, 3), (0, 1)])
+    sp = EmbeddingSpace(pts, words, arrows=[(2, 3), (0, 1)], theme=TH)
     assert np.array_equal(sp.given, pts) and sp.labels == words
     assert sp.scale_factor == pytest.approx(0.9 / 4.0)
     assert np.allclose(sp.coords, pts * sp.scale_factor)
@@ -280,7 +281,7 @@ def test_embedding_space_places_dots_labels_arrows():
 
 def test_embedding_space_fits_any_cloud_inside_its_axes():
     pts = np.random.default_rng(4).normal(size=(60, 3)) * 1e3
-    sp = EmbeddingSpace(pts, [str(i) for i in range(60)])
+    sp = EmbeddingSpace(pts, [str(i) for i in range(60)], theme=TH)
     assert np.abs(sp.coords).max() == pytest.approx(0.9)
     lo, hi = sp.axes.c2p(-1, -1, -1), sp.axes.c2p(1, 1, 1)
     for d in sp.dots:
@@ -298,7 +299,7 @@ def test_embedding_space_fits_any_cloud_inside_its_axes():
 ])
 def test_embedding_space_refuses_bad_input(points, labels, arrows):
     with pytest.raises(ValueError):
-        EmbeddingSpace(points, labels, arrows)
+        EmbeddingSpace(points, labels, arrows, theme=TH)
 
 
 class FakeScene:
@@ -327,7 +328,7 @@ def test_turn_and_face_camera_drive_the_scene():
     assert scene.calls == [("begin", pytest.approx(0.2)), ("wait", 3.0), ("stop",)]
     with pytest.raises(ValueError):
         turn(scene, 0.5, 0)
-    sp = EmbeddingSpace(np.eye(3), ["a", "b", "c"])
+    sp = EmbeddingSpace(np.eye(3), ["a", "b", "c"], theme=TH)
     scene = FakeScene()
     sp.face_camera(scene)
     fixed = [c for c in scene.calls if c[0] == "fixed"]
@@ -359,7 +360,7 @@ def test_gpt3_figures_follow_from_its_sizes():
 
 
 def test_tally_counts_up_to_the_gpt3_total():
-    tally = ParameterTally(GPT3, "GPT-3")
+    tally = ParameterTally(GPT3, "GPT-3", theme=TH)
     assert tally.values == [v for _, v in GPT3] and tally.names == [n for n, _ in GPT3]
     assert tally.total == 175_181_291_520 and fmt_count(tally.total) == "175,181,291,520"
     assert tally.shown() == [0] * 9
@@ -378,7 +379,7 @@ def test_tally_counts_up_to_the_gpt3_total():
     anim.finish()
     assert tally.shown() == tally.values + [tally.total]
     # the pixels are those of a tally built at its final counts
-    final = ParameterTally(GPT3, "GPT-3", start_at_zero=False)
+    final = ParameterTally(GPT3, "GPT-3", start_at_zero=False, theme=TH)
     assert np.array_equal(tally.numbers_image.pixel_array, final.numbers_image.pixel_array)
     assert not np.array_equal(blank, final.numbers_image.pixel_array)
     assert is_grey(ink(final.numbers_image).mean(axis=0), tol=3)
@@ -387,14 +388,14 @@ def test_tally_counts_up_to_the_gpt3_total():
 
 def test_tally_count_up_plays_when_given_a_scene():
     scene = FakeScene()
-    tally = ParameterTally([("a", 5), ("b", 7)], "t")
+    tally = ParameterTally([("a", 5), ("b", 7)], "t", theme=TH)
     anim = tally.count_up(scene, run_time=1.0)
     assert scene.calls == [("play", anim)]
     assert tally.total == 12
 
 
 def test_tally_rows_are_laid_out_top_to_bottom():
-    tally = ParameterTally(GPT3, "GPT-3", start_at_zero=False)
+    tally = ParameterTally(GPT3, "GPT-3", start_at_zero=False, theme=TH)
     ys = [tally.row_center(i)[1] for i in range(len(GPT3) + 1)]
     assert ys == sorted(ys, reverse=True)
     assert tally.rule.get_center()[1] < ys[-2] and tally.rule.get_center()[1] > ys[-1]
@@ -408,7 +409,7 @@ def test_tally_rows_are_laid_out_top_to_bottom():
 ])
 def test_tally_refuses_bad_input(groups):
     with pytest.raises(ValueError):
-        ParameterTally(groups, "t")
+        ParameterTally(groups, "t", theme=TH)
 
 
 def test_control_characters_are_written_as_escapes_pango_can_draw():
@@ -417,8 +418,8 @@ def test_control_characters_are_written_as_escapes_pango_can_draw():
     from scenes.components.prompt_text import PromptText
     assert show_piece("a\x9a\r\x00") == "a\\x9a\\x0d\\x00"
     assert show_piece(" \n\t") == "␣↵⇥"
-    text = PromptText(["Emma", " said", "\x9a\xaf", " no"], 2)
+    text = PromptText(["Emma", " said", "\x9a\xaf", " no"], 2, theme=TH)
     assert len(text) > 0 and "\\x9a" in text.original_text
     import unicodedata
     controls = [chr(i) for i in range(0x110) if unicodedata.category(chr(i)) == "Cc"]
-    assert len(PromptText(["Emma", *controls, "<b>&", " no"], 1)) > 0   # every one, and markup
+    assert len(PromptText(["Emma", *controls, "<b>&", " no"], 1, theme=TH)) > 0   # every one, and markup

@@ -8,6 +8,8 @@ from scenes import style
 from scenes.components.flow import ORDER, FlowDiagram
 from scenes.components.mlp_layer import CELL_W, ROW_H, MLPLayer
 
+TH = style.THEMES["dark"]   # the palette these tests draw in
+
 FRAME_W, FRAME_H = 14.2, 8.0
 
 
@@ -33,7 +35,7 @@ def arrays():
 
 @pytest.fixture(scope="module")
 def layer(arrays):
-    return MLPLayer(**arrays, max_neurons=8, n_lines=3, n_entries=6)
+    return MLPLayer(**arrays, max_neurons=8, n_lines=3, n_entries=6, theme=TH)
 
 
 # --- MLPLayer: neurons ---------------------------------------------------------------------------
@@ -51,7 +53,7 @@ def test_neuron_brightness_is_its_activation(layer, arrays):
     assert layer.data_vmax == pytest.approx(np.abs(arrays["post"]).max())
     fills = [np.array(c.get_fill_color().to_rgb()) for c in layer.neurons]
     for c, a in zip(layer.neurons, layer.activations):
-        assert hexes(c.get_fill_color()) == hexes(style.data_color(a, layer.data_vmax))
+        assert hexes(c.get_fill_color()) == hexes(style.data_color(a, layer.data_vmax, TH))
     lum = np.array([f.mean() for f in fills])
     order = np.argsort(np.abs(layer.activations))
     assert np.all(np.diff(lum[order]) >= -1e-9)       # larger |activation|, lighter grey
@@ -76,10 +78,10 @@ def test_true_count_and_ellipsis(layer):
 
 
 def test_all_neurons_shown_when_few_and_big_counts_grouped():
-    small = MLPLayer(**synthetic(d_model=5, d_mlp=6), max_neurons=16)
+    small = MLPLayer(**synthetic(d_model=5, d_mlp=6), max_neurons=16, theme=TH)
     np.testing.assert_array_equal(small.neuron_index, np.arange(6))
     assert len(small.dots) == 0 and small.count_text == "6 neurons"
-    big = MLPLayer(**synthetic(d_model=4, d_mlp=3072), max_neurons=10, n_entries=3)
+    big = MLPLayer(**synthetic(d_model=4, d_mlp=3072), max_neurons=10, n_entries=3, theme=TH)
     assert big.count_text == "3,072 neurons" and len(big.neurons) == 10
 
 
@@ -103,7 +105,7 @@ def test_lines_are_the_real_weights(layer, arrays):
 def test_line_colours_follow_the_sign(layer):
     vmax = layer.weight_vmax
     for ln in layer.line_weights:
-        assert hexes(ln.color) == hexes(style.weight_color(ln.weight, vmax))
+        assert hexes(ln.color) == hexes(style.weight_color(ln.weight, vmax, TH))
         if abs(ln.weight) > 0.01 * vmax:
             r, _, b = ln.color.to_rgb()
             assert (b > r) == (ln.weight > 0), ln
@@ -128,7 +130,7 @@ def test_vector_cells_are_the_vectors(layer, arrays):
         vmax = np.abs(full).max()
         for r, v in enumerate(shown):
             px = image.pixel_array[unit_to_pixel(image, 0.06, r * ROW_H + 0.06)]
-            want = np.array(style.data_color(v, vmax).to_rgb()) * 255
+            want = np.array(style.data_color(v, vmax, TH).to_rgb()) * 255
             assert np.abs(px[:3].astype(int) - want).max() <= 1
     assert layer.input_column.width == pytest.approx(CELL_W, abs=0.02)
 
@@ -144,14 +146,14 @@ def test_vector_cells_are_the_vectors(layer, arrays):
 ])
 def test_bad_input_raises(arrays, change, match):
     with pytest.raises(ValueError, match=match):
-        MLPLayer(**{**arrays, **change})
+        MLPLayer(**{**arrays, **change}, theme=TH)
 
 
 def test_bad_options_raise(arrays):
     with pytest.raises(ValueError, match="max_neurons"):
-        MLPLayer(**arrays, max_neurons=0)
+        MLPLayer(**arrays, max_neurons=0, theme=TH)
     with pytest.raises(ValueError, match="weight_vmax"):
-        MLPLayer(**arrays, weight_vmax=float("nan"))
+        MLPLayer(**arrays, weight_vmax=float("nan"), theme=TH)
 
 
 def test_real_model_mlp_of_one_token():
@@ -163,7 +165,7 @@ def test_real_model_mlp_of_one_token():
     c, pos = t.cache, -1
     post = c["blocks.0.mlp.hook_post"][pos]
     layer = MLPLayer(c["blocks.0.ln2.hook_normalized"][pos], c["blocks.0.mlp.hook_pre"][pos], post,
-                     w["blocks.0.mlp.W_in"], w["blocks.0.mlp.W_out"], c["blocks.0.hook_mlp_out"][pos])
+                     w["blocks.0.mlp.W_in"], w["blocks.0.mlp.W_out"], c["blocks.0.hook_mlp_out"][pos], theme=TH)
     d_mlp = t.config["d_mlp"]
     assert layer.count_text == f"{d_mlp:,} neurons"
     np.testing.assert_array_equal(layer.neuron_index, np.sort(np.argsort(-np.abs(post), kind="stable")[:16]))
@@ -177,7 +179,7 @@ def test_real_model_mlp_of_one_token():
 # --- FlowDiagram ----------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def flow():
-    return FlowDiagram(2)
+    return FlowDiagram(2, theme=TH)
 
 
 def test_blocks_and_labels(flow):
@@ -190,12 +192,12 @@ def test_blocks_and_labels(flow):
 
 
 def test_repetition_mark():
-    assert FlowDiagram(2).repeat_label.original_text == "×2"
-    assert FlowDiagram(12).repeat_text == "×12"
+    assert FlowDiagram(2, theme=TH).repeat_label.original_text == "×2"
+    assert FlowDiagram(12, theme=TH).repeat_text == "×12"
 
 
 def test_layer_tints_are_distinct_and_off_the_grammar(flow):
-    th = style.theme()
+    th = TH
     attn = flow.block("attn")[0].get_fill_color()
     mlp = flow.block("mlp")[0].get_fill_color()
     assert hexes(attn) == hexes(th.key) and hexes(mlp) == hexes(th.value)
@@ -207,7 +209,7 @@ def test_layer_tints_are_distinct_and_off_the_grammar(flow):
                                              (4, {"tokens": "the prompt's tokens"}),
                                              (2, {"probs": "next-token probabilities for every entry"})])
 def test_fits_the_frame_and_reads_left_to_right(n_layer, labels):
-    f = FlowDiagram(n_layer, labels=labels)
+    f = FlowDiagram(n_layer, labels=labels, theme=TH)
     assert f.width <= FRAME_W - 0.5 and f.height <= FRAME_H - 0.5
     assert abs(f.get_center()).max() < 1e-6
     if f.scale_factor == 1.0:
@@ -224,7 +226,7 @@ def test_default_text_is_readable(flow):
 
 
 def test_pass_through_visits_every_block_in_order():
-    f = FlowDiagram(3).shift([0.5, -0.3, 0])      # paths follow the diagram when it moves
+    f = FlowDiagram(3, theme=TH).shift([0.5, -0.3, 0])      # paths follow the diagram when it moves
     legs = f.waypoints()
     ends = [leg[-1] for leg in legs]
     names = ["embed", "attn", "mlp", "attn", "mlp", "attn", "mlp", "unembed", "probs"]
@@ -262,16 +264,16 @@ def test_highlight_and_marker(flow):
 ])
 def test_flow_bad_input_raises(kwargs, match):
     with pytest.raises(ValueError, match=match):
-        FlowDiagram(**kwargs)
+        FlowDiagram(**kwargs, theme=TH)
 
 
 def test_gelu_step_goes_from_pre_to_post_fill(arrays):
-    layer = MLPLayer(**arrays, max_neurons=8).show_pre()
+    layer = MLPLayer(**arrays, max_neurons=8, theme=TH).show_pre()
     for c, v in zip(layer.neurons, layer.pre_activations):
-        assert hexes(c.get_fill_color()) == hexes(style.data_color(v, layer.data_vmax))
+        assert hexes(c.get_fill_color()) == hexes(style.data_color(v, layer.data_vmax, TH))
     anim = layer.apply_gelu()
     anim.begin()
     anim.interpolate(1.0)
     anim.finish()
     for c, v in zip(layer.neurons, layer.activations):
-        assert hexes(c.get_fill_color()) == hexes(style.data_color(v, layer.data_vmax))
+        assert hexes(c.get_fill_color()) == hexes(style.data_color(v, layer.data_vmax, TH))

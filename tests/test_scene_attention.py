@@ -16,6 +16,8 @@ from scenes.components.attention_parts import RoleVector, ScoreGrid
 
 from conftest import SCENE_PROMPTS as PROMPTS
 
+TH = style.THEMES["dark"]   # the palette these tests draw in
+
 
 def render(tmp_path, prompt, **kwargs) -> dict:
     render_scene("Attention", tmp_path, prompt, movie=False, size=(256, 144), **kwargs)
@@ -123,7 +125,7 @@ def test_out_of_range_head_is_refused(tmp_path):
 @pytest.fixture
 def small_frame():
     with tempconfig({"pixel_width": 854, "pixel_height": 480}):
-        yield style.set_theme("dark")
+        yield style.THEMES["dark"]
 
 
 def test_score_grid_blends_in_place_into_the_attention_grid(small_frame, trace):
@@ -133,22 +135,23 @@ def test_score_grid_blends_in_place_into_the_attention_grid(small_frame, trace):
     after = trace.cache[f"blocks.{L}.attn.hook_attn_scores"][H][:n, :n]   # -inf: key > query
     pattern = trace.cache[f"blocks.{L}.attn.hook_pattern"][H][:n, :n]
     labels = trace.pieces[:n]
-    plain = ScoreGrid(scores, labels, 5.0, 1.7)
-    masked = ScoreGrid(scores, labels, 5.0, 1.7, masked=True)
-    attn = AttentionGrid(pattern, labels, 5.0, 1.7)
+    plain = ScoreGrid(scores, labels, 5.0, 1.7, theme=TH)
+    masked = ScoreGrid(scores, labels, 5.0, 1.7, masked=True, theme=TH)
+    attn = AttentionGrid(pattern, labels, 5.0, 1.7, theme=TH)
     # one image each, the same size and cells: a Transform blends pixels in place
     assert plain.image.pixel_array.shape == masked.image.pixel_array.shape == attn.image.pixel_array.shape
     assert plain.cell_box(2, 3) == attn.cell_box(2, 3)
     assert len(plain.get_family()) == 2
     # numbers fit in 5/6-unit cells at readable size; not in a 12-token grid of the same size
     assert plain.numbers
-    assert not ScoreGrid(trace.cache[f"blocks.{L}.attn.hook_attn_scores_unmasked"][H], trace.pieces, 5.0).numbers
+    assert not ScoreGrid(trace.cache[f"blocks.{L}.attn.hook_attn_scores_unmasked"][H], trace.pieces, 5.0,
+                         theme=TH).numbers
     # the scores after the mask (-inf cells) draw exactly as the masked raw scores, given its scale
     after_grid = ScoreGrid(after, labels, 5.0, 1.7, masked=True, low=plain.low, high=plain.high,
-                           numbers=plain.numbers)
+                           numbers=plain.numbers, theme=TH)
     np.testing.assert_array_equal(after_grid.image.pixel_array, masked.image.pixel_array)
-    with pytest.raises(ValueError, match="finite"):
-        ScoreGrid(after, labels, 5.0, 1.7)        # -inf cannot be drawn as a number
+    with pytest.raises(ValueError, match="NaN/inf"):
+        ScoreGrid(after, labels, 5.0, 1.7, theme=TH)        # -inf cannot be drawn as a number
     # lighter for a higher score
     q = n - 1
     order = np.argsort(scores[q])
@@ -163,21 +166,21 @@ def test_score_grid_blends_in_place_into_the_attention_grid(small_frame, trace):
 
 def test_score_grid_rejects_bad_input():
     with pytest.raises(ValueError):
-        ScoreGrid(np.zeros((2, 3)))
+        ScoreGrid(np.zeros((2, 3)), theme=TH)
     with pytest.raises(ValueError):
-        ScoreGrid(np.array([[0.0, np.inf], [1.0, 2.0]]))
+        ScoreGrid(np.array([[0.0, np.inf], [1.0, 2.0]]), theme=TH)
 
 
 def test_role_vectors_take_the_accent_brighter_with_magnitude(small_frame):
-    th = style.theme()
-    vec = RoleVector([0.05, -1.0, 0.5, 2.0], th.query, max_entries=3, vmax=1.0)
+    th = TH
+    vec = RoleVector([0.05, -1.0, 0.5, 2.0], th.query, max_entries=3, vmax=1.0, theme=TH)
     assert vec.truncated and list(vec.shown) == [0.05, -1.0, 0.5]
     big, small = np.array(vec.cell_rgb(1)), np.array(vec.cell_rgb(0))
     assert big.sum() > small.sum()
     # the strongest cell is the accent itself, whatever the sign
     assert np.abs(big - np.array([int(255 * c) for c in th.query.to_rgb()])).max() <= 2
     with pytest.raises(ValueError):
-        RoleVector([np.nan, 1.0], th.key)
+        RoleVector([np.nan, 1.0], th.key, theme=TH)
 
 
 @pytest.mark.parametrize("n_head", range(1, 13))

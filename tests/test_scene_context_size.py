@@ -14,6 +14,8 @@ from scenes.context_size import (GPT3_CONTEXT, PAST_WINDOW, TAPE_WIDTH, ContextS
 from conftest import SCENE_PROMPTS as PROMPTS
 from conftest import still_provenance
 
+TH = style.THEMES["dark"]   # the palette these tests draw in
+
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
 def test_context_size_ends_on_the_last_n_ctx_tokens(prompt, tmp_path):
@@ -44,7 +46,7 @@ def test_the_frame_drawn_on_the_tape_is_n_ctx_tokens_wide():
         scene.n_ctx = scene.trace.config["n_ctx"]
         scene.make_text()
         assert scene.n_ctx == 128
-        text = np.array([int(round(255 * c)) for c in style.theme().text.to_rgb()])
+        text = np.array([int(round(255 * c)) for c in TH.text.to_rgb()])
         for seen in (scene.start, scene.n):
             scene.seen.set_value(seen)
             pixels = scene.draw_tape().pixel_array[:, :, :3].astype(int)

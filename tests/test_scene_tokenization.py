@@ -11,13 +11,15 @@ from scenes.tokenization import (STRIP_HEIGHT, TEXT_HEIGHT, TEXT_WIDTH, PromptPi
 from conftest import SCENE_PROMPTS as PROMPTS
 from conftest import still_provenance
 
+TH = style.THEMES["dark"]   # the palette these tests draw in
+
 FRAME_W, FRAME_H = 14.2, 8.0
 
 
 @pytest.fixture
 def frame():
     with tempconfig({"pixel_width": 854, "pixel_height": 480}):
-        yield style.set_theme("dark")
+        yield style.THEMES["dark"]
 
 
 @pytest.mark.parametrize("prompt", PROMPTS, ids=["one-token", "medium", "long"])
@@ -33,14 +35,14 @@ def test_tokenization_renders_the_prompts_tokens(prompt, tmp_path):
 def test_strip_holds_the_tokenizers_pieces_and_fits(prompt, frame):
     trace = model.run(prompt)
     ids = model.get_encoding().encode(prompt)[-trace.config["n_ctx"]:]
-    strip, k = fitted_strip(trace.pieces, trace.tokens)
+    strip, k = fitted_strip(trace.pieces, trace.tokens, TH)
     assert strip.ids == ids[:k] == trace.tokens[:k]
     assert strip.pieces == trace.pieces[:k]
     assert strip.height <= STRIP_HEIGHT + 1e-6 and strip.width <= TEXT_WIDTH + 1e-6
     assert strip.size >= style.SMALL_SIZE
     if len(trace.tokens) <= 30:
         assert k == len(trace.tokens)               # a short prompt is shown whole
-    text = PromptPieces(trace.pieces, tinted=True)
+    text = PromptPieces(trace.pieces, tinted=True, theme=TH)
     assert text.height <= TEXT_HEIGHT + 1e-6 and text.width <= TEXT_WIDTH + 1e-6
     assert text.size >= style.SMALL_SIZE
     if prompt == PROMPTS[2]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 from manim import UL, Group, Transform, interpolate_color
 
+from .checks import finite_array
 from .. import style
-from .raster import Canvas, px_per_unit
+from .raster import Canvas, px_per_unit, shorten
 from .text import show_piece
 
 
@@ -19,11 +20,11 @@ LABEL_EM = 0.36  # units: ~20 px tall at 480p
 
 
 def check_pattern(pattern, n_labels: int | None = None) -> np.ndarray:
-    p = np.asarray(pattern, dtype=float)
-    if p.ndim != 2 or p.shape[0] != p.shape[1] or p.shape[0] == 0:
+    """``pattern`` [query, key] as floats. Raises ValueError unless it is square, finite, in
+    [0, 1] and (given ``n_labels``) has one row per label."""
+    p = finite_array("attention pattern", pattern, (None, None))
+    if p.shape[0] != p.shape[1]:
         raise ValueError(f"an attention pattern is a square [query, key] array, got shape {p.shape}")
-    if not np.all(np.isfinite(p)):
-        raise ValueError("attention pattern contains NaN or infinite values")
     if p.min() < 0 or p.max() > 1 + 1e-6:
         raise ValueError("attention weights must lie in [0, 1]")
     if n_labels is not None and n_labels != p.shape[0]:
@@ -40,10 +41,12 @@ class AttentionGrid(Group):
     """
 
     def __init__(self, pattern, labels: list[str] | None = None, size: float = 5.2,
-                 label_width: float = 1.7, min_label_cell: float = 0.34):
+                 label_width: float = 1.7, min_label_cell: float = 0.34, *, theme: style.Theme):
         super().__init__()
+        self.theme = theme
         self.pattern = check_pattern(pattern, None if labels is None else len(labels))
-        n = self.pattern.shape[0]
+        n = self.n = self.pattern.shape[0]
+        self.mask_ink = interpolate_color(theme.neutral, theme.muted, 0.45)
         self.labels = labels
         self.show_labels = labels is not None and size / n >= min_label_cell
         margin = (label_width if self.show_labels else 0.0) + 0.45  # labels, then the axis title
@@ -53,41 +56,48 @@ class AttentionGrid(Group):
         self.image = self._draw()
         self.add(self.image)
 
+    masks = True   # cells with key > query are drawn as masked
+
     def _draw(self):
-        th = style.theme()
+        """The frame, one cell per (query, key) by ``_draw_cell`` or ``_draw_masked``, the axes."""
         c = Canvas(*self.canvas_size)
-        n, s = self.pattern.shape[0], self.cell
+        n, s = self.n, self.cell
         ox, oy = self.origin
-        c.rect(ox, oy, ox + n * s, oy + n * s, th.neutral)
-        masked = interpolate_color(th.neutral, th.muted, 0.45)
+        c.rect(ox, oy, ox + n * s, oy + n * s, self.theme.neutral)
         for q in range(n):          # columns
             for k in range(n):      # rows
                 x0, y0 = ox + q * s, oy + k * s
-                if k > q:  # masked: the key comes after the query
-                    r = 0.18 * s
-                    cx, cy = x0 + s / 2, y0 + s / 2
-                    w = max(0.01, 0.06 * s)
-                    c.line([(cx - r, cy - r), (cx + r, cy + r)], masked, w)
-                    c.line([(cx - r, cy + r), (cx + r, cy - r)], masked, w)
-                    continue
-                w = self.pattern[q, k]
-                half = 0.46 * s * np.sqrt(w)      # area ∝ weight
-                if half * c.scale >= 0.5:
-                    c.rect(x0 + s / 2 - half, y0 + s / 2 - half, x0 + s / 2 + half, y0 + s / 2 + half,
-                           style.data_color(w, 1.0))
+                if self.masks and k > q:  # the key comes after the query
+                    self._draw_masked(c, x0, y0)
+                else:
+                    self._draw_cell(c, q, k, x0, y0)
         self._draw_axes(c, n)
         return c.mobject()
 
+    def _draw_masked(self, c: Canvas, x0: float, y0: float) -> None:
+        s, r = self.cell, 0.18 * self.cell
+        cx, cy = x0 + s / 2, y0 + s / 2
+        w = max(0.01, 0.06 * s)
+        c.line([(cx - r, cy - r), (cx + r, cy + r)], self.mask_ink, w)
+        c.line([(cx - r, cy + r), (cx + r, cy - r)], self.mask_ink, w)
+
+    def _draw_cell(self, c: Canvas, q: int, k: int, x0: float, y0: float) -> None:
+        s, w = self.cell, self.pattern[q, k]
+        half = 0.46 * s * np.sqrt(w)      # area ∝ weight
+        if half * c.scale >= 0.5:
+            c.rect(x0 + s / 2 - half, y0 + s / 2 - half, x0 + s / 2 + half, y0 + s / 2 + half,
+                   style.data_color(w, 1.0, self.theme))
+
     def _draw_axes(self, c: Canvas, n: int) -> None:
         """Which way is which (query →, ← key), outside the token labels of both axes."""
-        th = style.theme()
+        th = self.theme
         s, (ox, oy) = self.cell, self.origin
         size_u, lab = 0.34, min(LABEL_EM, 0.9 * s)
         c.text(ox + n * s / 2, 0.22, "query →", size_u, th.query, anchor="mm", mono=False)
         self._vertical_text(c, "← key", 0.22, oy + n * s / 2, size_u, th.key)
         if self.show_labels:
             for i, piece in enumerate(self.labels):
-                text = _fit(show_piece(piece), 8)
+                text = shorten(show_piece(piece), 8)
                 c.text(ox - 0.08, oy + (i + 0.5) * s, text, lab, th.text, anchor="rm")
                 self._vertical_text(c, text, ox + (i + 0.5) * s, oy - 0.08, lab, th.text, anchor="rm")
 
@@ -116,12 +126,12 @@ class AttentionGrid(Group):
         from .raster import rgba
         x0, y0, x1, y1 = (round(v * px_per_unit()) for v in self.cell_box(q, k))
         block = self.image.pixel_array[y0:y1, x0:x1, :3].astype(int)
-        empty = np.array(rgba(style.theme().neutral)[:3])
+        empty = np.array(rgba(self.theme.neutral)[:3])
         return int((np.abs(block - empty).sum(-1) > 30).sum())
 
     def retarget(self, pattern) -> Transform:
         """Animate to another pattern of the same size (another head or layer)."""
-        new = AttentionGrid(pattern, self.labels, self.cell * self.pattern.shape[0])
+        new = AttentionGrid(pattern, self.labels, self.cell * self.pattern.shape[0], theme=self.theme)
         new.replace(self)
         self.pattern = new.pattern
         return Transform(self.image, new.image)
@@ -131,6 +141,3 @@ class AttentionGrid(Group):
         x0, y0, x1, y1 = self.cell_box(q, k)
         return self.image.get_corner(UL) + unit * np.array([(x0 + x1) / 2, -(y0 + y1) / 2, 0])
 
-
-def _fit(text: str, n: int) -> str:
-    return text if len(text) <= n else text[: n - 1] + "…"

@@ -22,11 +22,12 @@ import math
 import numpy as np
 from manim import DOWN, Group, ImageMobject, ManimColor, interpolate_color
 
+from .checks import finite_array
 from .. import style
-from .attention_grid import LABEL_EM, AttentionGrid, _fit
-from .raster import Canvas, fit_text, font_em, text_width
+from .attention_grid import LABEL_EM, AttentionGrid
+from .raster import Canvas, font_em, shorten, text_width
 from .text import show_piece
-from .vectors import BRACKET, CELL_GAP, PAD, STEM, check_values, contrast_text, fmt, label_image
+from .vectors import BRACKET, CELL_GAP, PAD, STEM, contrast_text, fmt, label_image
 
 
 def _strength(value: float, vmax: float) -> float:
@@ -42,16 +43,19 @@ class RoleVector(Group):
 
     def __init__(self, values, color, max_entries: int = 3, label: str | None = None,
                  vmax: float | None = None, decimals: int = 2, cell_width: float | None = None,
-                 label_width: float | None = None):
+                 label_width: float | None = None, *, theme: style.Theme):
+        """Raises ValueError for empty or non-finite ``values``, ``max_entries`` < 1 or a ``vmax`` that
+        is not finite and > 0."""
         super().__init__()
-        arr = check_values(values, 1, "a role vector")
+        self.theme = theme
+        arr = finite_array("a role vector", values, (None,))
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
         if vmax is None:
             vmax = float(np.abs(arr).max()) or 1.0
         if not math.isfinite(vmax) or vmax <= 0:
             raise ValueError(f"vmax must be finite and > 0, got {vmax!r}")
-        th = style.theme()
+        th = theme
         self.color = ManimColor(color)
         self.values, self.vmax = arr, float(vmax)
         self.length, self.truncated = arr.size, arr.size > max_entries
@@ -71,7 +75,8 @@ class RoleVector(Group):
             fill = interpolate_color(th.data_low, self.color, _strength(float(v), self.vmax))
             self.fills.append(fill)
             c.rect(x0, y0, x0 + self.cell_w, y0 + self.cell_h, fill)
-            c.text(x0 + self.cell_w - PAD, y0 + self.cell_h / 2, text, em, contrast_text(fill), anchor="rm")
+            c.text(x0 + self.cell_w - PAD, y0 + self.cell_h / 2, text, em, contrast_text(fill, theme=theme),
+                   anchor="rm")
         if self.truncated:
             y = self.margin + len(self.shown) * (self.cell_h + CELL_GAP) + self.cell_h / 2
             c.dots(BRACKET + self.cell_w / 2, y, 0, 0.13, 0.045, th.muted)
@@ -85,7 +90,7 @@ class RoleVector(Group):
         self.add(self.body)
         self.label_image: ImageMobject | None = None
         if label is not None:
-            self.label_image = label_image(fit_text(show_piece(label), em, label_width))
+            self.label_image = label_image(shorten(show_piece(label), label_width, em, mono=True), theme=theme)
             self.label_image.next_to(self.body, DOWN, buff=0.1)
             self.add(self.label_image)
 
@@ -118,15 +123,14 @@ class ScoreGrid(AttentionGrid):
 
     def __init__(self, scores, labels: list[str] | None = None, size: float = 5.2,
                  label_width: float = 1.7, min_label_cell: float = 0.34, masked: bool = False,
-                 numbers: bool | None = None, low: float | None = None, high: float | None = None):
-        s = np.asarray(scores, dtype=float)
-        if s.ndim != 2 or s.shape[0] != s.shape[1] or s.shape[0] == 0:
+                 numbers: bool | None = None, low: float | None = None, high: float | None = None, *,
+                 theme: style.Theme):
+        """Raises ValueError unless ``scores`` is a square [query, key] array, finite where it is
+        drawn (only masked cells, key after query, may be -inf), and one label per token."""
+        future = (lambda a: np.triu(np.ones(a.shape, dtype=bool), 1)) if masked else None
+        s = finite_array("attention scores", scores, (None, None), minus_inf_allowed=future)
+        if s.shape[0] != s.shape[1]:
             raise ValueError(f"attention scores are a square [query, key] array, got shape {s.shape}")
-        future = np.triu(np.ones(s.shape, dtype=bool), 1)     # [query, key] with key > query
-        hidden = future if masked else np.zeros(s.shape, dtype=bool)
-        if not np.all(np.isfinite(s[~hidden])) or np.any(np.isnan(s) | (s == np.inf)):
-            raise ValueError("attention scores must be finite where they are drawn "
-                             "(only masked cells, key after query, may be -inf)")
         self.scores, self.masked = s, bool(masked)
         finite = s[np.isfinite(s)]
         self.low = float(finite.min()) if low is None else float(low)
@@ -136,41 +140,40 @@ class ScoreGrid(AttentionGrid):
         widest = max(text_width(score_text(v), self.em, mono=False) for v in finite)
         self.numbers = (widest + 0.1 <= cell) if numbers is None else bool(numbers)
         # the parent lays out the frame (margins, cells, labels) and calls our _draw
-        super().__init__(np.zeros(s.shape), labels, size, label_width, min_label_cell)
+        super().__init__(np.zeros(s.shape), labels, size, label_width, min_label_cell, theme=theme)
         self.pattern = None
+
+    @property
+    def masks(self) -> bool:
+        """Whether ``_draw`` draws cells with key > query as masked (AttentionGrid always does)."""
+        return self.masked
 
     def shade(self, value: float) -> ManimColor:
         """Grey, lighter for a higher score (the darkest cell is the lowest score shown)."""
         span = self.high - self.low
-        return style.data_color(value - self.low, span) if span > 0 else style.data_color(1.0, 1.0)
+        if span <= 0:
+            return style.data_color(1.0, 1.0, self.theme)
+        return style.data_color(value - self.low, span, self.theme)
 
-    def _draw(self):
-        th = style.theme()
-        c = Canvas(*self.canvas_size)
-        n, s = self.scores.shape[0], self.cell
-        ox, oy = self.origin
-        c.rect(ox, oy, ox + n * s, oy + n * s, th.neutral)
-        gap = min(0.03, 0.06 * s)
-        for q in range(n):          # columns
-            for k in range(n):      # rows
-                x0, y0 = ox + q * s, oy + k * s
-                cx, cy = x0 + s / 2, y0 + s / 2
-                if self.masked and k > q:
-                    c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, th.background)
-                    if self.numbers:
-                        c.text(cx, cy, "−∞", self.em, th.text, mono=False)
-                    else:
-                        r, w = 0.22 * s, max(0.012, 0.07 * s)
-                        c.line([(cx - r, cy - r), (cx + r, cy + r)], th.muted, w)
-                        c.line([(cx - r, cy + r), (cx + r, cy - r)], th.muted, w)
-                    continue
-                v = float(self.scores[q, k])
-                fill = self.shade(v)
-                c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, fill)
-                if self.numbers:
-                    c.text(cx, cy, score_text(v), self.em, contrast_text(fill), mono=False)
-        self._draw_axes(c, self.scores.shape[0])
-        return c.mobject()
+    def _draw_masked(self, c: Canvas, x0: float, y0: float) -> None:
+        """−∞ on the background colour (a × when the number would not fit)."""
+        th, s = self.theme, self.cell
+        gap, cx, cy = min(0.03, 0.06 * s), x0 + s / 2, y0 + s / 2
+        c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, th.background)
+        if self.numbers:
+            c.text(cx, cy, "−∞", self.em, th.text, mono=False)
+        else:
+            r, w = 0.22 * s, max(0.012, 0.07 * s)
+            c.line([(cx - r, cy - r), (cx + r, cy + r)], th.muted, w)
+            c.line([(cx - r, cy + r), (cx + r, cy - r)], th.muted, w)
+
+    def _draw_cell(self, c: Canvas, q: int, k: int, x0: float, y0: float) -> None:
+        """The score's grey over the whole cell, its number on top when it fits."""
+        s, v = self.cell, float(self.scores[q, k])
+        gap, fill = min(0.03, 0.06 * s), self.shade(v)
+        c.rect(x0 + gap, y0 + gap, x0 + s - gap, y0 + s - gap, fill)
+        if self.numbers:
+            c.text(x0 + s / 2, y0 + s / 2, score_text(v), self.em, contrast_text(fill, theme=self.theme), mono=False)
 
     def cell_rgb(self, q: int, k: int) -> tuple[int, int, int]:
         """The fill drawn in cell (q, k), sampled near its top-left corner (away from the number)."""
@@ -181,12 +184,14 @@ class ScoreGrid(AttentionGrid):
         return tuple(int(v) for v in self.image.pixel_array[int((y0 + off) * px), int((x0 + off) * px), :3])
 
     def retarget(self, pattern):
+        """Raises NotImplementedError: blend a ScoreGrid into an AttentionGrid of the same size
+        instead."""
         raise NotImplementedError("blend a ScoreGrid into an AttentionGrid of the same size instead")
 
 
 def grid_label_width(labels: list[str]) -> float:
     """The label margin an AttentionGrid needs for these token labels (at most 8 characters)."""
-    return max(text_width(_fit(show_piece(p), 8), LABEL_EM) for p in labels) + 0.3
+    return max(text_width(shorten(show_piece(p), 8), LABEL_EM) for p in labels) + 0.3
 
 
 __all__ = ["RoleVector", "ScoreGrid", "grid_label_width", "score_text"]

@@ -5,25 +5,25 @@ import numpy as np
 from manim import (LEFT, RIGHT, UP, AnimationGroup, Group, Rectangle, SurroundingRectangle,
                    Transform, VGroup)
 
+from .checks import finite_array
 from .. import style
-from .text_image import drawn_width, text_image
+from .raster import IMAGE_PAD, drawn_width, font_em
+from .text_image import text_image
 from .text import percent, piece_label
 
 def percent_image(p: float, color):
     """A percentage as one small image, as wide as the widest ``percent`` writes, so that any two
     of them blend in a Transform; ``.text`` holds the string drawn."""
-    widest = max(drawn_width(s) for s in ("100.0%", "0.00088%", "8.8e-05%"))
+    em = font_em(style.SMALL_SIZE)
+    widest = max(drawn_width(s, em, pad=IMAGE_PAD) for s in ("100.0%", "0.00088%", "8.8e-05%"))
     return text_image(percent(p), style.SMALL_SIZE, color, min_width=widest)
 
 
 def check_probs(labels: list[str], probs) -> np.ndarray:
-    p = np.asarray(probs, dtype=float)
-    if p.ndim != 1 or p.size == 0:
-        raise ValueError(f"probabilities must be a non-empty 1-D array, got shape {p.shape}")
-    if not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
-        raise ValueError("probabilities must be finite and within [0, 1]")
-    if len(labels) != p.size:
-        raise ValueError(f"{len(labels)} labels for {p.size} probabilities")
+    """``probs`` as floats. Raises ValueError unless there is one per label, finite, in [0, 1]."""
+    p = finite_array("probabilities", probs, (len(labels),))
+    if p.min() < 0 or p.max() > 1:
+        raise ValueError("probabilities must be within [0, 1]")
     return p
 
 
@@ -35,15 +35,16 @@ class ProbabilityBars(Group):
     """
 
     def __init__(self, labels: list[str], probs, max_width: float = 5.0, row_height: float = 0.5,
-                 full: float = 1.0, label_width: float = 2.4):
+                 full: float = 1.0, label_width: float = 2.4, *, theme: style.Theme):
         super().__init__()
+        self.theme = theme
         self.probs = check_probs(labels, probs)
         self.pieces = list(labels)
         self.max_width, self.row_height, self.full = max_width, row_height, full
         self.bars, self.labels, self.percents = VGroup(), VGroup(), Group()
         for i, (piece, p) in enumerate(zip(labels, self.probs)):
             y = -i * row_height
-            name = piece_label(piece)
+            name = piece_label(piece, theme=theme)
             if name.width > label_width:
                 name.scale_to_fit_width(label_width)
             name.move_to([-0.15, y, 0], aligned_edge=RIGHT)
@@ -55,7 +56,7 @@ class ProbabilityBars(Group):
 
     def _bar(self, p: float, y: float):
         """Row ``y``'s bar for probability ``p`` and its percentage just right of its end."""
-        th = style.theme()
+        th = self.theme
         width = max(1e-3, self.max_width * min(1.0, p / self.full))
         bar = Rectangle(width=width, height=self.row_height * 0.7, stroke_width=0,
                         fill_color=th.muted, fill_opacity=1.0)
@@ -85,7 +86,7 @@ class ProbabilityBars(Group):
                 pct.text = new_pct.text
             self.probs = p
             return AnimationGroup(*anims)
-        new = ProbabilityBars(labels, probs, self.max_width, self.row_height, self.full)
+        new = ProbabilityBars(labels, probs, self.max_width, self.row_height, self.full, theme=self.theme)
         new.shift(self.bars[0].get_left() - new.bars[0].get_left())
         self.probs, self.pieces = new.probs, new.pieces  # what the chart shows once played
         return Transform(self, new)
@@ -93,7 +94,7 @@ class ProbabilityBars(Group):
     def highlight(self, i: int) -> SurroundingRectangle:
         """A box in the 'chosen' accent around row ``i`` (label, bar and percentage)."""
         row = Group(self.labels[i], self.bars[i], self.percents[i])
-        return SurroundingRectangle(row, color=style.theme().chosen, buff=0.06, stroke_width=4)
+        return SurroundingRectangle(row, color=self.theme.chosen, buff=0.06, stroke_width=4)
 
     @property
     def top(self):

@@ -15,10 +15,11 @@ import numpy as np
 from manim import DOWN, UL, Group, Rectangle
 
 from .. import style
-from .raster import Canvas, fit_text, px_per_unit
+from .raster import Canvas, px_per_unit, shorten
 from .text import label
 from .vectors import contrast_text, fmt
-from .weight_matrix import TEXT_EM, check_matrix
+from .checks import finite_array
+from .weight_matrix import TEXT_EM
 
 GAP_W = 0.45      # a skipped run of columns
 HEAD_H = 0.8      # two header lines: the name, the index
@@ -37,9 +38,12 @@ class ColumnMatrix(Group):
 
     def __init__(self, matrix, ids, headers: list[str], n_rows: int = 4, cell_width: float = 1.3,
                  cell_height: float = 0.46, vmax: float | None = None, shape_text: str | None = None,
-                 digits: int = 2):
+                 digits: int = 2, *, theme: style.Theme):
+        """Raises ValueError for a non-finite or empty ``matrix``, no ``ids``, ids out of its column
+        range, not one header per id, or ``n_rows`` < 1."""
         super().__init__()
-        full = check_matrix(matrix, "the matrix")
+        self.theme = theme
+        full = finite_array("the matrix", matrix, (None, None))
         ids = [int(i) for i in ids]
         if not ids:
             raise ValueError("choose at least one column")
@@ -79,22 +83,22 @@ class ColumnMatrix(Group):
         self.add(self.header_image, self.image)
         self.shape_label = None
         if shape_text:
-            self.shape_label = label(shape_text, style.SMALL_SIZE, color=style.theme().muted)
+            self.shape_label = label(shape_text, style.SMALL_SIZE, color=theme.muted)
             self.shape_label.next_to(self.image, DOWN, buff=0.15)
             self.add(self.shape_label)
 
     def _draw_cells(self, width: float, height: float, digits: int):
-        th = style.theme()
+        th = self.theme
         c = Canvas(width, height)
         gap = 0.03
         for j, i in enumerate(self.ids):
             x0 = self.col_x[i]
             for r in range(self.n_rows):
-                fill = style.weight_color(self.shown[r, j], self.vmax)
+                fill = style.weight_color(self.shown[r, j], self.vmax, self.theme)
                 y0 = r * self.ch
                 c.rect(x0 + gap, y0 + gap, x0 + self.cw - gap, y0 + self.ch - gap, fill)
                 c.text(x0 + self.cw / 2, y0 + self.ch / 2, fmt(self.shown[r, j], digits), TEXT_EM,
-                       contrast_text(fill))
+                       contrast_text(fill, theme=self.theme))
             if self.rows_cut:
                 c.dots(x0 + self.cw / 2, (self.n_rows + 0.5) * self.ch, 0, 0.11, 0.035, th.muted)
         for x_gap in self._gap_xs():
@@ -118,11 +122,11 @@ class ColumnMatrix(Group):
         return xs
 
     def _draw_headers(self, width: float):
-        th = style.theme()
+        th = self.theme
         c = Canvas(width, HEAD_H)
         for i, text in zip(self.ids, self.headers):
             cx = self.col_x[i] + self.cw / 2
-            c.text(cx, 0.2, fit_text(text, TEXT_EM, self.cw - 0.04), TEXT_EM, th.text)
+            c.text(cx, 0.2, shorten(text, self.cw - 0.04, TEXT_EM, mono=True), TEXT_EM, th.text)
             c.text(cx, 0.58, str(i), TEXT_EM, th.muted)
         return c.mobject()
 
@@ -140,7 +144,7 @@ class ColumnMatrix(Group):
         s = self._unit()
         n = self.n_rows + self.rows_cut
         box = Rectangle(width=self.cw * s, height=n * self.ch * s + self.header_image.height + 0.05,
-                        color=color or style.theme().chosen, stroke_width=4)
+                        color=color or self.theme.chosen, stroke_width=4)
         return box.move_to(self.column_center(i)).align_to(self.header_image, np.array([0, 1, 0]))
 
     def cell_rgb(self, r: int, i: int) -> np.ndarray:

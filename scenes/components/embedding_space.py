@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 from manim import TAU, UR, Cone, Dot, Group, Line3D, PMobject, Text, ThreeDAxes, VGroup, config
 
+from .checks import finite_array
 from .. import style
 from .text import label as text_label
 
@@ -26,7 +27,7 @@ def pca_3d(vectors) -> np.ndarray:
     Centred, then projected through the SVD. A component's sign is arbitrary, so each one is
     flipped to make its largest-magnitude coordinate positive: the same data always gives the
     same picture. With fewer than three components (n or d < 3) the missing columns are zero.
-    """
+    Raises ValueError unless ``vectors`` is a finite, non-empty [n, d] array."""
     x = np.asarray(vectors, dtype=float)
     if x.ndim != 2 or x.size == 0:
         raise ValueError(f"pca_3d needs a non-empty [n, d] array, got shape {x.shape}")
@@ -44,13 +45,9 @@ def pca_3d(vectors) -> np.ndarray:
 
 
 def _check(points, labels: Sequence[str], arrows) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    p = np.asarray(points, dtype=float)
-    if p.ndim != 2 or p.shape[1] != 3 or p.shape[0] == 0:
-        raise ValueError(f"points must be a non-empty [n, 3] array, got shape {p.shape}")
-    if not np.all(np.isfinite(p)):
-        raise ValueError("points must be finite (found NaN or inf)")
-    if len(labels) != p.shape[0]:
-        raise ValueError(f"{len(labels)} labels for {p.shape[0]} points")
+    """The points [n, 3] (one per label) and the arrows as index pairs. Raises ValueError for a
+    wrong shape, NaN/inf, or an arrow that does not join two different points."""
+    p = finite_array("points", points, (len(labels), 3))
     pairs = []
     for pair in arrows:
         if len(pair) != 2:
@@ -63,7 +60,8 @@ def _check(points, labels: Sequence[str], arrows) -> tuple[np.ndarray, list[tupl
 
 
 def arrow_3d(start, end, color, thickness: float = 0.025, tip: float = 0.3) -> VGroup:
-    """A thin 3-D arrow of ~20 faces (the stock ``Arrow3D`` has ~1,000 at its default cone)."""
+    """A thin 3-D arrow of ~20 faces (the stock ``Arrow3D`` has ~1,000 at its default cone).
+    Raises ValueError when start and end are the same point."""
     start, end = np.asarray(start, dtype=float), np.asarray(end, dtype=float)
     length = float(np.linalg.norm(end - start))
     if length == 0:
@@ -96,8 +94,12 @@ class EmbeddingSpace(Group):
     def __init__(self, points, labels: Sequence[str], arrows: Sequence[tuple[int, int]] = (),
                  side: float = 6.0, fill: float = 0.9, dot_radius: float = 0.08,
                  size: float = style.SMALL_SIZE, arrow_color=None,
-                 labelled: Sequence[int] | None = None, cloud=None, cloud_px: float = 3.0):
+                 labelled: Sequence[int] | None = None, cloud=None, cloud_px: float = 3.0, *, theme: style.Theme):
+        """Raises ValueError for points that are not a finite [n, 3] array (one per label), an arrow
+        that does not join two different points, a bad ``cloud``, labelled indices out of range or a
+        font size below the readable minimum."""
         super().__init__()
+        self.theme = theme
         self.given, self.arrow_pairs = _check(points, labels, arrows)
         cloud = np.zeros((0, 3)) if cloud is None else np.asarray(cloud, dtype=float)
         if cloud.ndim != 2 or cloud.shape[1] != 3 or not np.all(np.isfinite(cloud)):
@@ -105,7 +107,7 @@ class EmbeddingSpace(Group):
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
         self.labels = list(labels)
-        th = style.theme()
+        th = theme
         peak = float(max(np.abs(self.given).max(), np.abs(cloud).max(initial=0.0)))
         self.scale_factor = fill / peak if peak > 0 else 1.0
         self.coords = self.given * self.scale_factor
@@ -163,7 +165,7 @@ def turn(scene, angle: float = TAU / 12, run_time: float = 4.0) -> None:
 
     A slow ambient rotation started and stopped around a ``wait``, so the depth of the cloud
     reads without any other animation.
-    """
+    Raises ValueError for a ``run_time`` that is not positive."""
     if run_time <= 0:
         raise ValueError(f"run_time must be positive, got {run_time}")
     scene.begin_ambient_camera_rotation(rate=angle / run_time)

@@ -35,8 +35,11 @@ class FlowDiagram(VGroup):
 
     def __init__(self, n_layer: int, labels: dict[str, str] | None = None,
                  size: float = style.BODY_SIZE, arrow_len: float = 0.7, max_width: float = 13.4,
-                 max_height: float = 7.4):
+                 max_height: float = 7.4, *, theme: style.Theme):
+        """Raises ValueError for ``n_layer`` not a positive integer, an unknown block name or
+        empty text in ``labels``, or a font size below the readable minimum."""
         super().__init__()
+        self.theme = theme
         if isinstance(n_layer, bool) or not isinstance(n_layer, Integral) or n_layer < 1:
             raise ValueError(f"n_layer must be a whole number >= 1, got {n_layer!r}")
         unknown = set(labels or {}) - set(ORDER)
@@ -47,7 +50,7 @@ class FlowDiagram(VGroup):
             raise ValueError("every block label must be a non-empty string")
         if not np.isfinite(size) or size < style.SMALL_SIZE:
             raise ValueError(f"size must be at least style.SMALL_SIZE ({style.SMALL_SIZE}), got {size}")
-        th = style.theme()
+        th = theme
         self.n_layer = int(n_layer)
         self.blocks = {name: self._box(name, size) for name in ORDER}
 
@@ -59,7 +62,7 @@ class FlowDiagram(VGroup):
         self.loop = ArcBetweenPoints(start, end, angle=1.2, stroke_color=th.muted, stroke_width=3)
         self.loop.add_tip(tip_length=0.18, tip_width=0.18)
         self.repeat_text = f"×{self.n_layer}"
-        self.repeat_label = label(self.repeat_text, size)
+        self.repeat_label = label(self.repeat_text, size, theme=theme)
         self.repeat_label.next_to(self.loop, UP, buff=0.08)
         pair = VGroup(attn, mlp, inner, self.loop, self.repeat_label)
         self.frame = SurroundingRectangle(pair, buff=FRAME_PAD, corner_radius=0.2,
@@ -127,8 +130,8 @@ class FlowDiagram(VGroup):
 
     # --- building blocks ---------------------------------------------------------------------
     def _box(self, name: str, size: float) -> VGroup:
-        th = style.theme()
-        text = label(self.labels[name], size)
+        th = self.theme
+        text = label(self.labels[name], size, theme=self.theme)
         tint = {"attn": th.key, "mlp": th.value}.get(name)
         if tint is not None:       # the two kinds of layer, told apart by a light tint
             stroke, fill, opacity = tint, tint, 0.2
@@ -145,7 +148,7 @@ class FlowDiagram(VGroup):
         start, end = np.array(start, float), np.array(end, float)
         d = (end - start) / max(np.linalg.norm(end - start), 1e-9)
         return Arrow(start + d * buff[0], end - d * buff[1], buff=0, stroke_width=3,
-                     color=style.theme().muted, tip_length=0.18, max_tip_length_to_length_ratio=0.5,
+                     color=self.theme.muted, tip_length=0.18, max_tip_length_to_length_ratio=0.5,
                      max_stroke_width_to_length_ratio=10)
 
     @staticmethod
@@ -161,7 +164,8 @@ class FlowDiagram(VGroup):
 
     # --- what scenes call --------------------------------------------------------------------
     def block(self, name: str) -> VGroup:
-        """The rounded box and its label for ``name`` in ``ORDER``, or "repeat" for the framed pair."""
+        """The rounded box and its label for ``name`` in ``ORDER``, or "repeat" for the framed pair.
+        Raises ValueError for another name."""
         if name == "repeat":
             return self.repeat
         if name not in self.blocks:
@@ -173,7 +177,7 @@ class FlowDiagram(VGroup):
 
         The pair Attention → MLP is passed ``layers`` times (default ``n_layer``), going back
         along the loop arrow between passes.
-        """
+        Raises ValueError for ``layers`` < 1."""
         layers = self.n_layer if layers is None else int(layers)
         if layers < 1:
             raise ValueError(f"layers must be >= 1, got {layers}")
@@ -200,12 +204,12 @@ class FlowDiagram(VGroup):
 
     def highlight(self, name: str, run_time: float = 1.0) -> Animation:
         """A brief pulse of one block, e.g. while the narrator names it."""
-        return Indicate(self.block(name), scale_factor=1.1, color=style.theme().text, run_time=run_time)
+        return Indicate(self.block(name), scale_factor=1.1, color=self.theme.text, run_time=run_time)
 
     def marker(self, name: str) -> SurroundingRectangle:
         """A lasting "you are here" outline around one block."""
         return SurroundingRectangle(self.block(name), buff=0.1, corner_radius=0.2,
-                                    color=style.theme().text, stroke_width=4)
+                                    color=self.theme.text, stroke_width=4)
 
     def texts(self) -> list:
         """Every text mobject drawn, for checks of size and content."""

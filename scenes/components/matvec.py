@@ -11,9 +11,11 @@ from manim import (RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Group, Rectangle,
 
 from .. import style
 from .text import label
-from .text_image import drawn_width, text_image
-from .vectors import DataVector, check_values, fmt
-from .weight_matrix import WeightMatrix, check_matrix
+from .raster import IMAGE_PAD, drawn_width, font_em
+from .text_image import text_image
+from .checks import finite_array
+from .vectors import DataVector, fmt
+from .weight_matrix import WeightMatrix
 
 
 class MatrixVectorProduct(Group):
@@ -22,23 +24,26 @@ class MatrixVectorProduct(Group):
     ``.y_values`` the real product; ``.partial_sums(i)`` the running sum of row i, term by term.
     """
 
-    def __init__(self, w, x, max_rows: int = 6, max_cols: int = 6, vmax: float | None = None):
+    def __init__(self, w, x, max_rows: int = 6, max_cols: int = 6, vmax: float | None = None, *, theme: style.Theme):
+        """Raises ValueError for a non-finite or empty ``w`` [n_out, n_in] or ``x``, or an ``x`` whose
+        length is not n_in."""
         super().__init__()
-        w = check_matrix(w, "the matrix")
-        x = check_values(x, 1, "the vector")
+        self.theme = theme
+        w = finite_array("the matrix", w, (None, None))
+        x = finite_array("the vector", x, (None,))
         if w.shape[1] != x.size:
             raise ValueError(f"a {w.shape[0]}×{w.shape[1]} matrix needs a vector of {w.shape[1]}, got {x.size}")
         self.w_values, self.x_values = w, x
         self.y_values = w @ x
         n_y = min(w.shape[0], max_rows - 1) if w.shape[0] > max_rows else w.shape[0]
         n_x = min(w.shape[1], max_cols - 1) if w.shape[1] > max_cols else w.shape[1]
-        self.x = DataVector(x, max_entries=n_x, show_length=x.size > n_x)
-        self.y = DataVector(self.y_values, max_entries=n_y, show_length=self.y_values.size > n_y)
+        self.x = DataVector(x, max_entries=n_x, show_length=x.size > n_x, theme=theme)
+        self.y = DataVector(self.y_values, max_entries=n_y, show_length=self.y_values.size > n_y, theme=theme)
         # the matrix's rows share the output's row pitch, so row i lines up with y[i]
         pitch = self.y.cell_center(1)[1] - self.y.cell_center(0)[1] if n_y > 1 else None
         self.matrix = WeightMatrix(w, max_rows, max_cols, vmax,
-                                   **({"cell_height": abs(pitch)} if pitch else {}))
-        self.equals = label("=", style.BODY_SIZE)
+                                   **({"cell_height": abs(pitch)} if pitch else {}), theme=theme)
+        self.equals = label("=", style.BODY_SIZE, theme=theme)
         self.x.next_to(self.matrix.image, RIGHT, buff=0.3)
         self.x.shift(UP * (self.matrix.image.get_top()[1] - self.x.body.get_top()[1]))
         self.equals.next_to(self.x.body, RIGHT, buff=0.3)
@@ -46,7 +51,7 @@ class MatrixVectorProduct(Group):
         self.y.shift(UP * (self.matrix.cell_center(0, 0)[1] - self.y.cell_center(0)[1]))
         self.add(self.matrix, self.x, self.equals, self.y)
         # covers hide the output entries until their row has been computed
-        bg = style.theme().background
+        bg = theme.background
         self.covers = [Rectangle(width=self.y.body.width * 0.86, height=self.y.cell_h * 1.04,
                                  stroke_width=0, fill_color=bg, fill_opacity=1).move_to(self.y.cell_center(i))
                        for i in range(len(self.y.shown))]
@@ -57,14 +62,14 @@ class MatrixVectorProduct(Group):
 
     def compute_row(self, i: int, run_time: float = 1.5):
         """Highlight row i and the vector, count the running dot product, reveal y[i]."""
-        th = style.theme()
+        th = self.theme
         row = self.matrix.highlight_row(i, th.chosen)
         col = Rectangle(width=self.x.body.width, height=self.x.body.height, color=th.chosen,
                         stroke_width=4).move_to(self.x.body)
         sums = self.partial_sums(i)
         # the counter is one small image of a fixed width, redrawn per frame (a Pango text per
         # frame would cost more than the frame itself)
-        width = max(drawn_width(f"Σ = {fmt(v, 3)}", style.SMALL_SIZE) for v in sums)
+        width = max(drawn_width(f"Σ = {fmt(v, 3)}", font_em(style.SMALL_SIZE), pad=IMAGE_PAD) for v in sums)
         t = ValueTracker(0)
 
         def running():

@@ -15,6 +15,7 @@ import numpy as np
 from manim import (DOWN, LEFT, Animation, AnimationGroup, Circle, Dot, Group,
                    ImageMobject, ManimColor, VGroup)
 
+from .checks import finite_array
 from .. import style
 from .raster import Canvas, rgba, unit_to_pixel
 from .text import label
@@ -24,22 +25,6 @@ CELL_W = 1.3          # a vector cell, wide enough for "+0.52" in 20 px digits
 ROW_H = 0.46          # a vector cell's height
 DIGIT = 0.36          # raster digit size: "Hg" ~20 px at 480p, like style.SMALL_SIZE
 DOTS_H = 0.5          # room for the vertical ellipsis under a column
-
-
-def finite_array(name: str, values, shape: tuple[int | None, ...]) -> np.ndarray:
-    """``values`` as a float array of ``shape`` (None = any length); ValueError says what is wrong."""
-    a = np.asarray(values, dtype=float)
-    if a.ndim != len(shape):
-        raise ValueError(f"{name} must be {len(shape)}-D with shape {shape}, got shape {a.shape}")
-    if any(want is not None and got != want for got, want in zip(a.shape, shape)):
-        raise ValueError(f"{name} has shape {a.shape}, expected {shape}")
-    if a.size == 0:
-        raise ValueError(f"{name} is empty (shape {a.shape})")
-    bad = ~np.isfinite(a)
-    if bad.any():
-        first = tuple(int(k) for k in np.argwhere(bad)[0])
-        raise ValueError(f"{name} has {int(bad.sum())} NaN/inf value(s), the first at index {first}")
-    return a
 
 
 def strength(value: float, vmax: float) -> float:
@@ -81,8 +66,11 @@ class MLPLayer(Group):
                  neuron_spacing: float = 0.34, neuron_radius: float = 0.125, span: float = 3.9,
                  data_vmax: float | None = None, weight_vmax: float | None = None,
                  labels: tuple[str, str, str] = ("up-projection W_in", "GELU",
-                                                 "down-projection W_out")):
+                                                 "down-projection W_out"), *, theme: style.Theme):
+        """Raises ValueError naming an array with a wrong shape or NaN/inf, a count (``max_neurons``,
+        ...) below 1 or a vmax that is not a finite number > 0."""
         super().__init__()
+        self.theme = theme
         x_in = finite_array("x_in", x_in, (None,))
         d_model = x_in.size
         pre = finite_array("pre", pre, (None,))
@@ -97,7 +85,7 @@ class MLPLayer(Group):
         for name, v in (("data_vmax", data_vmax), ("weight_vmax", weight_vmax)):
             if v is not None and not (np.isfinite(v) and v > 0):
                 raise ValueError(f"{name} must be a finite number > 0, got {v}")
-        th = style.theme()
+        th = theme
         self.d_model, self.d_mlp = d_model, d_mlp
         self.span, self.radius = span, neuron_radius
 
@@ -140,7 +128,7 @@ class MLPLayer(Group):
             a, b = self._clip_to_circle(a, b, matrix)
             s = strength(w, self.weight_vmax)
             self.line_weights.append(WeightLine(
-                matrix, i, j, w, style.weight_color(w, self.weight_vmax), 0.35 + 0.65 * s,
+                matrix, i, j, w, style.weight_color(w, self.weight_vmax, theme), 0.35 + 0.65 * s,
                 (a[0] + span, top - a[1]), (b[0] + span, top - b[1])))
         for ln in sorted(self.line_weights, key=lambda ln: abs(ln.weight)):  # strongest on top
             s = strength(ln.weight, self.weight_vmax)
@@ -160,14 +148,14 @@ class MLPLayer(Group):
         # --- neurons ------------------------------------------------------------------------
         self.neurons = VGroup(*[
             Circle(radius=neuron_radius, stroke_color=th.muted, stroke_width=1.5,
-                   fill_color=style.data_color(a, self.data_vmax), fill_opacity=1.0).move_to([0, y, 0])
+                   fill_color=style.data_color(a, self.data_vmax, theme), fill_opacity=1.0).move_to([0, y, 0])
             for a, y in zip(self.activations, self.neuron_y)])
         self.rings = VGroup(*[
             Circle(radius=neuron_radius + 0.045, stroke_color=th.text, stroke_width=2.5).move_to(
                 self.neuron(j).get_center()) for j in self.highlighted])
 
         # --- words: headers, ellipses, true sizes -------------------------------------------
-        up, act, down = (label(s, style.SMALL_SIZE) for s in labels)
+        up, act, down = (label(s, style.SMALL_SIZE, theme=theme) for s in labels)
         head_y = top + 0.42
         act.move_to([0, head_y, 0])
         up.move_to([min(-span / 2, act.get_left()[0] - 0.3 - up.width / 2), head_y, 0])
@@ -202,12 +190,12 @@ class MLPLayer(Group):
 
     def _vector_image(self, values: np.ndarray, vmax: float, more: bool) -> ImageMobject:
         """Cells filled grey by |value| with the signed value written in; "⋮" if truncated."""
-        th = style.theme()
+        th = self.theme
         vmax = max(float(vmax), 1e-6)
         canvas = Canvas(CELL_W, values.size * ROW_H + (DOTS_H if more else 0.0))
         for r, v in enumerate(values):
             y0 = r * ROW_H
-            canvas.rect(0.02, y0 + 0.03, CELL_W - 0.02, y0 + ROW_H - 0.03, style.data_color(v, vmax))
+            canvas.rect(0.02, y0 + 0.03, CELL_W - 0.02, y0 + ROW_H - 0.03, style.data_color(v, vmax, self.theme))
             ink = th.background if strength(v, vmax) > 0.6 else th.text
             text = f"{v:+.2f}" if abs(v) < 9.995 else f"{v:+.1f}"
             canvas.text(CELL_W / 2, y0 + ROW_H / 2, text, DIGIT, ink)
@@ -218,7 +206,8 @@ class MLPLayer(Group):
 
     # --- what scenes call --------------------------------------------------------------------
     def neuron(self, index: int) -> Circle:
-        """The circle of original neuron ``index`` (one of ``neuron_index``)."""
+        """The circle of original neuron ``index`` (one of ``neuron_index``).
+        Raises ValueError for a neuron that is not drawn."""
         hits = np.flatnonzero(self.neuron_index == index)
         if hits.size == 0:
             raise ValueError(f"neuron {index} is not shown; shown: {self.neuron_index.tolist()}")
@@ -227,12 +216,12 @@ class MLPLayer(Group):
     def show_pre(self) -> "MLPLayer":
         """Fill the neurons by their pre-activations (before GELU), on the same grey scale."""
         for c, v in zip(self.neurons, self.pre_activations):
-            c.set_fill(style.data_color(v, self.data_vmax), opacity=1.0)
+            c.set_fill(style.data_color(v, self.data_vmax, self.theme), opacity=1.0)
         return self
 
     def apply_gelu(self, run_time: float = 1.0) -> Animation:
         """Neurons from their pre-activation fill to the real post-GELU activation fill."""
-        return AnimationGroup(*[c.animate.set_fill(style.data_color(v, self.data_vmax), opacity=1.0)
+        return AnimationGroup(*[c.animate.set_fill(style.data_color(v, self.data_vmax, self.theme), opacity=1.0)
                                 for c, v in zip(self.neurons, self.activations)], run_time=run_time)
 
     def line_pixel(self, k: int, t: float = 0.5) -> np.ndarray:

@@ -34,8 +34,8 @@ class PromptText(MarkupText):
     """``pieces[:n_prompt]`` in the text colour, the rest (generated) in the accent colour."""
 
     def __init__(self, pieces: list[str], n_prompt: int, width: int = 34,
-                 size: float = style.BODY_SIZE, max_lines: int = 6):
-        th = style.theme()
+                 size: float = style.BODY_SIZE, max_lines: int = 6, *, theme: style.Theme):
+        th = theme
         lines = wrap_pieces(pieces, width)
         self.dropped_lines = max(0, len(lines) - max_lines)  # a long prompt shows its end
         rows = ['<span foreground="%s">…</span>' % th.muted.to_hex()] if self.dropped_lines else []
@@ -46,4 +46,5 @@ class PromptText(MarkupText):
                 row += f'<span foreground="{color.to_hex()}">{_escape(part)}</span>'
             rows.append(row or " ")
         super().__init__("\n".join(rows), font=style.FONT, font_size=size, line_spacing=0.8)
+        self.theme = theme
         self.pieces, self.n_prompt = list(pieces), n_prompt

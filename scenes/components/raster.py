@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 import shutil
 import subprocess
 
 import numpy as np
 from manim import ImageMobject, ManimColor, config
 from PIL import Image, ImageDraw, ImageFont
+
+from .. import style
+from ..manim_internals import blend_pictures, scale_alpha, set_picture
 
 OVERSAMPLE = 1
 
@@ -33,8 +37,9 @@ def px_per_unit() -> float:
 
 @functools.lru_cache(maxsize=4)
 def font_file(mono: bool = True) -> str | None:
-    """The DejaVu font file Pango uses too, so raster and vector text look alike."""
-    family = "DejaVu Sans Mono" if mono else "DejaVu Sans"
+    """The file of ``style.MONO`` (or ``style.FONT``), the family Pango draws vector text in too,
+    so raster and vector text look alike; None when fontconfig cannot find it."""
+    family = style.MONO if mono else style.FONT
     if shutil.which("fc-match"):
         out = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True)
         if out.returncode == 0 and out.stdout.strip():
@@ -50,6 +55,8 @@ def font(size_px: int, mono: bool = True) -> ImageFont.FreeTypeFont:
     return ImageFont.load_default(size_px)
 
 
+HAIR = 0.02        # room after wrapped text, units
+IMAGE_PAD = 0.08   # room in a text_image line for hinting at the output's pixel size, units
 MEASURE_SCALE = 240.0  # px per unit for measuring: layouts come out the same at every quality
 
 
@@ -58,20 +65,53 @@ def text_width(s: str, size_units: float, mono: bool = True) -> float:
     return font(max(1, round(size_units * MEASURE_SCALE)), mono).getlength(s) / MEASURE_SCALE
 
 
-def drawn_width(s: str, size_units: float, mono: bool = False) -> float:
-    """How wide ``s`` comes out on a canvas of this render: at small pixel sizes hinted glyphs run
-    wider than ``text_width`` measures at its fixed scale, so the wider of the two."""
+def drawn_width(s: str, size_units: float, mono: bool = False, pad: float = 0.0) -> float:
+    """How wide ``s`` comes out on a canvas of this render (units), plus ``pad``: at small pixel
+    sizes hinted glyphs run wider than ``text_width`` measures at its fixed scale, so the wider of
+    the two. The one measure of drawn text: ``text_image`` pads with ``IMAGE_PAD``, wrapped text
+    (``text_block``) with ``HAIR``."""
     scale = px_per_unit()
-    return max(text_width(s, size_units, mono), font(max(1, round(size_units * scale)), mono).getlength(s) / scale)
+    return max(text_width(s, size_units, mono),
+               font(max(1, round(size_units * scale)), mono).getlength(s) / scale) + pad
 
 
-def fit_text(text: str, size_units: float, limit: float | None, mono: bool = True) -> str:
-    """``text``, cut short with … so that it is at most ``limit`` units wide."""
-    if limit is None or text_width(text, size_units, mono) <= limit:
-        return text
-    while len(text) > 1 and text_width(text + "…", size_units, mono) > limit:
-        text = text[:-1]
-    return text + "…"
+ELLIPSIS = "…"
+
+
+def shorten(text, width: float | None, em: float | None = None, mono: bool = False,
+            keep: str = "start") -> str:
+    """``text`` cut with … to at most ``width``, at a word boundary (or, given a list of token
+    pieces, at a token boundary); a single word too long for ``width`` is cut inside.
+
+    ``width`` is in scene units, measured at font size ``em`` (units; ``mono`` for the monospace
+    face), or in characters when ``em`` is None; None keeps all. ``keep="start"`` keeps the
+    beginning (``"Emma smiled…"``), ``keep="end"`` the end (``"…smiled and"``). Raises
+    ValueError for another ``keep``.
+    """
+    if keep not in ("start", "end"):
+        raise ValueError(f"keep must be 'start' or 'end', got {keep!r}")
+    pieces = list(text) if not isinstance(text, str) else re.findall(r"\S+\s*|\s+", text)
+    whole = "".join(pieces)
+    measure = len if em is None else (lambda s: text_width(s, em, mono))
+    if width is None or measure(whole) <= width:
+        return whole
+    if keep == "start":
+        def cut(k):                          # the first k pieces
+            return "".join(pieces[:k]).rstrip() + ELLIPSIS
+        chars = lambda k: whole[:k].rstrip() + ELLIPSIS      # noqa: E731
+    else:
+        def cut(k):                          # the last k pieces
+            return ELLIPSIS + "".join(pieces[len(pieces) - k:]).lstrip()
+        chars = lambda k: ELLIPSIS + whole[len(whole) - k:].lstrip()   # noqa: E731
+    k = 0
+    while k < len(pieces) and measure(cut(k + 1)) <= width:
+        k += 1
+    if k > 0:
+        return cut(k)
+    k = 1                                    # not one whole piece fits: cut inside the first
+    while k < len(whole) and measure(chars(k + 1)) <= width:
+        k += 1
+    return chars(k)
 
 
 def rgba(color: ManimColor, opacity: float = 1.0) -> tuple[int, int, int, int]:
@@ -117,9 +157,6 @@ class Canvas:
         for k in (-1, 0, 1):
             self.ellipse(cx + k * step_x, cy + k * step_y, r, color)
 
-    def text_width(self, s: str, size_units: float, mono: bool = True) -> float:
-        return text_width(s, size_units, mono)
-
     def mobject(self) -> RasterImage:
         img = RasterImage(np.asarray(self.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
         img.set_resampling_algorithm(Image.Resampling.BILINEAR)
@@ -148,21 +185,13 @@ class RasterImage(ImageMobject):
         return self
 
     def interpolate_color(self, mobject1, mobject2, alpha: float):
+        """Manim's hook for every frame of a Transform or fade between two images (see
+        ``manim_internals``): a copy of the same drawing only rescales its alpha."""
         same = (isinstance(mobject1, RasterImage) and isinstance(mobject2, RasterImage)
                 and mobject1.drawing == mobject2.drawing == self.drawing
                 and mobject1.pixel_array.shape == self.pixel_array.shape)
         if not same:  # a real change of picture: blend, and take the target's identity at the end
-            if (isinstance(mobject2, ImageMobject) and mobject1.pixel_array.shape == mobject2.pixel_array.shape
-                    == self.pixel_array.shape):
-                # integer blend: the stock one goes through float64 for every pixel, every frame
-                w = np.uint16(round(alpha * 256))
-                a = mobject1.pixel_array.astype(np.uint16)
-                a *= 256 - w
-                a += mobject2.pixel_array.astype(np.uint16) * w
-                a >>= 8
-                self.pixel_array = a.astype(np.uint8)
-                self.fill_opacity = mobject1.fill_opacity + (mobject2.fill_opacity - mobject1.fill_opacity) * alpha
-            else:
+            if not (isinstance(mobject2, ImageMobject) and blend_pictures(self, mobject1, mobject2, alpha)):
                 super().interpolate_color(mobject1, mobject2, alpha)
             if alpha >= 1 and isinstance(mobject2, RasterImage):
                 self.drawing, self.opacity = mobject2.drawing, mobject2.opacity
@@ -172,9 +201,46 @@ class RasterImage(ImageMobject):
         opacity = mobject1.opacity + (mobject2.opacity - mobject1.opacity) * alpha
         self.fill_opacity = self.stroke_opacity = opacity
         if opacity != self.opacity:
-            self.pixel_array[:, :, 3] = (self.orig_alpha_pixel_array * opacity).astype(self.pixel_array.dtype)
+            scale_alpha(self, opacity)
             self.opacity = opacity
         return self
+
+
+class StepImage(RasterImage):
+    """A picture drawn in steps, redrawn in place: ``show(k)`` draws step ``k`` of ``steps``
+    (clamped to 0..steps; nothing happens when it is already shown), ``grow`` animates steps.
+
+    A subclass writes ``draw(canvas, k)`` on a fresh ``width`` x ``height`` unit canvas; the
+    mobject stays the same one, so an animation running on it keeps running.
+    """
+
+    def __init__(self, width: float, height: float, steps: int):
+        blank = Canvas(width, height)
+        super().__init__(np.asarray(blank.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
+        self.canvas_units, self.steps, self.shown = (width, height), int(steps), -1
+
+    def draw(self, canvas: Canvas, k: int) -> None:
+        """Draw step ``k`` on ``canvas`` (a subclass's job). Raises NotImplementedError here."""
+        raise NotImplementedError
+
+    def show(self, k: int) -> None:
+        """Draw step ``k`` (clamped to 0..steps)."""
+        k = int(min(self.steps, max(0, k)))
+        if k == self.shown:
+            return
+        self.shown = k
+        c = Canvas(*self.canvas_units)
+        self.draw(c, k)
+        set_picture(self, np.asarray(c.image), self.opacity)
+
+    def grow(self, start: int, end: int, run_time: float = 1.0):
+        """An animation drawing steps ``start`` to ``end`` one after another, evenly in time."""
+        from manim import UpdateFromAlphaFunc, linear
+
+        def update(m, a):
+            self.show(start + int(np.floor(a * (end - start) + 1e-9)))
+        self.show(start)
+        return UpdateFromAlphaFunc(self, update, run_time=run_time, rate_func=linear)
 
 
 def unit_to_pixel(mob: ImageMobject, x_units: float, y_units: float) -> tuple[int, int]:

@@ -15,6 +15,7 @@ import numpy as np
 from manim import DOWN, LEFT, RIGHT, UL, UP, Animation, Group, ImageMobject, Line, UpdateFromAlphaFunc, smooth
 
 from .. import style
+from ..manim_internals import set_picture
 from .raster import Canvas, font_em, text_width
 from .text import label as text_label
 
@@ -25,6 +26,8 @@ def fmt_count(n: int) -> str:
 
 
 def check_groups(groups: Sequence[tuple[str, int]]) -> tuple[list[str], list[int]]:
+    """The names and counts of ``groups`` [(name, count), ...]. Raises ValueError for no groups,
+    a non-string name or a count that is not a non-negative integer."""
     if len(groups) == 0:
         raise ValueError("a tally needs at least one group")
     names, values = [], []
@@ -53,14 +56,17 @@ class ParameterTally(Group):
     """
 
     def __init__(self, groups: Sequence[tuple[str, int]], title: str, size: float = style.BODY_SIZE,
-                 total_name: str = "Total", start_at_zero: bool = True, column_gap: float = 0.8):
+                 total_name: str = "Total", start_at_zero: bool = True, column_gap: float = 0.8, *, theme: style.Theme):
+        """Raises ValueError for bad ``groups`` (see ``check_groups``) or a font size below the
+        readable minimum."""
         super().__init__()
+        self.theme = theme
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
         self.names, self.values = check_groups(groups)
         self.total = sum(self.values)
         self.total_name = total_name
-        th = style.theme()
+        th = theme
         self.em = font_em(size)
         self.pitch = 1.55 * self.em
         self.rule_gap = 0.35 * self.em           # extra space around the rule above the total
@@ -110,19 +116,13 @@ class ParameterTally(Group):
         if progress == self.progress:
             return
         self.progress = progress
-        th = style.theme()
+        th = self.theme
         rows = self.counts_at(progress)
         self._shown = rows + [sum(rows)]
         canvas = Canvas(self.numbers_w, self.height_units)
         for i, count in enumerate(self._shown):
             canvas.text(self.numbers_w - 0.02, self._baseline(i), fmt_count(count), self.em, th.text, anchor="rs")
-        pixels = np.asarray(canvas.image)
-        img = self.numbers_image
-        if img.pixel_array.shape == pixels.shape:
-            img.pixel_array[...] = pixels
-        else:
-            img.pixel_array = pixels.copy()
-        img.orig_alpha_pixel_array = img.pixel_array[:, :, 3].copy()
+        set_picture(self.numbers_image, np.asarray(canvas.image))
 
     def shown(self) -> list[int]:
         """The counts drawn now: one per row, then the total."""

@@ -24,18 +24,31 @@ def show_piece(piece: str) -> str:
     return escape_controls("".join(_VISIBLE.get(ch, ch) for ch in piece), keep="") or "∅"
 
 
-def label(text: str, size: float = style.BODY_SIZE, color=None, mono: bool = False, **kwargs) -> Text:
+def ink(color, theme: style.Theme | None):
+    """``color``, else ``theme``'s text colour. Raises TypeError when both are None."""
+    if color is not None:
+        return color
+    if theme is None:
+        raise TypeError("give a color or the theme whose text colour to use")
+    return theme.text
+
+
+def label(text: str, size: float = style.BODY_SIZE, color=None, mono: bool = False, *,
+          theme: style.Theme | None = None, **kwargs) -> Text:
+    """``text`` in one Pango ``Text`` at font ``size``, in ``color`` or else ``theme.text``.
+    Raises TypeError when neither ``color`` nor ``theme`` is given."""
     return Text(text, font=style.MONO if mono else style.FONT, font_size=size,
-                color=color if color is not None else style.theme().text, **kwargs)
+                color=ink(color, theme), **kwargs)
 
 
-def piece_label(piece: str, size: float = style.SMALL_SIZE, color=None) -> Text:
+def piece_label(piece: str, size: float = style.SMALL_SIZE, color=None, *,
+                theme: style.Theme | None = None) -> Text:
     """A token's text for right-aligned columns, on a common baseline.
 
     Manim centres text by its ink, so a lone "." would float to mid-height; a leading invisible
     "H" gives every label the same vertical extent.
     """
-    t = label("H" + show_piece(piece), size, color=color, mono=True)
+    t = label("H" + show_piece(piece), size, color=color, mono=True, theme=theme)
     t[0].set_opacity(0)
     return t
 

@@ -16,12 +16,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from manim import ManimColor, UpdateFromAlphaFunc, config, linear
+from manim import ManimColor
 from PIL import Image
 
 from .. import style
-from .raster import OVERSAMPLE, Canvas, RasterImage, font, font_em, rgba
-from .raster import drawn_width as raster_drawn_width
+from .raster import HAIR, Canvas, StepImage, drawn_width, font, font_em, rgba
 
 ELLIPSIS = "…"
 
@@ -41,7 +40,7 @@ def wrap(text: str, width: float, em: float, mono: bool) -> list[tuple[int, int]
     spaces where a line was broken are not drawn.
     """
     def fits(a: int, b: int) -> bool:
-        return drawn_width(text[a:b].rstrip(), em, mono) <= width
+        return drawn_width(text[a:b].rstrip(), em, mono, pad=HAIR) <= width
 
     lines, pos = [], 0
     for para in text.split("\n"):
@@ -64,7 +63,7 @@ def wrap(text: str, width: float, em: float, mono: bool) -> list[tuple[int, int]
     return lines
 
 
-class TextBlock(RasterImage):
+class TextBlock(StepImage):
     """Coloured runs wrapped to ``width`` units at font ``size``; ``show(n)`` draws the first n.
 
     ``lines`` are the wrapped lines of the whole text, ``first_line`` the first one drawn (0
@@ -76,7 +75,9 @@ class TextBlock(RasterImage):
     def __init__(self, runs: Sequence[Run | tuple], width: float, size: float = style.SMALL_SIZE,
                  mono: bool = False, max_lines: int | None = None, pitch: float = 1.3,
                  shown: int | None = None, bubble: tuple | None = None, align: str = "left",
-                 pad: float = 0.18):
+                 pad: float = 0.18, *, theme: style.Theme):
+        """Raises ValueError for a font size below ``style.SMALL_SIZE``, a width <= 0, an
+        ``align`` other than left/right or ``max_lines`` < 2."""
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
         if width <= 0:
@@ -100,11 +101,15 @@ class TextBlock(RasterImage):
             self.first_line = len(self.lines) - (max_lines - 1)
         self.n_rows = len(self.lines) - self.first_line + (1 if self.first_line else 0)
         self.height_units = self.n_rows * self.pitch_units + 0.35 * self.em + 2 * self.pad
-        blank = Canvas(width, self.height_units)
-        super().__init__(np.asarray(blank.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
+        super().__init__(width, self.height_units, len(self.runs))
+        self.theme = theme
         self.set_resampling_algorithm(Image.Resampling.BILINEAR)
-        self.shown_runs = -1
         self.show(len(self.runs) if shown is None else shown)
+
+    @property
+    def shown_runs(self) -> int:
+        """How many runs are drawn now."""
+        return self.shown
 
     # --- drawing ------------------------------------------------------------------------------
     def _measure(self, s: str, canvas: Canvas) -> float:
@@ -121,14 +126,9 @@ class TextBlock(RasterImage):
                 out.append((r + offset, a, b))
         return out
 
-    def show(self, n_runs: int) -> None:
-        """Draw the first ``n_runs`` runs (the rest of the layout stays empty)."""
-        n_runs = int(min(len(self.runs), max(0, n_runs)))
-        if n_runs == self.shown_runs:
-            return
-        self.shown_runs = n_runs
-        th = style.theme()
-        c = Canvas(self.box_w, self.height_units)
+    def draw(self, c: Canvas, n_runs: int) -> None:
+        """The first ``n_runs`` runs (the rest of the layout stays empty); ``show(n)`` calls it."""
+        th = self.theme
         rows = self.rows_used(n_runs)
         top = self.pad
         if self.bubble and rows:
@@ -165,29 +165,9 @@ class TextBlock(RasterImage):
                                              radius=0.08 * c.scale, outline=rgba(self.runs[run].box),
                                              width=max(1, round(0.025 * c.scale)))
                 k = e
-        pixels = np.asarray(c.image)
-        if self.pixel_array.shape == pixels.shape:
-            self.pixel_array[...] = pixels
-        else:
-            self.pixel_array = pixels.copy()
-        self.orig_alpha_pixel_array = self.pixel_array[:, :, 3].copy()
-        if self.opacity != 1.0:
-            self.pixel_array[:, :, 3] = (self.orig_alpha_pixel_array * self.opacity).astype(np.uint8)
 
     def _baseline(self, row: int) -> float:
         return row * self.pitch_units + 1.0 * self.em
-
-    def grow(self, start: int, end: int, run_time: float = 1.0):
-        """An animation drawing runs ``start`` to ``end`` one after another, evenly in time."""
-        def update(m, a):
-            self.show(start + int(np.floor(a * (end - start) + 1e-9)))
-        self.show(start)
-        return UpdateFromAlphaFunc(self, update, run_time=run_time, rate_func=linear)
-
-
-def drawn_width(s: str, em: float, mono: bool = False) -> float:
-    """How wide ``s`` comes out on a canvas of this render, with a hair of room."""
-    return raster_drawn_width(s, em, mono) + 0.02
 
 
 def text_lines(lines: Sequence[tuple], gap: float = 0.16, mono: bool = False, width: float | None = None):
@@ -196,7 +176,7 @@ def text_lines(lines: Sequence[tuple], gap: float = 0.16, mono: bool = False, wi
 
     One mobject instead of a Pango ``Text`` with a sub-mobject per glyph, so fading a header in
     copies one array, not hundreds of paths.
-    """
+    Raises ValueError for a font size below ``style.SMALL_SIZE``."""
     def pieces(text, color):
         return [(text, color)] if isinstance(text, str) else list(text)
 
@@ -204,7 +184,7 @@ def text_lines(lines: Sequence[tuple], gap: float = 0.16, mono: bool = False, wi
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
     ems = [font_em(size) for _, size, _ in lines]
-    widths = [sum(drawn_width(t, em, mono) for t, _ in pieces(text, color))
+    widths = [sum(drawn_width(t, em, mono, pad=HAIR) for t, _ in pieces(text, color))
               for (text, _, color), em in zip(lines, ems)]
     w = width if width is not None else max(widths)
     heights = [1.25 * em for em in ems]
@@ -214,6 +194,6 @@ def text_lines(lines: Sequence[tuple], gap: float = 0.16, mono: bool = False, wi
         x = 0.01
         for t, col in pieces(text, color):
             c.text(x, y + 0.95 * em, t, em, col, anchor="ls", mono=mono)
-            x += drawn_width(t, em, mono) - 0.02
+            x += drawn_width(t, em, mono)
         y += h + gap
     return c.mobject()

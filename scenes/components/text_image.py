@@ -5,52 +5,49 @@ counter rebuilt each frame runs Pango each frame. ``text_image`` draws the same 
 PIL at the output's pixel density, as one mobject. Lines share a box from the font's ascender to
 its descender, so images placed side by side keep a common baseline whatever their letters.
 
-    note = text_image("192 numbers", color=style.theme().muted).next_to(vec, DOWN)
+    note = text_image("192 numbers", color=theme.muted).next_to(vec, DOWN)
 """
 from __future__ import annotations
 
 from .. import style
-from .raster import Canvas, font, font_em
-from .raster import drawn_width as raster_drawn_width
+from .raster import IMAGE_PAD, Canvas, drawn_width, font, font_em
+from .text import ink
 
 LINE = 1.25      # line pitch, in em
 
 
-def drawn_width(line: str, size: float = style.SMALL_SIZE, mono: bool = False) -> float:
-    """How wide ``text_image`` makes one line (units): measured at the output's pixel size too,
-    where hinted glyphs can run wider than at the measuring scale."""
-    return raster_drawn_width(line, font_em(size), mono) + 0.08
-
-
 def text_image(text: str, size: float = style.SMALL_SIZE, color=None, mono: bool = False,
-               align: str = "left", min_width: float = 0.0):
+               align: str = "left", min_width: float = 0.0, *, theme: style.Theme | None = None):
     """``text`` (lines split at ``\\n``) as one raster image; ``.text`` holds the string drawn.
+    Drawn in ``color``, else in ``theme.text``.
 
     ``min_width`` (units) gives images of changing text one size, e.g. a counter redrawn every
     frame while it fades (a fade blends pixel arrays of equal shape).
-    """
+    Raises ValueError for a font size below ``style.SMALL_SIZE`` or another ``align``; TypeError
+    with neither ``color`` nor ``theme``."""
+    color = ink(color, theme)
     if size < style.SMALL_SIZE:
         raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
+    em = font_em(size)
     if align not in ("left", "center", "right"):
         raise ValueError(f"align must be left, center or right, got {align!r}")
-    em = font_em(size)
     ascent, descent = font(240, mono).getmetrics()      # at the measuring scale of text_width
     up, down = em * ascent / 240 + 0.03, em * descent / 240 + 0.03   # room for hinting
     lines = text.split("\n")
-    width = max(min_width, max(drawn_width(s, size, mono) for s in lines))
+    width = max(min_width, max(drawn_width(s, em, mono, pad=IMAGE_PAD) for s in lines))
     height = up + down + (len(lines) - 1) * LINE * em
     c = Canvas(width, height)
     for k, line in enumerate(lines):
         y = up + k * LINE * em
         if align == "left":
-            c.text(0.02, y, line, em, color or style.theme().text, anchor="ls", mono=mono)
+            c.text(0.02, y, line, em, color, anchor="ls", mono=mono)
         elif align == "center":
-            c.text(width / 2, y, line, em, color or style.theme().text, anchor="ms", mono=mono)
+            c.text(width / 2, y, line, em, color, anchor="ms", mono=mono)
         else:
-            c.text(width - 0.02, y, line, em, color or style.theme().text, anchor="rs", mono=mono)
+            c.text(width - 0.02, y, line, em, color, anchor="rs", mono=mono)
     img = c.mobject()
     img.text = text
     return img
 
 
-__all__ = ["drawn_width", "text_image"]
+__all__ = ["text_image"]

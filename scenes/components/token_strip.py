@@ -13,25 +13,22 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, Group, Rectangle, SurroundingRectangle, VGroup
 
+from .checks import finite_array
 from .. import style
-from .raster import Canvas, fit_text, font_em, text_width
+from .raster import Canvas, font_em, shorten, text_width
 from .text import show_piece
 
 ELLIPSIS = "…"
 
 
 def check_tokens(pieces: list[str], ids) -> list[int]:
+    """The token ids of ``pieces`` as ints. Raises ValueError for no pieces, a non-string piece,
+    or ids that are not one non-negative integer per piece."""
     if len(pieces) == 0:
         raise ValueError("a token strip needs at least one token")
     if not all(isinstance(p, str) for p in pieces):
         raise ValueError("pieces must be strings")
-    arr = np.asarray(ids, dtype=float)
-    if arr.ndim != 1:
-        raise ValueError(f"ids must be a flat list, got shape {arr.shape}")
-    if arr.size != len(pieces):
-        raise ValueError(f"{len(pieces)} pieces but {arr.size} ids")
-    if not np.all(np.isfinite(arr)):
-        raise ValueError("ids must be finite (got NaN or inf)")
+    arr = finite_array("ids", ids, (len(pieces),))
     if np.any(arr < 0) or np.any(arr != np.round(arr)):
         raise ValueError("ids must be non-negative integers")
     return [int(v) for v in arr]
@@ -47,8 +44,11 @@ class TokenStrip(Group):
 
     def __init__(self, pieces: list[str], ids, size: float = style.BODY_SIZE,
                  max_width: float = 13.0, max_height: float = 6.5, gap: float = 0.12,
-                 show_ids: bool = True):
+                 show_ids: bool = True, *, theme: style.Theme):
+        """Raises ValueError for bad ``pieces``/``ids`` (see ``check_tokens``) or a font size
+        below the readable minimum."""
         super().__init__()
+        self.theme = theme
         self.ids = check_tokens(pieces, ids)
         if size < style.SMALL_SIZE:
             raise ValueError(f"font size {size} is below the readable minimum {style.SMALL_SIZE}")
@@ -75,7 +75,7 @@ class TokenStrip(Group):
         pitch = box_h + (0.08 + id_h if self.show_ids else 0.0) + 0.22
         texts, widths = [], []
         for piece, tok in zip(self.pieces, self.ids):
-            text = fit_text(show_piece(piece), em, self.max_width - 2 * pad)
+            text = shorten(show_piece(piece), self.max_width - 2 * pad, em, mono=True)
             w = text_width(text, em) + 2 * pad
             if self.show_ids:
                 w = max(w, text_width(str(tok), id_em) + 0.1)
@@ -94,7 +94,7 @@ class TokenStrip(Group):
                     height=n_rows * pitch - 0.22)
 
     def _build(self, L: dict) -> None:
-        th = style.theme()
+        th = self.theme
         self.boxes = VGroup()
         self.piece_images = Group()
         self.id_images = Group()
@@ -131,5 +131,5 @@ class TokenStrip(Group):
 
     def highlight(self, i: int, color=None, buff: float = 0.06) -> SurroundingRectangle:
         """A rectangle in an accent colour (default: 'chosen') around token ``i``'s box."""
-        return SurroundingRectangle(self.boxes[i], color=color or style.theme().chosen,
+        return SurroundingRectangle(self.boxes[i], color=color or self.theme.chosen,
                                     buff=buff, stroke_width=5)

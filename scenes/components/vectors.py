@@ -12,10 +12,11 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, LEFT, UL, Group, ImageMobject, ManimColor, Text
 
+from .checks import finite_array
 from .. import style
-from .raster import Canvas, fit_text, font_em, text_width, unit_to_pixel
+from .raster import Canvas, font_em, shorten, text_width, unit_to_pixel
 from .text import label as text_label
-from .text import show_piece
+from .text import ink, show_piece
 
 ELLIPSIS = "…"
 CELL_GAP = 0.04        # between two cells of a column
@@ -29,9 +30,9 @@ def _luminance(color: ManimColor) -> float:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
-def contrast_text(fill: ManimColor) -> ManimColor:
-    """Of the theme's text and background colours, the one that reads best on ``fill``."""
-    th = style.theme()
+def contrast_text(fill: ManimColor, *, theme: style.Theme) -> ManimColor:
+    """Of ``theme``'s text and background colours, the one that reads best on ``fill``."""
+    th = theme
     lum = _luminance(fill)
     return max((th.text, th.background), key=lambda c: abs(_luminance(c) - lum))
 
@@ -39,16 +40,6 @@ def contrast_text(fill: ManimColor) -> ManimColor:
 def fmt(value: float, decimals: int = 2) -> str:
     """A signed number, e.g. +0.42 or -1.07: the sign is shown by the digits, not by colour."""
     return f"{value:+.{decimals}f}"
-
-
-def check_values(values, ndim: int, what: str) -> np.ndarray:
-    arr = np.asarray(values, dtype=float)
-    if arr.ndim != ndim or arr.size == 0:
-        raise ValueError(f"{what} must be a non-empty {ndim}-D array, got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)):
-        bad = "NaN" if np.isnan(arr).any() else "inf"
-        raise ValueError(f"{what} must be finite, found {bad}")
-    return arr
 
 
 def _shared_vmax(arr: np.ndarray, vmax: float | None) -> float:
@@ -71,9 +62,12 @@ class DataVector(Group):
     def __init__(self, values, label: str | None = None, max_entries: int = 8,
                  size: float = style.SMALL_SIZE, vmax: float | None = None, decimals: int = 2,
                  show_length: bool = True, cell_width: float | None = None,
-                 label_width: float | None = None):
+                 label_width: float | None = None, *, theme: style.Theme):
+        """Raises ValueError for empty or non-finite ``values``, ``max_entries`` < 1, a non-
+        string label, a font size below the readable minimum or a bad ``vmax``."""
         super().__init__()
-        arr = check_values(values, 1, "a data vector")
+        self.theme = theme
+        arr = finite_array("a data vector", values, (None,))
         if max_entries < 1:
             raise ValueError(f"max_entries must be at least 1, got {max_entries}")
         if size < style.SMALL_SIZE:
@@ -89,7 +83,7 @@ class DataVector(Group):
         self.size, self.em = size, font_em(size)
         self.label = label
 
-        th = style.theme()
+        th = theme
         text_w = max(text_width(t, self.em) for t in self.texts)
         self.cell_w = max(cell_width or 0.0, text_w + 2 * PAD)
         self.cell_h = 1.35 * self.em
@@ -102,11 +96,11 @@ class DataVector(Group):
         self.fills: list[ManimColor] = []
         for i, (v, text) in enumerate(zip(self.shown, self.texts)):
             x0, y0 = self.cell_origin(i)
-            fill = style.data_color(float(v), self.vmax)
+            fill = style.data_color(float(v), self.vmax, theme)
             self.fills.append(fill)
             canvas.rect(x0, y0, x0 + self.cell_w, y0 + self.cell_h, fill)
             canvas.text(x0 + self.cell_w - PAD, y0 + self.cell_h / 2, text, self.em,
-                        contrast_text(fill), anchor="rm")
+                        contrast_text(fill, theme=theme), anchor="rm")
         if self.truncated:  # a vertical ellipsis, drawn as three dots (⋮ is missing from the font)
             x0, y0 = self.cell_origin(len(self.shown))
             r = 0.045
@@ -131,8 +125,8 @@ class DataVector(Group):
         self.label_image: ImageMobject | None = None
         self.label_shown: str | None = None
         if label is not None:
-            self.label_shown = fit_text(show_piece(label), font_em(style.SMALL_SIZE), label_width)
-            self.label_image = label_image(self.label_shown)
+            self.label_shown = shorten(show_piece(label), label_width, font_em(style.SMALL_SIZE), mono=True)
+            self.label_image = label_image(self.label_shown, theme=theme)
             self.label_image.next_to(below, DOWN, buff=0.1)
             self.add(self.label_image)
 
@@ -153,12 +147,12 @@ class DataVector(Group):
         return self.body.get_corner(UL) + k * np.array([x0 + self.cell_w / 2, -(y0 + self.cell_h / 2), 0])
 
 
-def label_image(text: str, color=None) -> ImageMobject:
+def label_image(text: str, color=None, *, theme: style.Theme | None = None) -> ImageMobject:
     """A token label as one image, baseline at a fixed height so a row of labels lines up."""
     em = font_em(style.SMALL_SIZE)
     w = text_width(text, em) + 0.04
     canvas = Canvas(w, 1.25 * em)
-    canvas.text(0.02, 0.95 * em, text, em, color or style.theme().text, anchor="ls")
+    canvas.text(0.02, 0.95 * em, text, em, ink(color, theme), anchor="ls")
     return canvas.mobject()
 
 
@@ -172,9 +166,12 @@ class VectorArray(Group):
 
     def __init__(self, matrix, labels: list[str] | None = None, max_entries: int = 8,
                  max_vectors: int = 8, size: float = style.SMALL_SIZE, vmax: float | None = None,
-                 gap: float = 0.18, max_width: float = 13.5, decimals: int = 2):
+                 gap: float = 0.18, max_width: float = 13.5, decimals: int = 2, *, theme: style.Theme):
+        """Raises ValueError for an empty or non-finite ``matrix`` [n, d], labels that do not match its
+        rows, ``max_vectors`` < 1 or a bad ``vmax``."""
         super().__init__()
-        arr = check_values(matrix, 2, "a vector array")
+        self.theme = theme
+        arr = finite_array("a vector array", matrix, (None, None))
         n, dim = arr.shape
         if labels is not None and len(labels) != n:
             raise ValueError(f"{len(labels)} labels for {n} vectors")
@@ -183,7 +180,7 @@ class VectorArray(Group):
         self.matrix, self.labels = arr, (list(labels) if labels is not None else None)
         self.n_vectors, self.length = n, dim
         self.vmax = _shared_vmax(arr, vmax)
-        th = style.theme()
+        th = theme
 
         em = font_em(size)
         entries = arr[: min(n, max_vectors), :max_entries]
@@ -200,7 +197,7 @@ class VectorArray(Group):
         for j in range(k):
             vec = DataVector(arr[j], None if labels is None else labels[j], max_entries, size,
                              self.vmax, decimals, show_length=False, cell_width=cell_w,
-                             label_width=vec_w + gap - 0.06)
+                             label_width=vec_w + gap - 0.06, theme=theme)
             vec.shift(np.array([j * (vec_w + gap), 0, 0]) - vec.body.get_corner(UL))
             self.vectors.add(vec)
         self.add(self.vectors)

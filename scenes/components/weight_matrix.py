@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 from manim import DOWN, UL, UP, Group, Rectangle
 
+from .checks import finite_array
 from .. import style
 from .raster import Canvas, px_per_unit
 from .text import label
@@ -15,15 +16,6 @@ from .vectors import contrast_text, fmt
 
 
 TEXT_EM = 0.36  # units: ~20 px tall digits at 480p
-
-
-def check_matrix(values, name: str = "matrix") -> np.ndarray:
-    a = np.asarray(values, dtype=float)
-    if a.ndim != 2 or 0 in a.shape:
-        raise ValueError(f"{name} must be a non-empty 2-D array, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError(f"{name} contains NaN or infinite values")
-    return a
 
 
 class WeightMatrix(Group):
@@ -36,9 +28,10 @@ class WeightMatrix(Group):
 
     def __init__(self, values, max_rows: int = 8, max_cols: int = 8, vmax: float | None = None,
                  numbers: bool = True, cell_width: float = 1.2, cell_height: float = 0.46,
-                 digits: int = 2, show_shape: bool | None = None):
+                 digits: int = 2, show_shape: bool | None = None, *, theme: style.Theme):
         super().__init__()
-        full = check_matrix(values, "weight matrix")
+        self.theme = theme
+        full = finite_array("weight matrix", values, (None, None))
         self.full_shape = full.shape
         self.vmax = float(vmax) if vmax is not None else float(np.abs(full).max()) or 1.0
         self.rows_cut = full.shape[0] > max_rows
@@ -55,22 +48,22 @@ class WeightMatrix(Group):
         self.add(self.image)
         if show_shape if show_shape is not None else (self.rows_cut or self.cols_cut):
             self.shape_label = label(f"{full.shape[0]:,} × {full.shape[1]:,}", style.SMALL_SIZE,
-                                     color=style.theme().muted)
+                                     color=theme.muted)
             self.shape_label.next_to(self.image, DOWN, buff=0.15)
             self.add(self.shape_label)
 
     def _draw(self, canvas: Canvas, numbers: bool, digits: int) -> None:
-        th = style.theme()
+        th = self.theme
         r, c = self.shown.shape
         gap = 0.03
         for i in range(r):
             for j in range(c):
                 x0, y0 = self.pad + j * self.cw, i * self.ch
-                fill = style.weight_color(self.shown[i, j], self.vmax)
+                fill = style.weight_color(self.shown[i, j], self.vmax, self.theme)
                 canvas.rect(x0 + gap, y0 + gap, x0 + self.cw - gap, y0 + self.ch - gap, fill)
                 if numbers:
                     canvas.text(x0 + self.cw / 2, y0 + self.ch / 2, fmt(self.shown[i, j], digits),
-                                TEXT_EM, contrast_text(fill))
+                                TEXT_EM, contrast_text(fill, theme=self.theme))
         r_dot, step = 0.035, 0.11
         if self.cols_cut:
             for i in range(r):
@@ -99,7 +92,7 @@ class WeightMatrix(Group):
         s = self._unit()
         n_cols = self.shown.shape[1] + self.cols_cut
         box = Rectangle(width=n_cols * self.cw * s, height=self.ch * s,
-                        color=color or style.theme().chosen, stroke_width=4)
+                        color=color or self.theme.chosen, stroke_width=4)
         left = self.cell_center(i, 0) - np.array([self.cw * s / 2, 0, 0])
         return box.move_to(left, aligned_edge=np.array([-1, 0, 0]))
 
@@ -107,7 +100,7 @@ class WeightMatrix(Group):
         s = self._unit()
         n_rows = self.shown.shape[0] + self.rows_cut
         box = Rectangle(width=self.cw * s, height=n_rows * self.ch * s,
-                        color=color or style.theme().chosen, stroke_width=4)
+                        color=color or self.theme.chosen, stroke_width=4)
         top = self.cell_center(0, j) + np.array([0, self.ch * s / 2, 0])
         return box.move_to(top, aligned_edge=UP)
 

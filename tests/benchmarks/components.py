@@ -30,6 +30,8 @@ from scenes import style  # noqa: E402
 from scenes.components.attention_grid import AttentionGrid  # noqa: E402
 from scenes.components.weight_matrix import WeightMatrix  # noqa: E402
 
+TH = style.THEMES["dark"]   # the palette these tests draw in
+
 MOVES = [RIGHT * 2, DOWN * 1.5, LEFT * 2, UP * 1.5]
 PROMPT = ("It is a truth universally acknowledged, that a single man in possession of a good "
           "fortune, must be in want of a wife. However little known the feelings")
@@ -65,7 +67,7 @@ class PangoMatrix(Scene):
         for i, row in enumerate(W):
             for j, v in enumerate(row):
                 sq = Square(side_length=0.9, stroke_width=0, fill_opacity=1,
-                            fill_color=style.weight_color(v, float(np.abs(W).max())))
+                            fill_color=style.weight_color(v, float(np.abs(W).max()), TH))
                 txt = Text(f"{v:+.2f}", font="DejaVu Sans Mono", font_size=20).move_to(sq)
                 cells.add(VGroup(sq, txt).move_to([j * 0.95, -i * 0.95, 0]))
         m = cells.center().scale(0.6)
@@ -76,7 +78,7 @@ class PangoMatrix(Scene):
 
 class OurMatrix(Scene):
     def construct(self):
-        m = WeightMatrix(W).scale(0.6)
+        m = WeightMatrix(W, theme=TH).scale(0.6)
         self.play(FadeIn(m), run_time=1)
         for v in MOVES:
             self.play(m.animate.shift(v), run_time=1)
@@ -84,7 +86,7 @@ class OurMatrix(Scene):
 
 def stock_grid(p):
     n = p.shape[0]
-    cells = VGroup(*[Square(side_length=0.15, stroke_width=0, fill_color=style.theme().data_high,
+    cells = VGroup(*[Square(side_length=0.15, stroke_width=0, fill_color=TH.data_high,
                             fill_opacity=float(p[q, k])).move_to([q * 0.16, -k * 0.16, 0])
                      for k in range(n) for q in range(n)])
     return cells.center()
@@ -100,7 +102,7 @@ class StockGrid(Scene):
 
 class OurGrid(Scene):
     def construct(self):
-        grid = AttentionGrid(PATTERNS[0], size=5.0)
+        grid = AttentionGrid(PATTERNS[0], size=5.0, theme=TH)
         self.play(FadeIn(grid), run_time=1)
         for p in PATTERNS[1:]:
             self.play(grid.retarget(p), run_time=1)

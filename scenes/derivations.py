@@ -1,0 +1,208 @@
+"""Named derivations: how a drawn number that is not a plain ``source[index]`` was computed.
+
+One table, read by both sides of the provenance file:
+
+* scenes **record** with the formatters below, so they never write a ``transform`` string by hand:
+  ``self.record("logits", (pos, t), p, derivations.softmax(T=0.8))`` writes ``"softmax(T=0.8)"``;
+  ``Provenance.record`` parses every transform and raises ``ValueError`` for one not in the table,
+  so a typo fails when the scene records it, not when a test reads the file;
+* tests/provenance_check.py **checks** with ``expected(...)``: each entry's ``compute`` gives the
+  value from the source array, the index and the other arrays it names.
+
+The strings are the vocabulary of DESIGN.md and ``scenes/provenance.py`` (others read these
+files): a new derivation is one ``Derivation`` here plus its row in those two lists.
+
+numpy only: the reference functions a check trusts (softmax, the atlas's frequent words, arrays
+of a trace or a checkpoint) come in through ``Sources``, so this module imports neither torch
+nor the model package.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What ``expected`` may read, given by the checker.
+
+    array(name, checkpoint)     a capture of the checked trace or a weight, as numpy; with a
+                                ``checkpoint`` name, that checkpoint's weight (raises KeyError
+                                for a name it does not hold)
+    softmax(x, T)               probabilities over the last axis of ``x`` at temperature ``T``
+    frequent_word_ids(n)        the ``n`` token ids the embedding-space PCA is fitted on
+    """
+    array: Callable[..., np.ndarray]
+    softmax: Callable[[np.ndarray, float], np.ndarray]
+    frequent_word_ids: Callable[[int], list[int]]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """One transform: ``pattern`` (a regex whose named groups are its parameters) matches its
+    string; ``compute(source, index, sources, **groups)`` gives the value it names."""
+    name: str
+    pattern: str
+    compute: Callable[..., float]
+
+    def match(self, transform: str) -> dict | None:
+        m = re.fullmatch(self.pattern, transform)
+        return m.groupdict() if m else None
+
+
+def _f64(x) -> np.ndarray:
+    return np.asarray(x, dtype=np.float64)
+
+
+def _cos(a, b) -> float:
+    a, b = _f64(a), _f64(b)
+    return float(a @ b / np.sqrt((a @ a) * (b @ b)))
+
+
+_pca_fits: dict = {}
+
+
+def _pca_coordinates(w: np.ndarray, ids: list[int], row: int) -> np.ndarray:
+    """Row ``row`` of ``w`` [n_vocab, d] on the top 3 eigenvectors of the covariance of the rows
+    ``ids`` (centred; each direction signed so its largest |coordinate| is positive): shape [3]."""
+    key = (id(w), tuple(ids))
+    if key not in _pca_fits:
+        fit = _f64(w[ids])
+        mean = fit.mean(axis=0)
+        _, vecs = np.linalg.eigh(np.cov(fit - mean, rowvar=False))
+        top = vecs[:, ::-1][:, :3]
+        coords = (fit - mean) @ top
+        signs = np.array([np.sign(coords[np.argmax(np.abs(coords[:, c])), c]) for c in range(3)])
+        _pca_fits[key] = (w, mean, top * signs)   # w kept alive so its id stays unique
+    _, mean, basis = _pca_fits[key]
+    return (_f64(w[row]) - mean) @ basis
+
+
+def _outside_top(source, index, s, t, k):
+    p = np.sort(s.softmax(s.array(source)[index], float(t)))[::-1]
+    return float(1.0 - p[: int(k)].sum())
+
+
+def _along(source, index, s, b, a):
+    arr = s.array(source)
+    d = _f64(arr[int(b)]) - _f64(arr[int(a)])
+    return float(_f64(arr[index[0]]) @ d / np.sqrt(d @ d))
+
+
+def _running_dot(source, index, s, w, c, k):
+    x, weight = s.array(source)[index], s.array(w)
+    return float(_f64(x[: int(k)]) @ _f64(weight[: int(k), int(c)]))
+
+
+def _minus_b_in(source, index, s):
+    layer = source.split(".")[1]
+    return float(s.array(source)[index] - s.array(f"blocks.{layer}.mlp.b_in")[index[-1]])
+
+
+_NUM = r"[0-9]+(?:\.[0-9]+)?"
+
+# Order matters where one string could match two patterns: the more specific comes first.
+TABLE: tuple[Derivation, ...] = (
+    Derivation("softmax outside top", rf"softmax\(T=(?P<t>{_NUM})\) outside top (?P<k>\d+)", _outside_top),
+    Derivation("softmax", rf"softmax\(T=(?P<t>{_NUM})\)",
+               lambda source, index, s, t: float(s.softmax(s.array(source)[index[:-1]], float(t))[index[-1]])),
+    Derivation("exp", r"exp", lambda source, index, s: float(np.exp(np.float64(s.array(source)[index])))),
+    Derivation("sum(exp)", r"sum\(exp\)",
+               lambda source, index, s: float(np.exp(_f64(s.array(source)[index])).sum())),
+    Derivation("minus b_in", r"minus b_in", _minus_b_in),
+    Derivation("pca3", r"pca3 of (?P<n>\d+) frequent words",
+               lambda source, index, s, n: float(_pca_coordinates(
+                   s.array(source), s.frequent_word_ids(int(n)), index[0])[index[1]])),
+    Derivation("cosine with row", r"cosine with row (?P<j>\d+)",
+               lambda source, index, s, j: _cos(s.array(source)[index[0]], s.array(source)[int(j)])),
+    Derivation("cosine with position", r"cosine with position (?P<j>\d+)",
+               lambda source, index, s, j: _cos(s.array(source)[index[0]], s.array(source)[int(j)])),
+    Derivation("cosine with source", r"cosine with (?P<other>[^\s\d][^\s]*)",
+               lambda source, index, s, other: _cos(s.array(source)[index[0]], s.array(other)[index[0]])),
+    Derivation("along", r"along row (?P<b>\d+) minus row (?P<a>\d+)", _along),
+    Derivation("running dot", r"dot with (?P<w>\S+) column (?P<c>\d+), first (?P<k>\d+) terms", _running_dot),
+    Derivation("size in checkpoint", r"size in checkpoint (?P<checkpoint>\w+)",
+               lambda source, index, s, checkpoint: float(np.asarray(s.array(source, checkpoint)).size)),
+    Derivation("size", r"size", lambda source, index, s: float(np.asarray(s.array(source)).size)),
+)
+
+
+def parse(transform: str) -> tuple[Derivation, dict]:
+    """The table entry ``transform`` names and its parameters (strings, as matched).
+
+    Raises ValueError for a string no entry matches (a typo, or a derivation not yet in the table).
+    """
+    for d in TABLE:
+        params = d.match(transform)
+        if params is not None:
+            return d, params
+    raise ValueError(f"unknown transform {transform!r}: not in scenes/derivations.py TABLE")
+
+
+def expected(transform: str | None, source: str, index, sources: Sources) -> float:
+    """The value an entry of the provenance file must hold: ``source[index]`` when ``transform``
+    is None, else the derivation it names. Raises ValueError for an unknown transform and
+    KeyError for a source ``sources`` does not hold."""
+    index = tuple(int(i) for i in index)
+    if transform is None:
+        return float(sources.array(source)[index])
+    d, params = parse(transform)
+    return d.compute(source, index, sources, **params)
+
+
+# --- formatters: what scenes pass as ``transform`` ----------------------------------------------
+
+def _checked(text: str) -> str:
+    parse(text)
+    return text
+
+
+def softmax(T: float) -> str:
+    """``softmax(T=<t>)``: the probability at temperature ``T`` (index[-1] is the token)."""
+    return _checked(f"softmax(T={float(T):g})")
+
+
+def softmax_outside_top(T: float, k: int) -> str:
+    """``softmax(T=<t>) outside top <k>``: 1 minus the k largest probabilities."""
+    return _checked(f"softmax(T={float(T):g}) outside top {int(k)}")
+
+
+def pca3(n_words: int) -> str:
+    """``pca3 of <n> frequent words``: a coordinate on the embedding space's PCA axes."""
+    return _checked(f"pca3 of {int(n_words)} frequent words")
+
+
+def cosine_with_row(j: int) -> str:
+    return _checked(f"cosine with row {int(j)}")
+
+
+def cosine_with_position(j: int) -> str:
+    return _checked(f"cosine with position {int(j)}")
+
+
+def cosine_with(other_source: str) -> str:
+    """``cosine with <other source>``: row index[0] of the source against the same row of another."""
+    return _checked(f"cosine with {other_source}")
+
+
+def along(b: int, a: int) -> str:
+    """``along row <b> minus row <a>``: the projection on the unit vector from row a to row b."""
+    return _checked(f"along row {int(b)} minus row {int(a)}")
+
+
+def running_dot(w_source: str, column: int, k: int) -> str:
+    """``dot with <W> column <c>, first <k> terms``: x · W[:k, c] over the first k terms."""
+    return _checked(f"dot with {w_source} column {int(column)}, first {int(k)} terms")
+
+
+def size_in_checkpoint(name: str) -> str:
+    return _checked(f"size in checkpoint {name}")
+
+
+EXP = _checked("exp")
+SUM_EXP = _checked("sum(exp)")
+MINUS_B_IN = _checked("minus b_in")
+SIZE = _checked("size")

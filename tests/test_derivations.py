@@ -1,0 +1,60 @@
+"""The table of named derivations: scenes record with it, the provenance check computes with it;
+a transform not in it fails when recorded."""
+import numpy as np
+import pytest
+
+from scenes import derivations as d
+from scenes.provenance import Provenance
+
+
+def test_formatters_write_the_documented_strings():
+    assert d.softmax(T=0.8) == "softmax(T=0.8)"
+    assert d.softmax(T=1) == "softmax(T=1)"
+    assert d.softmax(T=0) == "softmax(T=0)"
+    assert d.softmax_outside_top(T=1, k=5) == "softmax(T=1) outside top 5"
+    assert (d.EXP, d.SUM_EXP, d.MINUS_B_IN, d.SIZE) == ("exp", "sum(exp)", "minus b_in", "size")
+    assert d.pca3(400) == "pca3 of 400 frequent words"
+    assert d.cosine_with_row(7) == "cosine with row 7"
+    assert d.cosine_with_position(2) == "cosine with position 2"
+    assert d.cosine_with("hook_embed") == "cosine with hook_embed"
+    assert d.along(3, 1) == "along row 3 minus row 1"
+    assert d.running_dot("blocks.0.mlp.W_in", 4, 12) == "dot with blocks.0.mlp.W_in column 4, first 12 terms"
+    assert d.size_in_checkpoint("small") == "size in checkpoint small"
+
+
+@pytest.mark.parametrize("text, name", [
+    ("softmax(T=0.8)", "softmax"), ("softmax(T=1) outside top 5", "softmax outside top"),
+    ("cosine with row 3", "cosine with row"), ("cosine with position 3", "cosine with position"),
+    ("cosine with blocks.0.hook_resid_post", "cosine with source"), ("size", "size"),
+    ("size in checkpoint small", "size in checkpoint")])
+def test_each_string_names_one_derivation(text, name):
+    assert d.parse(text)[0].name == name
+
+
+@pytest.mark.parametrize("typo", ["softmax(T=0.8", "softmx(T=1)", "cosine wiht row 3", "sizes", "exp "])
+def test_a_typo_fails_when_recorded(typo):
+    prov = Provenance("X", "p", "default", [1])
+    with pytest.raises(ValueError, match="unknown transform"):
+        prov.record("logits", (0, 1), 0.5, typo)
+    assert prov.numbers == []
+
+
+def test_expected_values_on_small_arrays():
+    arrays = {"x": np.array([[1.0, 2.0, 3.0], [0.0, 1.0, 0.0]]), "W": np.arange(6.0).reshape(3, 2)}
+
+    def softmax(x, t):
+        e = np.exp(np.asarray(x, float) / t)
+        return e / e.sum(-1, keepdims=True)
+
+    s = d.Sources(array=lambda name, checkpoint=None: arrays[name], softmax=softmax,
+                  frequent_word_ids=lambda n: list(range(n)))
+    assert d.expected(None, "x", (0, 2), s) == 3.0
+    assert d.expected("exp", "x", (0, 1), s) == pytest.approx(np.e ** 2)
+    assert d.expected("sum(exp)", "x", (0,), s) == pytest.approx(np.e + np.e ** 2 + np.e ** 3)
+    assert d.expected("softmax(T=1)", "x", (0, 2), s) == pytest.approx(softmax([1, 2, 3], 1)[2])
+    assert d.expected("softmax(T=1) outside top 1", "x", (0,), s) == pytest.approx(1 - softmax([1, 2, 3], 1)[2])
+    assert d.expected("cosine with row 1", "x", (0,), s) == pytest.approx(2 / np.sqrt(14))
+    assert d.expected("dot with W column 1, first 2 terms", "x", (0,), s) == 1 * 1 + 2 * 3
+    assert d.expected("size", "W", (), s) == 6
+    with pytest.raises(ValueError):
+        d.expected("softmax(T=1", "x", (0, 2), s)
