@@ -288,5 +288,5 @@ class ParameterCount(ExplainerScene):
 
 
 def read_card_parameters(checkpoint: str) -> int:
-    from model.checkpoint import read_card
-    return int(read_card()["checkpoints"][checkpoint]["parameters"])
+    from model.checkpoint import card_entry
+    return int(card_entry(checkpoint)["parameters"])

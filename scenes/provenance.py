@@ -34,6 +34,20 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
     cosine with <other source>
                        cosine similarity of row index[0] of the source and of the other source
                        (e.g. a residual vector and the same token's embedding)
+    next-token loss    (source ``logits``, index []) the mean cross-entropy in nats of each
+                       token of the entry's tokens given the ones before it
+    next-token loss after one gradient step (lr=<x>)
+                       the same after one plain gradient-descent step on those tokens
+                       (``model.gradient_step``, learning rate x)
+    after one gradient step (lr=<x>)
+                       the weight ``source[index]`` after that step
+    model card         the checkpoint's (or snapshot's) model-card field named by the source
+                       (``heldout_prose_bpc``); index []
+    model card curve at step <n>
+                       that field of the checkpoint's training-curve point at step n
+
+An entry from another checkpoint (a training snapshot such as ``small@step0``, the small model)
+or another text carries its own ``checkpoint`` and/or ``tokens``; the rest use the file's.
 """
 from __future__ import annotations
 
@@ -47,14 +61,24 @@ class Provenance:
         self.scene, self.prompt, self.checkpoint, self.tokens = scene, prompt, checkpoint, list(tokens)
         self.numbers: list[dict] = []
 
-    def record(self, source: str, index, value: float, transform: str | None = None) -> float:
-        """Note that ``value`` (drawn on screen) is ``source[index]`` (after ``transform``)."""
+    def record(self, source: str, index, value: float, transform: str | None = None,
+               checkpoint: str | None = None, tokens=None) -> float:
+        """Note that ``value`` (drawn on screen) is ``source[index]`` (after ``transform``).
+
+        ``checkpoint`` / ``tokens``: the number comes from another checkpoint (a snapshot, the
+        small model) or another text than the file's own; the entry then carries its own.
+        Raises ValueError for a value that is not finite.
+        """
         value = float(value)
         if not math.isfinite(value):
             raise ValueError(f"non-finite value drawn from {source}{list(index)}")
         entry = {"source": source, "index": [int(i) for i in index], "value": value}
         if transform:
             entry["transform"] = transform
+        if checkpoint is not None and checkpoint != self.checkpoint:
+            entry["checkpoint"] = checkpoint
+        if tokens is not None and list(tokens) != self.tokens:
+            entry["tokens"] = [int(t) for t in tokens]
         self.numbers.append(entry)
         return value
 

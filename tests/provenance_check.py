@@ -8,11 +8,19 @@ import numpy as np
 import model
 
 
-def expected_value(entry: dict, trace, weights: dict) -> float:
+def expected_value(entry: dict, trace, weights: dict, checkpoint: str = "default") -> float:
+    """The value ``entry`` should hold, from ``trace`` (of the entry's tokens) and ``weights``
+    (of ``checkpoint``, the entry's own or the file's)."""
     source, index = entry["source"], tuple(entry["index"])
     m = re.fullmatch(r"size in checkpoint (\w+)", entry.get("transform") or "")
     if m:   # a weight of another checkpoint (it may have layers this one lacks)
         return float(model.weights(m.group(1))[source].size)
+    card = _card_value(entry, checkpoint)
+    if card is not None:
+        return card
+    step = _step_value(entry, trace, checkpoint)
+    if step is not None:
+        return step
     arr = trace.cache[source] if source in trace.cache else weights[source]
     transform = entry.get("transform")
     if transform is None:
@@ -57,6 +65,36 @@ def expected_value(entry: dict, trace, weights: dict) -> float:
     raise AssertionError(f"unknown transform {transform!r}")
 
 
+def _card_value(entry: dict, checkpoint: str) -> float | None:
+    """A model-card number (held-out bpc of a checkpoint or snapshot, a training-curve point)."""
+    from model.checkpoint import card_entry
+    transform = entry.get("transform") or ""
+    if transform == "model card":
+        return float(card_entry(checkpoint)[entry["source"]])
+    m = re.fullmatch(r"model card curve at step (\d+)", transform)
+    if m:
+        points = [p for p in card_entry(checkpoint)["curve"] if p["step"] == int(m.group(1))]
+        assert len(points) == 1, f"no single curve point at step {m.group(1)} of {checkpoint}"
+        return float(points[0][entry["source"]])
+    return None
+
+
+def _step_value(entry: dict, trace, checkpoint: str) -> float | None:
+    """A loss or weight of one gradient step on the trace's tokens (recomputed with torch)."""
+    from model.gradient_step import gradient_step, next_token_loss, weights_after_step
+    transform = entry.get("transform") or ""
+    if transform == "next-token loss":
+        return next_token_loss(trace.cache[entry["source"]], trace.tokens)
+    m = re.fullmatch(r"next-token loss after one gradient step \(lr=([0-9.e-]+)\)", transform)
+    if m:
+        return gradient_step(trace.tokens, checkpoint, float(m.group(1))).loss_after
+    m = re.fullmatch(r"after one gradient step \(lr=([0-9.e-]+)\)", transform)
+    if m:
+        after = weights_after_step(trace.tokens, checkpoint, float(m.group(1)))
+        return float(after[entry["source"]][tuple(entry["index"])])
+    return None
+
+
 def _cos(a, b) -> float:
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
     return float(a @ b / np.sqrt((a @ a) * (b @ b)))
@@ -82,11 +120,19 @@ def _pca_coordinates(w: np.ndarray, n: int, row: int) -> np.ndarray:
 
 
 def check_provenance(prov: dict, rel: float = 1e-5, abs_: float = 1e-6) -> int:
-    """Assert every recorded number equals a fresh Trace's; return how many were checked."""
-    trace = model.run_tokens(prov["tokens"], prov["checkpoint"])
-    weights = model.weights(prov["checkpoint"])
+    """Assert every recorded number equals a fresh Trace's; return how many were checked.
+
+    An entry with its own ``checkpoint`` and/or ``tokens`` is checked against a fresh trace and
+    the weights of those (e.g. a training snapshot ``small@step0``)."""
+    traces, weights = {}, {}
     assert prov["numbers"], "nothing recorded"
     for entry in prov["numbers"]:
-        want = expected_value(entry, trace, weights)
+        ckpt = entry.get("checkpoint", prov["checkpoint"])
+        tokens = tuple(entry.get("tokens", prov["tokens"]))
+        if (ckpt, tokens) not in traces:
+            traces[ckpt, tokens] = model.run_tokens(list(tokens), ckpt)
+        if ckpt not in weights:
+            weights[ckpt] = model.weights(ckpt)
+        want = expected_value(entry, traces[ckpt, tokens], weights[ckpt], ckpt)
         assert np.isclose(entry["value"], want, rtol=rel, atol=abs_), (entry, want)
     return len(prov["numbers"])
