@@ -8,7 +8,7 @@ step on one real example (``model.gradient_step``; the torch work happens in ``m
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, LEFT, RIGHT, UL, UP, Create, FadeIn, FadeOut, Group, Line, Write
+from manim import DOWN, DR, LEFT, RIGHT, UL, UP, Create, Dot, FadeIn, FadeOut, Group, Line, Write
 
 import model
 from model.atlas import nearest, single_token
@@ -21,7 +21,7 @@ from .components import ColumnMatrix, WeightMatrix, label, show_piece
 from .components.text_block import Run, TextBlock, text_lines
 
 RUN = "small"              # the shipped checkpoint whose training snapshots ship
-TOKENS = (" the", " she", " Elizabeth", " and")   # W_E columns shown then and now
+TOKENS = (" the", " she", " Emma")   # W_E columns shown then and now
 ROWS = 4                   # entries shown of each column
 WORD = " she"              # the word whose nearest neighbours are shown
 K_NEIGHBOURS = 5
@@ -79,22 +79,27 @@ class Training(ExplainerScene):
         lo, hi = float(bpc.min()), float(bpc.max())
         x0, x1, y0, y1 = PLOT["left"], PLOT["right"], PLOT["bottom"], PLOT["top"]
 
-        def at(step, value):
-            return [x0 + (x1 - x0) * step / steps.max(), y0 + (y1 - y0) * (value - lo) / (hi - lo), 0]
+        span, last = max(hi - lo, 1e-9), max(float(steps.max()), 1.0)
 
-        axes = Group(Line([x0, y0, 0], [x1, y0, 0], color=th.neutral, stroke_width=3),
-                     Line([x0, y0, 0], [x0, y1 + 0.2, 0], color=th.neutral, stroke_width=3))
+        def at(step, value):
+            return [x0 + (x1 - x0) * step / last, y0 + (y1 - y0) * (value - lo) / span, 0]
+
+        axes = Group(Line([x0, y0, 0], [x1, y0, 0], color=th.muted, stroke_width=3),
+                     Line([x0, y0, 0], [x0, y1 + 0.2, 0], color=th.muted, stroke_width=3))
         y_name = self.text("bits per character on unseen Austen (lower is better)", color=th.muted)
         y_name.next_to(axes[1], UP, buff=0.12).align_to(axes[1], LEFT)
         x_name = self.text(f"training step (batches of {32 * 128:,} tokens)", color=th.muted)
         x_name.next_to(axes[0], DOWN, buff=0.3).align_to(axes[0], RIGHT)
-        line = Line(at(steps[0], bpc[0]), at(steps[1], bpc[1]), color=th.chosen, stroke_width=5)
+        line = Line(at(steps[0], bpc[0]), at(steps[-1], bpc[-1]), color=th.chosen, stroke_width=5)
         line.set_points_as_corners([at(s, v) for s, v in zip(steps, bpc)])
         marks = Group()
-        for snap in (self.first, self.last):
+        for snap in self.snapshots:     # a dot where each shipped snapshot was taken
             i = int(np.flatnonzero(steps == self.steps[snap])[0])
-            t = self.text(f"{self.step_name(snap)}: {bpc[i]:.2f}", color=th.text)
-            t.next_to(at(steps[i], bpc[i]), UP + RIGHT if i == 0 else UP, buff=0.15)
+            marks.add(Dot(at(steps[i], bpc[i]), radius=0.07, color=th.text))
+        for snap, where in ((self.first, DR), (self.last, UL)):
+            i = int(np.flatnonzero(steps == self.steps[snap])[0])
+            t = self.text(f"{self.step_name(snap)}: {bpc[i]:.2f} bits", color=th.text)
+            marks.add(t.next_to(at(steps[i], bpc[i]), where, buff=0.15))
             marks.add(t)
         self.play(FadeIn(axes), FadeIn(y_name), FadeIn(x_name), run_time=0.6)
         self.play(Create(line), run_time=2.5)
@@ -116,14 +121,14 @@ class Training(ExplainerScene):
         groups = Group()
         for i, snap in enumerate((self.first, self.last)):
             w_e = model.weights(snap)["W_E"]
-            cols = ColumnMatrix(w_e.T, ids, heads, n_rows=ROWS, cell_width=1.25)
+            cols = ColumnMatrix(w_e.T, ids, heads, n_rows=ROWS, cell_width=1.2)
             for j, t in enumerate(cols.ids):
                 self.record_block("W_E", cols.shown[:, j], (t,), checkpoint=snap)
             name = "random" if i == 0 else "trained"
             caption = self.text(f"{self.step_name(snap)} ({name})", style.BODY_SIZE,
                                 th.text if i else th.muted)
             group = Group(caption, cols).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
-            group.move_to([-3.4 + 6.9 * i, 0.2, 0])
+            group.move_to([-6.6 + 7.0 * i, 2.3, 0], aligned_edge=UL)
             groups.add(group)
         note = self.text("the same cells of W_E; colour scale: each matrix's largest |value|",
                          color=th.muted).to_edge(DOWN, buff=0.45)
@@ -168,7 +173,7 @@ class Training(ExplainerScene):
     def show_continuations(self):
         th, s = self.theme, self.context
         rule = "greedy" if s.temperature == 0 else f"T = {s.temperature:g}, sampled, seed {s.seed}"
-        head = self.text(f"the prompt continued by each snapshot ({rule})", style.BODY_SIZE)
+        head = self.text(f"each snapshot continues the prompt ({rule})", style.BODY_SIZE)
         head.next_to(self.title, DOWN, buff=0.4).align_to(self.title, LEFT)
         tail = s.prompt.replace("\n", " ")
         tail = tail if len(tail) <= 22 else "…" + tail[-21:]
@@ -179,9 +184,9 @@ class Training(ExplainerScene):
                                             checkpoint=snap)
             bpc = self.record("heldout_prose_bpc", (), card_entry(snap)["heldout_prose_bpc"],
                               "model card", checkpoint=snap)
-            name = self.text(f"{self.step_name(snap):>10}  {bpc:.2f}", color=th.muted)
+            name = text_lines([(f"{self.step_name(snap):>9}  {bpc:.2f}", style.SMALL_SIZE, th.muted)], mono=True)
             new = "".join(self.piece(t) for t in self.new[snap]).replace("\n", " ¶ ")
-            block = TextBlock([Run(tail, th.text), Run(new, th.chosen)], 9.6, style.SMALL_SIZE, max_lines=2)
+            block = TextBlock([Run(tail, th.text), Run(new, th.chosen)], 10.0, style.SMALL_SIZE, max_lines=2)
             row = Group(name, block).arrange(RIGHT, buff=0.35, aligned_edge=UP)
             rows.add(row)
         rows.arrange(DOWN, buff=0.14, aligned_edge=LEFT).next_to(head, DOWN, buff=0.3).align_to(head, LEFT)
