@@ -221,19 +221,23 @@ class Training(ExplainerScene):
                              ("  nats per token", th.muted)], style.BODY_SIZE, th.text)])
         loss.next_to(example, DOWN, buff=0.3).align_to(head, LEFT)
         vmax = max(max(abs(m.before), abs(m.after)) for m in step.moved)
-        rows = Group()
+        cells, names = Group(), Group()
         for m in step.moved:
             b = self.record(m.name, m.index, m.before, checkpoint=self.last)
             a = self.record(m.name, m.index, m.after,
                             f"after one gradient step (lr={LEARNING_RATE:g})", self.last, ids)
-            cells = WeightMatrix(np.array([[b, a]]), vmax=vmax, cell_width=1.3, show_shape=False)
-            name = self.text(self.weight_name(m.name, m.index), color=th.text)
-            rows.add(Group(name, cells).arrange(RIGHT, buff=0.3))
-        for row in rows:
-            row[1].align_to(rows[0][1], LEFT)
-        rows.arrange(DOWN, buff=0.12, aligned_edge=RIGHT)
-        rows.next_to(loss, DOWN, buff=0.35).align_to(head, LEFT)
-        arrow = self.text("before → after", color=th.muted).next_to(rows, RIGHT, buff=0.3).align_to(rows, UP)
+            cells.add(WeightMatrix(np.array([[b, a]]), vmax=vmax, cell_width=1.55, digits=3,
+                                   show_shape=False))
+            names.add(text_lines([(self.weight_name(m.name, m.index), style.SMALL_SIZE, th.text)], mono=True))
+        cells.arrange(DOWN, buff=0.08)
+        cells.next_to(loss, DOWN, buff=0.75).align_to(head, LEFT).shift(RIGHT * (names.width + 0.35))
+        for name, cell in zip(names, cells):
+            name.next_to(cell, LEFT, buff=0.35)
+        rule = text_lines([(f"every weight: w ← w − {LEARNING_RATE:g} × ∂loss/∂w", style.SMALL_SIZE, th.text),
+                           ("these moved the most", style.SMALL_SIZE, th.muted)], gap=0.2)
+        rule.next_to(cells, RIGHT, buff=0.5).align_to(cells, UP)
+        rows = Group(names, cells, rule)
+        arrow = self.text("before → after", color=th.muted).next_to(cells, UP, buff=0.1)
         self.play(FadeIn(head), FadeIn(example), run_time=0.6)
         self.say("One real example from the training text. How surprised is the model by each next token?", 4.0)
         self.wait(3.0)
