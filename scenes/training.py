@@ -8,7 +8,7 @@ step on one real example (``model.gradient_step``; the torch work happens in ``m
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, DR, LEFT, RIGHT, UL, UP, Create, Dot, FadeIn, FadeOut, Group, Line, Write
+from manim import DOWN, LEFT, RIGHT, UL, UP, Create, Dot, FadeIn, FadeOut, Group, Line, Write
 
 import model
 from model.atlas import nearest, single_token
@@ -25,7 +25,7 @@ TOKENS = (" the", " she", " Emma")   # W_E columns shown then and now
 ROWS = 4                   # entries shown of each column
 WORD = " she"              # the word whose nearest neighbours are shown
 K_NEIGHBOURS = 5
-N_NEW = 8                  # tokens each snapshot writes
+N_NEW = 7                  # tokens each snapshot writes
 # one real training example: the opening of Pride and Prejudice (in the training text)
 EXAMPLE = "It is a truth universally acknowledged, that a single man in possession of a good fortune, must be in want of a wife."
 LEARNING_RATE = 0.05
@@ -77,6 +77,7 @@ class Training(ExplainerScene):
                                     f"model card curve at step {p['step']}", checkpoint=self.run)
                         for p in curve])
         lo, hi = float(bpc.min()), float(bpc.max())
+        lo -= 0.08 * (hi - lo)    # the last point sits a little above the axis
         x0, x1, y0, y1 = PLOT["left"], PLOT["right"], PLOT["bottom"], PLOT["top"]
 
         span, last = max(hi - lo, 1e-9), max(float(steps.max()), 1.0)
@@ -96,7 +97,7 @@ class Training(ExplainerScene):
         for snap in self.snapshots:     # a dot where each shipped snapshot was taken
             i = int(np.flatnonzero(steps == self.steps[snap])[0])
             marks.add(Dot(at(steps[i], bpc[i]), radius=0.07, color=th.text))
-        for snap, where in ((self.first, DR), (self.last, UL)):
+        for snap, where in ((self.first, RIGHT), (self.last, UL)):
             i = int(np.flatnonzero(steps == self.steps[snap])[0])
             t = self.text(f"{self.step_name(snap)}: {bpc[i]:.2f} bits", color=th.text)
             marks.add(t.next_to(at(steps[i], bpc[i]), where, buff=0.15))
@@ -176,7 +177,7 @@ class Training(ExplainerScene):
         head = self.text(f"each snapshot continues the prompt ({rule})", style.BODY_SIZE)
         head.next_to(self.title, DOWN, buff=0.4).align_to(self.title, LEFT)
         tail = s.prompt.replace("\n", " ")
-        tail = tail if len(tail) <= 22 else "…" + tail[-21:]
+        tail = tail if len(tail) <= 16 else "…" + tail[-15:]
         self.new = {}
         rows = Group()
         for snap in self.snapshots:
@@ -184,14 +185,17 @@ class Training(ExplainerScene):
                                             checkpoint=snap)
             bpc = self.record("heldout_prose_bpc", (), card_entry(snap)["heldout_prose_bpc"],
                               "model card", checkpoint=snap)
-            name = text_lines([(f"{self.step_name(snap):>9}  {bpc:.2f}", style.SMALL_SIZE, th.muted)], mono=True)
+            name = text_lines([(f"{self.step_name(snap):>9} {bpc:.2f} bits", style.SMALL_SIZE, th.muted)],
+                              mono=True)
             new = "".join(self.piece(t) for t in self.new[snap]).replace("\n", " ¶ ")
-            block = TextBlock([Run(tail, th.text), Run(new, th.chosen)], 10.0, style.SMALL_SIZE, max_lines=2)
+            block = TextBlock([Run(tail, th.text), Run(new, th.chosen)], 9.2, style.SMALL_SIZE, max_lines=2)
             row = Group(name, block).arrange(RIGHT, buff=0.35, aligned_edge=UP)
             rows.add(row)
-        rows.arrange(DOWN, buff=0.14, aligned_edge=LEFT).next_to(head, DOWN, buff=0.3).align_to(head, LEFT)
-        note = self.text("left: bits per character on unseen Austen at that step", color=th.muted)
-        note.to_edge(DOWN, buff=0.25).align_to(head, LEFT)
+        rows.arrange(DOWN, buff=0.12, aligned_edge=LEFT).next_to(head, DOWN, buff=0.3).align_to(head, LEFT)
+        if rows.get_bottom()[1] < -3.2:
+            rows.scale((rows.get_top()[1] + 3.2) / rows.height, about_edge=UL)
+        note = self.text("bits: per character of unseen Austen at that step", color=th.muted)
+        note.to_edge(DOWN, buff=0.2).align_to(head, LEFT)
         self.play(FadeIn(head), FadeIn(note), run_time=0.5)
         for row in rows:
             self.play(FadeIn(row), run_time=0.5)
