@@ -234,12 +234,12 @@ class Training(ExplainerScene):
                                    show_shape=False))
             names.add(text_lines([(self.weight_name(m.name, m.index), style.SMALL_SIZE, th.text)], mono=True))
         cells.arrange(DOWN, buff=0.08)
-        cells.next_to(loss, DOWN, buff=0.75).align_to(head, LEFT).shift(RIGHT * (names.width + 0.35))
+        cells.next_to(loss, DOWN, buff=0.6).align_to(head, LEFT).shift(RIGHT * (names.width + 0.35))
         for name, cell in zip(names, cells):
-            name.next_to(cell, LEFT, buff=0.35)
-        rule = text_lines([(f"every weight: w ← w − {LEARNING_RATE:g} × ∂loss/∂w", style.SMALL_SIZE, th.text),
-                           ("these moved the most", style.SMALL_SIZE, th.muted)], gap=0.2)
-        rule.next_to(cells, RIGHT, buff=0.5).align_to(cells, UP)
+            name.next_to(cell, LEFT, buff=0.35).align_to(head, LEFT)
+        rule = text_lines([([(f"every weight: w ← w − {LEARNING_RATE:g} × ∂loss/∂w", th.text),
+                             ("; these moved the most", th.muted)], style.SMALL_SIZE, th.text)])
+        rule.next_to(cells, DOWN, buff=0.2).align_to(head, LEFT)
         rows = Group(names, cells, rule)
         arrow = self.text("before → after", color=th.muted).next_to(cells, UP, buff=0.1)
         self.play(FadeIn(head), FadeIn(example), run_time=0.6)
