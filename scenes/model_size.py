@@ -132,8 +132,9 @@ class ModelSize(ExplainerScene):
         ids, probs = self.next_token_probs()
         self.strip = SurpriseStrip([self.piece(t) for t in ids[1:]], [probs[c] for c in CHECKPOINTS],
                                    list(CHECKPOINTS))
-        head = text_lines([("Unseen Austen: each model's probability for the real next token",
-                            style.SMALL_SIZE, th.muted)])
+        head = text_lines([(f"“{HELDOUT}”", style.SMALL_SIZE, th.text),
+                           ("unseen Austen: each model's probability for each real next token",
+                            style.SMALL_SIZE, th.muted)], gap=0.1)
         head.next_to(self.title, DOWN, buff=0.25).align_to(self.title, LEFT)
         self.strip.next_to(head, DOWN, buff=0.2).align_to(head, LEFT)
         room = self.strip.get_top()[1] + 3.85
