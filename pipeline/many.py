@@ -18,10 +18,12 @@ from .render_one import render_scene
 
 
 def data_files(checkpoint: str) -> list[Path]:
-    """The files a render of ``checkpoint`` reads besides code: its weights and the tokenizer."""
-    from model.checkpoint import checkpoint_file
+    """The files a render of ``checkpoint`` reads besides code: its weights, the tokenizer, and
+    the model card, which holds the SHA-256 of every other checkpoint and snapshot a scene may
+    read too (ModelSize the other model, Training the snapshots), so retraining any re-renders."""
+    from model.checkpoint import CARD_FILE, checkpoint_file
     from model.tokenizer import ASSETS
-    return [checkpoint_file(checkpoint), ASSETS / "tokenizer.tiktoken"]
+    return [checkpoint_file(checkpoint), ASSETS / "tokenizer.tiktoken", CARD_FILE]
 
 
 def scene_key(name: str, ctx: RenderContext) -> tuple[str, bool]:
