@@ -145,8 +145,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--quality", choices=list(QUALITIES), default="l",
                        help="l 480p15, m 720p30, h 1080p60, k 2160p60 (default l)")
         p.add_argument("--theme", choices=["dark", "light"], default="dark")
-        p.add_argument("--checkpoint", default="default", help="default, small, or the path of a GPT-2 folder (config.json, model.safetensors "
-                       "or pytorch_model.bin, vocab.json, merges.txt), e.g. ./gpt2")
+        p.add_argument("--checkpoint", default="default",
+                       help="default, small, a snapshot of a training run such as small@step0 "
+                       "(see assets/MODEL_CARD.md), or the path of a GPT-2 folder (config.json, "
+                       "model.safetensors or pytorch_model.bin, vocab.json, merges.txt), e.g. ./gpt2")
         p.add_argument("--out", default=out_default, help=out_help)
         p.add_argument("--jobs", type=int, default=1, help="scenes rendered at once, in separate processes")
         p.add_argument("--no-cache", action="store_true", help="render again even if nothing changed")

@@ -17,7 +17,8 @@ def write_markdown(card: dict) -> None:
         "Two compact GPTs (decoder-only, pre-norm, GELU MLP, untied bias-free unembedding) "
         "trained on two CPU cores by `python -m model.train`. Numbers below are written by that "
         "command; quality is bits per character (bpc) on held-out text, which does not depend "
-        "on the tokenizer.", "",
+        "on the tokenizer. Each run is a fixed number of seeded steps, so rerunning it writes "
+        "the same weights however busy the machine is.", "",
         "## Corpus (public domain, rebuilt from Debian packages)", "",
         *(f"- {s}" for s in c["sources"]),
         f"- training text: {c['train_chars']:,} characters; batches mixed "
@@ -40,14 +41,24 @@ def write_markdown(card: dict) -> None:
             f"| held-out prose | **{e['heldout_prose_bpc']} bpc** |",
             f"| held-out Bible | {e['heldout_bible_bpc']} bpc |",
             f"| file, SHA-256 | `{e['file']}` `{e['sha256'][:16]}…` |", "",
-            "Held-out prose bpc during training (shorter bar is better):", "", "```",
         ]
+        if e.get("note"):
+            lines += [e["note"], ""]
+        if e.get("snapshots"):
+            lines += ["Training snapshots, loadable by name wherever a checkpoint name is accepted "
+                      "(`--checkpoint`, `model.weights(...)`); the last is the shipped file itself:", "",
+                      "| name | step | tokens seen | held-out prose | held-out Bible | file |",
+                      "|---|---|---|---|---|---|"]
+            lines += [f"| `{p['name']}` | {p['step']:,} | {p['tokens_seen']:,} | {p['heldout_prose_bpc']} bpc "
+                      f"| {p['heldout_bible_bpc']} bpc | `{p['file']}` |" for p in e["snapshots"]]
+            lines.append("")
+        lines += ["Held-out prose bpc during training (shorter bar is better):", "", "```"]
         curve = e["curve"]
         if curve:
             top = max(p["heldout_prose_bpc"] for p in curve)
             floor = min(p["heldout_prose_bpc"] for p in curve) - 0.05
             for p in curve:
-                lines.append(f"{p['minutes']:7.1f} min {p['tokens']:>11,} tok  "
+                lines.append(f"step {p['step']:>5,} {p['minutes']:7.1f} min {p['tokens']:>11,} tok  "
                              f"{p['heldout_prose_bpc']:.3f}  {_bar(p['heldout_prose_bpc'], floor, top)}")
         lines += ["```", "", "Samples at T = 0.8:", ""]
         for sample in e["samples_T0.8"].values():

@@ -3,6 +3,10 @@
 A checkpoint is data, never code: ``torch.load(weights_only=True)`` of a dict holding the config
 and an fp16 state dict (half the size in git; the network computes in fp32). Its SHA-256 is
 recorded in assets/model_card.json and checked at every load.
+
+Names: a shipped checkpoint (``"small"``, ``"default"``) or one of its training snapshots,
+``"<name>@step<N>"`` (e.g. ``"small@step0"``, the random initial weights), listed under the
+checkpoint's ``snapshots`` in the model card. Every function taking a name takes either.
 """
 from __future__ import annotations
 
@@ -35,7 +39,29 @@ def read_card() -> dict:
 
 
 def checkpoint_names() -> list[str]:
-    return list(read_card()["checkpoints"])
+    """Every loadable name: the shipped checkpoints, then each one's snapshots in step order."""
+    entries = read_card()["checkpoints"]
+    return list(entries) + [s["name"] for e in entries.values() for s in e.get("snapshots", [])]
+
+
+def snapshot_names(checkpoint: str) -> list[str]:
+    """The snapshots of shipped checkpoint ``checkpoint``, in step order ([] if it has none)."""
+    return [s["name"] for s in card_entry(checkpoint).get("snapshots", [])]
+
+
+def card_entry(checkpoint: str) -> dict:
+    """The model-card entry of a name: a shipped checkpoint's own, or for a snapshot its parent's
+    with the snapshot's fields (file, sha256, step, tokens_seen, held-out bpc) on top and
+    ``parent`` naming the shipped checkpoint. Raises CheckpointError for an unknown name."""
+    entries = read_card()["checkpoints"]
+    if checkpoint in entries:
+        return entries[checkpoint]
+    parent = checkpoint.partition("@")[0]
+    for snap in entries.get(parent, {}).get("snapshots", []):
+        if snap["name"] == checkpoint:
+            return {**{k: v for k, v in entries[parent].items() if k != "snapshots"}, **snap,
+                    "parent": parent, "steps": snap["step"]}
+    raise CheckpointError(f"unknown checkpoint {checkpoint!r}; shipped: {', '.join(checkpoint_names())}")
 
 
 def save(model: GPT, path: Path) -> str:
@@ -68,30 +94,25 @@ def load_file(path: Path, expected_sha256: str | None = None) -> GPT:
 
 
 def checkpoint_file(checkpoint: str = "default") -> Path:
-    """Where a shipped checkpoint's file is (CheckpointError for an unknown name).
+    """Where a shipped checkpoint's (or snapshot's) file is.
     Raises CheckpointError for a name the model card does not list."""
-    entries = read_card()["checkpoints"]
-    if checkpoint not in entries:
-        raise CheckpointError(f"unknown checkpoint {checkpoint!r}; shipped: {', '.join(entries)}")
-    return ASSETS / entries[checkpoint]["file"]
+    return ASSETS / card_entry(checkpoint)["file"]
 
 
 def load(checkpoint: str = "default") -> GPT:
-    """A shipped checkpoint by name (verified against the model card) or a GPT-2 folder's path
-    (model/hf_folder.py). Raises CheckpointError (one line) for an unknown name or a bad folder."""
+    """A shipped checkpoint or snapshot by name (verified against the model card) or a GPT-2
+    folder's path (model/hf_folder.py). Raises CheckpointError (one line) for an unknown name or
+    a bad folder."""
     if hf_folder.is_folder(checkpoint):
         return hf_folder.load(checkpoint)
     return load_shipped(checkpoint)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=12)
 def load_shipped(checkpoint: str = "default") -> GPT:
-    """A shipped checkpoint by name, verified against the model card.
+    """A shipped checkpoint or snapshot by name, verified against the model card.
     Raises CheckpointError for an unknown name, a missing or changed file."""
-    entries = read_card()["checkpoints"]
-    if checkpoint not in entries:
-        raise CheckpointError(f"unknown checkpoint {checkpoint!r}; shipped: {', '.join(entries)}")
-    entry = entries[checkpoint]
+    entry = card_entry(checkpoint)
     return load_file(ASSETS / entry["file"], entry["sha256"])
 
 

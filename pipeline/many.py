@@ -18,14 +18,16 @@ from .render_one import render_scene
 
 
 def data_files(checkpoint: str) -> list[Path]:
-    """The files a render of ``checkpoint`` reads besides code: its weights and the tokenizer (a
-    GPT-2 folder's config.json, weights, vocab.json and merges.txt). Raises CheckpointError."""
+    """The files a render of ``checkpoint`` reads besides code: its weights, the tokenizer, and
+    the model card, which holds the SHA-256 of every other checkpoint and snapshot a scene may
+    read too (ModelSize the other model, Training the snapshots), so retraining any re-renders;
+    for a GPT-2 folder its config.json, weights, vocab.json and merges.txt. Raises CheckpointError."""
     from model import hf_folder
     if hf_folder.is_folder(checkpoint):
         return hf_folder.data_files(checkpoint)
-    from model.checkpoint import checkpoint_file
+    from model.checkpoint import CARD_FILE, checkpoint_file
     from model.tokenizer import ASSETS
-    return [checkpoint_file(checkpoint), ASSETS / "tokenizer.tiktoken"]
+    return [checkpoint_file(checkpoint), ASSETS / "tokenizer.tiktoken", CARD_FILE]
 
 
 def scene_key(name: str, ctx: RenderContext) -> tuple[str, bool]:

@@ -12,6 +12,7 @@ FILM = [
     ("WeightsAndData", "scenes.weights_and_data"),
     ("Tokenization", "scenes.tokenization"),
     ("EmbeddingMatrix", "scenes.embedding_matrix"),
+    ("Training", "scenes.training"),
     ("EmbeddingSpace", "scenes.embedding_space"),
     ("ContextFlow", "scenes.context_flow"),
     ("ContextSize", "scenes.context_size"),

@@ -63,14 +63,18 @@ class ExplainerBase:
         return Path(target).with_name(f"{type(self).__name__}.numbers.json")
 
     # --- what scenes call --------------------------------------------------------------------
-    def record(self, source: str, index, value: float, transform: str | None = None) -> float:
-        return self.provenance.record(source, index, value, transform)
+    def record(self, source: str, index, value: float, transform: str | None = None,
+               checkpoint: str | None = None, tokens=None) -> float:
+        """Note a drawn number (see ``Provenance.record``); returns ``value`` as a float."""
+        return self.provenance.record(source, index, value, transform, checkpoint, tokens)
 
-    def record_block(self, source: str, values, prefix: tuple = (), transform: str | None = None):
-        """Record a drawn block ``values`` that is ``source[prefix + (i, j, ...)]`` element-wise."""
+    def record_block(self, source: str, values, prefix: tuple = (), transform: str | None = None,
+                     checkpoint: str | None = None):
+        """Record a drawn block ``values`` that is ``source[prefix + (i, j, ...)]`` element-wise
+        (of ``checkpoint`` when it is not the render's)."""
         import numpy as np
         for idx, v in np.ndenumerate(np.asarray(values)):
-            self.provenance.record(source, tuple(prefix) + idx, v, transform)
+            self.provenance.record(source, tuple(prefix) + idx, v, transform, checkpoint)
 
     def record_at(self, source: str, pos: int, index, value: float, transform: str | None = None) -> float:
         """Record ``source[index]``; a capture's index is prefixed with the token row ``pos``

@@ -34,10 +34,17 @@ class Sources:
                                 for a name it does not hold)
     softmax(x, T)               probabilities over the last axis of ``x`` at temperature ``T``
     frequent_word_ids(n)        the ``n`` token ids the embedding-space PCA is fitted on
+    tokens                      the token ids of the checked text (the entry's own or the file's)
+    card()                      the model-card entry of the checked checkpoint or snapshot
+    after_step(lr)              (mean next-token loss in nats, every weight) after one plain
+                                gradient-descent step on ``tokens`` at learning rate ``lr``
     """
     array: Callable[..., np.ndarray]
     softmax: Callable[[np.ndarray, float], np.ndarray]
     frequent_word_ids: Callable[[int], list[int]]
+    tokens: tuple[int, ...] = ()
+    card: Callable[[], dict] | None = None
+    after_step: Callable[[float], tuple[float, dict]] | None = None
 
 
 @dataclass(frozen=True)
@@ -102,7 +109,24 @@ def _minus_b_in(source, index, s):
     return float(s.array(source)[index] - s.array(f"blocks.{layer}.mlp.b_in")[index[-1]])
 
 
+def _next_token_loss(source, index, s):
+    """Mean cross-entropy (nats) of each token of ``s.tokens`` given the ones before, from the
+    ``source`` logits [n_tokens, n_vocab]."""
+    x = _f64(s.array(source))[:-1]
+    x = x - x.max(axis=-1, keepdims=True)
+    logp = x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
+    return float(-logp[np.arange(len(s.tokens) - 1), np.asarray(s.tokens[1:])].mean())
+
+
+def _curve_point(source, index, s, n):
+    points = [p for p in s.card()["curve"] if p["step"] == int(n)]
+    if len(points) != 1:
+        raise ValueError(f"the model card has no single curve point at step {n}")
+    return float(points[0][source])
+
+
 _NUM = r"[0-9]+(?:\.[0-9]+)?"
+_LR = r"[0-9.e-]+"
 
 # Order matters where one string could match two patterns: the more specific comes first.
 TABLE: tuple[Derivation, ...] = (
@@ -127,6 +151,13 @@ TABLE: tuple[Derivation, ...] = (
     Derivation("size in checkpoint", r"size in checkpoint (?P<checkpoint>\w+)",
                lambda source, index, s, checkpoint: float(np.asarray(s.array(source, checkpoint)).size)),
     Derivation("size", r"size", lambda source, index, s: float(np.asarray(s.array(source)).size)),
+    Derivation("next-token loss after step", rf"next-token loss after one gradient step \(lr=(?P<lr>{_LR})\)",
+               lambda source, index, s, lr: float(s.after_step(float(lr))[0])),
+    Derivation("next-token loss", r"next-token loss", _next_token_loss),
+    Derivation("after step", rf"after one gradient step \(lr=(?P<lr>{_LR})\)",
+               lambda source, index, s, lr: float(s.after_step(float(lr))[1][source][index])),
+    Derivation("model card curve", r"model card curve at step (?P<n>\d+)", _curve_point),
+    Derivation("model card", r"model card", lambda source, index, s: float(s.card()[source])),
 )
 
 
@@ -202,7 +233,24 @@ def size_in_checkpoint(name: str) -> str:
     return _checked(f"size in checkpoint {name}")
 
 
+def loss_after_step(lr: float) -> str:
+    """``next-token loss after one gradient step (lr=<x>)`` (source ``logits``, index [])."""
+    return _checked(f"next-token loss after one gradient step (lr={float(lr):g})")
+
+
+def after_step(lr: float) -> str:
+    """``after one gradient step (lr=<x>)``: the weight ``source[index]`` after that step."""
+    return _checked(f"after one gradient step (lr={float(lr):g})")
+
+
+def card_curve_at(step: int) -> str:
+    """``model card curve at step <n>``: the source field of that training-curve point."""
+    return _checked(f"model card curve at step {int(step)}")
+
+
 EXP = _checked("exp")
 SUM_EXP = _checked("sum(exp)")
 MINUS_B_IN = _checked("minus b_in")
 SIZE = _checked("size")
+NEXT_TOKEN_LOSS = _checked("next-token loss")
+MODEL_CARD = _checked("model card")

@@ -1,7 +1,8 @@
-"""Beat 3: bigger model, better text — the same prompt continued by the small and the default model."""
+"""Beat 3: bigger model, better text — the same prompt continued by the small and the default model,
+then the probability each gave to each actual next token of a sentence neither trained on."""
 from __future__ import annotations
 
-from manim import DOWN, LEFT, UL, FadeIn, Group, Line, Write
+from manim import DOWN, LEFT, UL, FadeIn, FadeOut, Group, Line, Write
 
 import model
 from model.checkpoint import read_card
@@ -9,6 +10,7 @@ from model.checkpoint import read_card
 from . import derivations, style
 from .base import ExplainerScene
 from .components.text import label
+from .components.surprise_strip import SurpriseStrip
 from .components.text_block import Run, TextBlock, text_lines
 from .parameter_count import NOT_PARAMETERS
 
@@ -16,6 +18,8 @@ CHECKPOINTS = ("small", "default")   # left to right: fewer parameters, then mor
 N_NEW = 30                           # tokens each model writes
 COLUMN_W = 6.4
 MAX_LINES = 6
+# held out from training: the end of Pride and Prejudice (the last 5 % of each novel is held out)
+HELDOUT = "With the Gardiners, they were always on the most intimate terms."
 
 
 def trained_weights(weights: dict) -> list[str]:
@@ -33,6 +37,7 @@ class ModelSize(ExplainerScene):
         self.show_models()
         self.write_side_by_side()
         self.show_quality()
+        self.show_surprise()
 
     # --- the numbers --------------------------------------------------------------------------
     def continue_prompt(self):
@@ -45,6 +50,18 @@ class ModelSize(ExplainerScene):
             # the other checkpoint's weights are named with it (the file speaks for this render's)
             how = derivations.SIZE if c == s.checkpoint else derivations.size_in_checkpoint(c)
             self.counts[c] = sum(int(self.record(k, (), w[k].size, how)) for k in trained_weights(w))
+
+    def next_token_probs(self) -> tuple[list[int], dict]:
+        """HELDOUT's ids, and for each checkpoint the probability (T = 1) it gave each actual
+        next token, recorded with that checkpoint and those tokens."""
+        ids = model.get_encoding().encode(HELDOUT)
+        probs = {}
+        for c in CHECKPOINTS:
+            logits = model.run_tokens(ids, c)["logits"]
+            probs[c] = [self.record("logits", (j, ids[j + 1]), model.softmax(logits[j], 1.0)[ids[j + 1]],
+                                    derivations.softmax(1), checkpoint=c, tokens=ids)
+                        for j in range(len(ids) - 1)]
+        return ids, probs
 
     # --- drawing ------------------------------------------------------------------------------
     def show_title(self):
@@ -109,3 +126,26 @@ class ModelSize(ExplainerScene):
         self.pause("Bits per character, from the model card: how surprised each model is, on average, "
                    "by the next character of held-out prose. Lower is better. More parameters and more "
                    "training bring it down; GPT-3 has 175 billion parameters.")
+
+    def show_surprise(self):
+        th = self.theme
+        ids, probs = self.next_token_probs()
+        self.strip = SurpriseStrip([self.piece(t) for t in ids[1:]], [probs[c] for c in CHECKPOINTS],
+                                   list(CHECKPOINTS))
+        head = text_lines([(f"“{HELDOUT}”", style.SMALL_SIZE, th.text),
+                           ("unseen Austen: each model's probability for each real next token",
+                            style.SMALL_SIZE, th.muted)], gap=0.1)
+        head.next_to(self.title, DOWN, buff=0.25).align_to(self.title, LEFT)
+        self.strip.next_to(head, DOWN, buff=0.2).align_to(head, LEFT)
+        room = self.strip.get_top()[1] + 3.85
+        if self.strip.height > room:
+            self.strip.scale(room / self.strip.height, about_edge=UL)
+        self.play(*[FadeOut(m) for m in self.mobjects if m is not self.title], run_time=0.5)
+        self.play(FadeIn(head), FadeIn(self.strip), run_time=0.8)
+        self.say("Token by token through a sentence neither model saw: how likely did each find the real next token?", 5.0)
+        self.wait(4.0)
+        self.say("Outlined: tokens the bigger model expected and the small one did not.", 3.5)
+        self.wait(4.5)
+        self.pause("Each row is one real next token of held-out Austen and the probability each model "
+                   "gave it, from its logits at temperature 1. Long bars mean little surprise. Bits per "
+                   "character average exactly this surprise over a whole held-out text.")

@@ -309,7 +309,9 @@ def total_note_text(total: int, card: int | None, tied_size: int | None) -> str:
 
 
 def read_card_parameters(checkpoint: str) -> int | None:
-    """The model card's parameter count of a shipped checkpoint; None for a GPT-2 folder."""
-    from model.checkpoint import read_card
-    entry = read_card()["checkpoints"].get(checkpoint)
-    return None if entry is None else int(entry["parameters"])
+    """The model card's parameter count of a shipped checkpoint or snapshot; None for a GPT-2 folder."""
+    from model import hf_folder
+    from model.checkpoint import card_entry
+    if hf_folder.is_folder(checkpoint):
+        return None
+    return int(card_entry(checkpoint)["parameters"])

@@ -37,6 +37,20 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
 
 Scenes write these strings with the formatters of ``scenes.derivations`` (its one table also
 computes each value for the provenance test); ``Provenance.record`` refuses any other string.
+    next-token loss    (source ``logits``, index []) the mean cross-entropy in nats of each
+                       token of the entry's tokens given the ones before it
+    next-token loss after one gradient step (lr=<x>)
+                       the same after one plain gradient-descent step on those tokens
+                       (``model.gradient_step``, learning rate x)
+    after one gradient step (lr=<x>)
+                       the weight ``source[index]`` after that step
+    model card         the checkpoint's (or snapshot's) model-card field named by the source
+                       (``heldout_prose_bpc``); index []
+    model card curve at step <n>
+                       that field of the checkpoint's training-curve point at step n
+
+An entry from another checkpoint (a training snapshot such as ``small@step0``, the small model)
+or another text carries its own ``checkpoint`` and/or ``tokens``; the rest use the file's.
 """
 from __future__ import annotations
 
@@ -52,10 +66,13 @@ class Provenance:
         self.scene, self.prompt, self.checkpoint, self.tokens = scene, prompt, checkpoint, list(tokens)
         self.numbers: list[dict] = []
 
-    def record(self, source: str, index, value: float, transform: str | None = None) -> float:
+    def record(self, source: str, index, value: float, transform: str | None = None,
+               checkpoint: str | None = None, tokens=None) -> float:
         """Note that ``value`` (drawn on screen) is ``source[index]`` (after ``transform``, a
         string from ``scenes.derivations``). Returns ``value`` as a float.
 
+        ``checkpoint`` / ``tokens``: the number comes from another checkpoint (a snapshot, the
+        small model) or another text than the file's own; the entry then carries its own.
         Raises ValueError for a non-finite value or a transform not in ``derivations.TABLE``.
         """
         value = float(value)
@@ -66,6 +83,10 @@ class Provenance:
         entry = {"source": source, "index": [int(i) for i in index], "value": value}
         if transform:
             entry["transform"] = transform
+        if checkpoint is not None and checkpoint != self.checkpoint:
+            entry["checkpoint"] = checkpoint
+        if tokens is not None and list(tokens) != self.tokens:
+            entry["tokens"] = [int(t) for t in tokens]
         self.numbers.append(entry)
         return value
 

@@ -106,3 +106,17 @@ def test_a_stale_module_really_renders_again(store, monkeypatch, tmp_path):
         f.write("\n# edited\n")
     key_edited, _ = many.scene_key("ModelSize", ctx)
     assert key_copy == key1 and key_edited != key1
+
+
+def test_a_retrained_snapshot_changes_the_key_of_every_checkpoints_render(tmp_path):
+    """Training draws the snapshots and ModelSize the other model: their hashes are in the model
+    card, which is one of every render's data files."""
+    from model.checkpoint import CARD_FILE
+    files = data_files("default")
+    assert CARD_FILE in files
+    options = RenderContext(prompt="Emma").picture_options()
+    key = cache.cache_key("Training", "scenes.training", options, files)
+    card = tmp_path / CARD_FILE.name
+    card.write_text(CARD_FILE.read_text().replace('"snapshots/small_step0.pt"', '"snapshots/other.pt"'))
+    changed = [card if f == CARD_FILE else f for f in files]
+    assert cache.cache_key("Training", "scenes.training", options, changed) != key

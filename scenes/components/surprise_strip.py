@@ -1,0 +1,63 @@
+"""Two models side by side on one text: the probability each gave to each actual next token.
+
+One row per predicted token: the token, then for each model a grey bar of length ∝ p (on one
+fixed scale, so bars compare honestly) and its percentage. Rows where the first model gave the
+token far less than the second (``surprise_ratio`` times or more) are outlined in the accent.
+"""
+from __future__ import annotations
+
+import numpy as np
+from manim import Group
+
+from .. import style
+from .raster import Canvas, font_em, text_width
+from .text import percent, show_piece
+
+ROW_H = 0.36
+BAR_W = 2.6
+PCT_W = 1.45
+
+
+class SurpriseStrip(Group):
+    """``pieces`` [n] the actual tokens; ``probs`` [n_models, n] what each model gave them.
+
+    ``.probs``      the drawn probabilities
+    ``.surprised``  the rows outlined: model 0 gave the token ``surprise_ratio`` times less than
+                    model 1, and model 1 gave it at least ``min_p``
+    Raises ValueError for a shape mismatch or a probability outside [0, 1].
+    """
+
+    def __init__(self, pieces: list[str], probs, names: list[str], surprise_ratio: float = 10.0,
+                 min_p: float = 0.1, label_width: float = 2.2):
+        super().__init__()
+        p = np.asarray(probs, dtype=float)
+        if p.ndim != 2 or p.shape[1] != len(pieces) or p.shape[0] != len(names) or p.size == 0:
+            raise ValueError(f"probs must be [{len(names)}, {len(pieces)}], got shape {p.shape}")
+        if not np.all(np.isfinite(p)) or p.min() < 0 or p.max() > 1:
+            raise ValueError("probabilities must be finite and within [0, 1]")
+        self.probs = p
+        self.surprised = [bool(p.shape[0] > 1 and p[1, j] >= min_p and p[1, j] >= surprise_ratio * p[0, j])
+                          for j in range(p.shape[1])]
+        th = style.theme()
+        em = font_em(style.SMALL_SIZE)
+        col_w = BAR_W + PCT_W + 0.4
+        width = label_width + 0.3 + p.shape[0] * col_w
+        c = Canvas(width, (p.shape[1] + 1) * ROW_H + 0.1)
+        for m, name in enumerate(names):      # column heads
+            c.text(label_width + 0.3 + m * col_w, 0.5 * ROW_H, name, em, th.text, anchor="lm", mono=False)
+        for j, piece in enumerate(pieces):
+            y = (j + 1.5) * ROW_H + 0.05
+            if self.surprised[j]:
+                c.rect(0.02, y - 0.5 * ROW_H + 0.02, width - 0.02, y + 0.5 * ROW_H - 0.02,
+                       fill=th.background, outline=th.chosen, width_units=0.03)
+            text = show_piece(piece)
+            while text_width(text, em) > label_width and len(text) > 2:
+                text = text[:-2] + "…"
+            c.text(label_width, y, text, em, th.text, anchor="rm")
+            for m in range(p.shape[0]):
+                x = label_width + 0.3 + m * col_w
+                c.rect(x, y - 0.13, x + BAR_W, y + 0.13, fill=th.data_low)
+                c.rect(x, y - 0.13, x + max(0.02, BAR_W * p[m, j]), y + 0.13, fill=th.data_high)
+                c.text(x + BAR_W + 0.12, y, percent(p[m, j]), em, th.text, anchor="lm")
+        self.image = c.mobject()
+        self.add(self.image)
