@@ -131,7 +131,7 @@ class ModelSize(ExplainerScene):
         th = self.theme
         ids, probs = self.next_token_probs()
         self.strip = SurpriseStrip([self.piece(t) for t in ids[1:]], [probs[c] for c in CHECKPOINTS],
-                                   list(CHECKPOINTS))
+                                   list(CHECKPOINTS), theme=self.theme)
         head = text_lines([(f"“{HELDOUT}”", style.SMALL_SIZE, th.text),
                            ("unseen Austen: each model's probability for each real next token",
                             style.SMALL_SIZE, th.muted)], gap=0.1)

@@ -50,7 +50,7 @@ class Training(ExplainerScene):
         self.snapshots = snapshot_names(self.run)
         self.first, self.last = self.snapshots[0], self.snapshots[-1]
         self.steps = {s: card_entry(s)["step"] for s in self.snapshots}
-        self.title = label("Training: learned, not written", style.TITLE_SIZE).to_corner(UL, buff=0.35)
+        self.title = label("Training: learned, not written", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.play(Write(self.title), run_time=0.7)
         self.show_curve()
         self.show_weights()
@@ -124,7 +124,7 @@ class Training(ExplainerScene):
         groups = Group()
         for i, snap in enumerate((self.first, self.last)):
             w_e = model.weights(snap)["W_E"]
-            cols = ColumnMatrix(w_e.T, ids, heads, n_rows=ROWS, cell_width=1.2)
+            cols = ColumnMatrix(w_e.T, ids, heads, n_rows=ROWS, cell_width=1.2, theme=self.theme)
             for j, t in enumerate(cols.ids):
                 self.record_block("W_E", cols.shown[:, j], (t,), checkpoint=snap)
             name = "random" if i == 0 else "trained"
@@ -233,7 +233,7 @@ class Training(ExplainerScene):
             a = self.record(m.name, m.index, m.after,
                             derivations.after_step(LEARNING_RATE), self.last, ids)
             cells.add(WeightMatrix(np.array([[b, a]]), vmax=vmax, cell_width=1.55, digits=3,
-                                   show_shape=False))
+                                   show_shape=False, theme=self.theme))
             names.add(text_lines([(self.weight_name(m.name, m.index), style.SMALL_SIZE, th.text)], mono=True))
         cells.arrange(DOWN, buff=0.08)
         cells.next_to(loss, DOWN, buff=0.6).align_to(head, LEFT).shift(RIGHT * (names.width + 0.35))

@@ -6,15 +6,13 @@ from scenes import style
 from scenes.components.surprise_strip import SurpriseStrip
 
 
-@pytest.fixture(autouse=True)
-def theme():
-    style.set_theme("dark")
+TH = style.THEMES["dark"]   # the palette these tests draw in
 
 
 def test_rows_are_outlined_where_the_first_model_is_surprised_and_the_second_is_not():
     probs = np.array([[0.01, 0.5, 0.001, 0.3],
                       [0.50, 0.6, 0.05, 0.01]])
-    strip = SurpriseStrip([" the", " cat", "s", "."], probs, ["small", "default"])
+    strip = SurpriseStrip([" the", " cat", "s", "."], probs, ["small", "default"], theme=TH)
     np.testing.assert_array_equal(strip.probs, probs)
     # 50x less and p >= 0.1: yes; both likely: no; 50x less but p = 0.05 < 0.1: no; reversed: no
     assert strip.surprised == [True, False, False, False]
@@ -25,4 +23,4 @@ def test_rows_are_outlined_where_the_first_model_is_surprised_and_the_second_is_
                                    np.zeros((4,))])
 def test_bad_input_is_refused(probs):
     with pytest.raises(ValueError):
-        SurpriseStrip(["a", "b", "c", "d"], probs, ["small", "default"])
+        SurpriseStrip(["a", "b", "c", "d"], probs, ["small", "default"], theme=TH)

@@ -28,7 +28,7 @@ class SurpriseStrip(Group):
     """
 
     def __init__(self, pieces: list[str], probs, names: list[str], surprise_ratio: float = 10.0,
-                 min_p: float = 0.1, label_width: float = 2.2):
+                 min_p: float = 0.1, label_width: float = 2.2, *, theme: style.Theme):
         super().__init__()
         p = np.asarray(probs, dtype=float)
         if p.ndim != 2 or p.shape[1] != len(pieces) or p.shape[0] != len(names) or p.size == 0:
@@ -38,7 +38,7 @@ class SurpriseStrip(Group):
         self.probs = p
         self.surprised = [bool(p.shape[0] > 1 and p[1, j] >= min_p and p[1, j] >= surprise_ratio * p[0, j])
                           for j in range(p.shape[1])]
-        th = style.theme()
+        th = theme
         em = font_em(style.SMALL_SIZE)
         col_w = BAR_W + PCT_W + 0.4
         width = label_width + 0.3 + p.shape[0] * col_w
