@@ -1,7 +1,7 @@
 """The compact GPT behind the explainer: tokenizer, forward pass with captures, sampling.
 
 Public API (the scenes and tools rely on these names):
-    get_encoding()                       the tiktoken Encoding, built offline from assets/
+    get_encoding()                       the tiktoken Encoding, built offline from model/assets/
     run(text, checkpoint="default")      a Trace: tokens, pieces, config, cache of activations
     run_tokens(ids, checkpoint="default") the same from token ids
     weights(checkpoint="default")        every parameter as numpy, TransformerLens names

@@ -1,4 +1,4 @@
-"""The tokenizer: a tiktoken Encoding built from ranks shipped in assets/, never downloaded.
+"""The tokenizer: a tiktoken Encoding built from ranks shipped in model/assets/, never downloaded.
 
 The ranks file has tiktoken's own format (one ``base64(token_bytes) rank`` per line). We parse
 it ourselves rather than through ``tiktoken.load``, which caches by path and could silently
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import tiktoken
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# package data: inside the package, so a pip-installed copy finds them from any folder
+ASSETS = Path(__file__).resolve().parent / "assets"
 RANKS_FILE = ASSETS / "tokenizer.tiktoken"
 ENDOFTEXT = "<|endoftext|>"
 # GPT-2's pre-tokenizer split: contractions, words with their leading space, numbers, symbols.
@@ -48,7 +49,7 @@ def build_encoding(ranks: dict[bytes, int], name: str = "gpt-explainer") -> tikt
 
 @functools.lru_cache(maxsize=1)
 def get_encoding() -> tiktoken.Encoding:
-    """The project's tokenizer, from assets/tokenizer.tiktoken (works with no network)."""
+    """The project's tokenizer, from model/assets/tokenizer.tiktoken (works with no network)."""
     if not RANKS_FILE.exists():
         raise FileNotFoundError(f"tokenizer ranks missing: {RANKS_FILE} (run python -m model.train)")
     return build_encoding(read_ranks(RANKS_FILE))

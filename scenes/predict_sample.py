@@ -57,11 +57,16 @@ class PredictSample(ExplainerScene):
         return PromptText(pieces, self.n_prompt, width=30).to_edge(LEFT, buff=0.5).shift(UP * 1.3)
 
     def distribution(self, step: int):
-        """Top-k rows of the real distribution at this step, always including the sampled token."""
+        """Top-k rows of the real distribution at this step, always including the sampled token.
+
+        Rows are ranked by logit, which orders them as the probabilities do at any T > 0 and
+        still names the runners-up at T = 0 and tiny T, where their probabilities are all 0.
+        """
         pos = self.first_pos + step
-        probs = model.softmax(self.trace["logits"][pos], self.temperature)
+        logits = self.trace["logits"][pos]
+        probs = model.softmax(logits, self.temperature)
         chosen = self.new_tokens[step]
-        rows, _ = self.top_tokens(probs, self.top_k)
+        rows, _ = self.top_tokens(logits, self.top_k)
         if chosen not in rows:
             rows[-1] = chosen
         transform = f"softmax(T={self.temperature:g})"

@@ -12,7 +12,8 @@ from .text import percent, piece_label
 def percent_image(p: float, color):
     """A percentage as one small image, as wide as the widest ``percent`` writes, so that any two
     of them blend in a Transform; ``.text`` holds the string drawn."""
-    widest = max(drawn_width(s) for s in ("100.0%", "0.00088%", "8.8e-05%"))
+    # every form ``percent`` writes, the smallest double's (4.9e-324 → "4.9e-322%") the widest
+    widest = max(drawn_width(s) for s in ("100.0%", "0.00088%", "8.8e-05%", "8.8e-322%"))
     return text_image(percent(p), style.SMALL_SIZE, color, min_width=widest)
 
 

@@ -9,9 +9,20 @@ from .. import style
 _VISIBLE = {" ": "␣", "\n": "↵", "\t": "⇥"}
 
 
+def _visible(ch: str) -> str:
+    if ch in _VISIBLE:
+        return _VISIBLE[ch]
+    code = ord(ch)
+    if code < 0x20 or 0x7F <= code < 0xA0:      # control bytes: Pango cannot draw them
+        return f"\\x{code:02x}"
+    return ch
+
+
 def show_piece(piece: str) -> str:
-    """A token's text with spaces, newlines and tabs drawn as visible glyphs."""
-    return "".join(_VISIBLE.get(ch, ch) for ch in piece) or "∅"
+    """A token's text with spaces, newlines and tabs drawn as visible glyphs and other control
+    characters (token ids 0-31 are single control bytes) as ``\\xNN``, as the tokenizer writes
+    bytes that are not whole characters; ``∅`` for the empty string."""
+    return "".join(_visible(ch) for ch in piece) or "∅"
 
 
 def label(text: str, size: float = style.BODY_SIZE, color=None, mono: bool = False, **kwargs) -> Text:
