@@ -55,6 +55,28 @@ def get_encoding() -> tiktoken.Encoding:
     return build_encoding(read_ranks(RANKS_FILE))
 
 
+def running_pieces(enc: tiktoken.Encoding, tokens: list[int]) -> list[str]:
+    """Each token's share of the text as read (one str per token): a character whose bytes span
+    several tokens (an emoji, CJK, Arabic in a byte-level vocabulary) goes whole to the token
+    that completes it, the earlier ones get ""; bytes that never make a character are \\xNN."""
+    out: list[str] = []
+    pending = b""
+    for token in tokens:
+        pending += enc.decode_single_token_bytes(int(token))
+        try:
+            out.append(pending.decode("utf-8"))
+            pending = b""
+        except UnicodeDecodeError as err:
+            if err.reason == "unexpected end of data":       # the character goes on: wait
+                out.append("")
+            else:
+                out.append(pending.decode("utf-8", errors="backslashreplace"))
+                pending = b""
+    if pending and out:
+        out[-1] = pending.decode("utf-8", errors="backslashreplace")
+    return out
+
+
 def piece_text(enc: tiktoken.Encoding, token: int) -> str:
     """A token's text; bytes that are not whole UTF-8 characters are shown as \\xNN."""
     raw = enc.decode_single_token_bytes(token)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from scenes.context import RenderContext
@@ -114,11 +115,14 @@ def _palette_frame(img):
 
 
 def preview(path: Path) -> str:
-    """Open ``path`` in the desktop's viewer (xdg-open, open) when there is a screen; return the
-    line to print either way."""
-    opener = shutil.which("xdg-open") or shutil.which("open")
-    screen = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY") or shutil.which("open")
-    if opener and screen:
+    """Open ``path`` in the desktop's viewer (``open`` on macOS, else ``xdg-open`` when there is
+    a screen); return the line to print either way."""
+    if sys.platform == "darwin":
+        opener = shutil.which("open")
+    else:
+        screen = os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+        opener = shutil.which("xdg-open") if screen else None
+    if opener:
         subprocess.Popen([opener, str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
         return f"preview: opening {path}"

@@ -6,6 +6,7 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, ReplacementTransf
                    Transform)
 
 import model
+from model.tokenizer import running_pieces
 
 from . import style
 from .base import ExplainerScene
@@ -53,7 +54,8 @@ class PredictSample(ExplainerScene):
         self.pause("This is the prompt. Ask the class: what word would you put next?")
 
     def prompt_text(self, n_generated: int) -> PromptText:
-        pieces = self.trace.pieces[: self.n_prompt + n_generated]
+        # running text: a character split over byte tokens is drawn whole, not as \xNN bytes
+        pieces = running_pieces(model.get_encoding(), self.trace.tokens[: self.n_prompt + n_generated])
         return PromptText(pieces, self.n_prompt, width=30).to_edge(LEFT, buff=0.5).shift(UP * 1.3)
 
     def distribution(self, step: int):
