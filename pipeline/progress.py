@@ -34,7 +34,7 @@ class SceneProgress:
             self._progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), TextColumn("{task.fields[left]}"),
-                console=Console(file=self.stream), transient=False)
+                console=Console(file=self.stream, force_terminal=True), transient=False)
             self._progress.start()
             self._overall = self._progress.add_task("scenes", total=self.total, left="")
         return self
