@@ -23,20 +23,20 @@ class SceneProgress:
         self.stream = stream or sys.stdout
         self.live = self.stream.isatty() if live is None else live
         self.done = 0
-        self._rows: dict[int, int] = {}       # worker -> its rich task
+        self._rows: dict[str, int] = {}       # scene being rendered -> its rich task
         self._start = time.monotonic()
 
     def __enter__(self) -> "SceneProgress":
         if self.live:
             from rich.console import Console
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                       TimeElapsedColumn)
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
             self._progress = Progress(
-                TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[count]}"),
                 TimeElapsedColumn(), TextColumn("{task.fields[left]}"),
                 console=Console(file=self.stream, force_terminal=True), transient=False)
             self._progress.start()
-            self._overall = self._progress.add_task("scenes", total=self.total, left="")
+            self._overall = self._progress.add_task("scenes", total=self.total, left="",
+                                                    count=f"0/{self.total}")
         return self
 
     def __exit__(self, *exc) -> None:
@@ -50,10 +50,7 @@ class SceneProgress:
                 print(f"  {name}: started", file=self.stream, flush=True)
             return
         label = f"  worker {worker + 1}: {name}" if self.jobs > 1 else f"  {name}"
-        if worker in self._rows:
-            self._progress.reset(self._rows[worker], description=label, total=None, left="")
-        else:
-            self._rows[worker] = self._progress.add_task(label, total=None, left="")
+        self._rows[name] = self._progress.add_task(label, total=None, left="", count="")
 
     def finished(self, name: str, line: str) -> None:
         """Scene ``name`` is done; ``line`` says how (printed above the bars on a terminal)."""
@@ -62,7 +59,10 @@ class SceneProgress:
             print(line, file=self.stream, flush=True)
             return
         self._progress.console.print(line, highlight=False)
-        self._progress.update(self._overall, completed=self.done, left=self._left())
+        if name in self._rows:
+            self._progress.remove_task(self._rows.pop(name))
+        self._progress.update(self._overall, completed=self.done, left=self._left(),
+                              count=f"{self.done}/{self.total}")
 
     def _left(self) -> str:
         """The time left if the other scenes take as long as the finished ones did (wall time,
