@@ -7,9 +7,13 @@
     python render.py deck Softmax Temperature --out deck.html
     python render.py handout --out handout.pdf
 
+    python render.py render Softmax -qh --format gif -p    Manim's options: -q l|m|h|k, --resolution
+                                                         W,H, --fps, --format mp4|gif|webm|png, -p
+
 Each rendered scene gives DIR/<Scene>.mp4, DIR/<Scene>.png (last frame),
 DIR/<Scene>.numbers.json (every drawn number and its source), DIR/<Scene>.srt (captions) and its
 slides in DIR/slides/. The film adds DIR/film.mp4 (one chapter per scene) and DIR/film.srt.
+DIR is --out at the default 480p15, else --out/<height>p<fps>/ (e.g. film/1080p60/).
 """
 from __future__ import annotations
 
