@@ -37,8 +37,9 @@ def context_from(args):
     a manim.cfg in the working folder may (quality, frame rate, pixel size)."""
     from pipeline.conventions import check_fps, parse_resolution
     cfg = manim_cfg(args)
-    size = parse_resolution(args.resolution) if args.resolution else cfg.get("size")
-    fps = check_fps(args.fps) if args.fps is not None else cfg.get("fps")
+    resolution, fps = getattr(args, "resolution", None), getattr(args, "fps", None)
+    size = parse_resolution(resolution) if resolution else cfg.get("size")
+    fps = check_fps(fps) if fps is not None else cfg.get("fps")
     return checked_context(args.prompt, args.checkpoint, temperature=args.temperature,
                            theme=args.theme, seed=args.seed, layer=args.layer, head=args.head,
                            quality=args.quality or cfg.get("quality") or "l", size=size, fps=fps)
