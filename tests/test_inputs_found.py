@@ -161,3 +161,10 @@ def test_running_text_of_a_cut_character_shows_its_bytes():
     assert len(tokens) > 1
     pieces = running_pieces(enc, tokens[:-1])
     assert pieces[:-1] == [""] * (len(pieces) - 1) and pieces[-1].startswith("\\xf0")
+
+
+def test_the_highlight_box_fits_the_percentage_text_not_its_padded_image():
+    from scenes.components.bars import ProbabilityBars
+    bars = ProbabilityBars(["a", "b"], [1.0, 0.0], max_width=3.2, row_height=0.6, label_width=2.0)
+    box = bars.highlight(0)
+    assert box.get_right()[0] < bars.percents[0].get_right()[0]

@@ -92,8 +92,12 @@ class ProbabilityBars(Group):
         return Transform(self, new)
 
     def highlight(self, i: int) -> SurroundingRectangle:
-        """A box in the 'chosen' accent around row ``i`` (label, bar and percentage)."""
-        row = Group(self.labels[i], self.bars[i], self.percents[i])
+        """A box in the 'chosen' accent around row ``i`` (label, bar and percentage): around the
+        percentage's text, not its image, which is padded to the widest percentage."""
+        pct = self.percents[i]
+        text = Rectangle(width=min(pct.width, drawn_width(pct.text)), height=pct.height)
+        text.move_to(pct.get_left(), aligned_edge=LEFT)
+        row = Group(self.labels[i], self.bars[i], text)
         return SurroundingRectangle(row, color=style.theme().chosen, buff=0.06, stroke_width=4)
 
     @property
