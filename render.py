@@ -7,9 +7,13 @@
     python render.py deck Softmax Temperature --out deck.html
     python render.py handout --out handout.pdf
 
+    python render.py render Softmax -qh --format gif -p    Manim's options: -q l|m|h|k, --resolution
+                                                         W,H, --fps, --format mp4|gif|webm|png, -p
+
 Each rendered scene gives DIR/<Scene>.mp4, DIR/<Scene>.png (last frame),
 DIR/<Scene>.numbers.json (every drawn number and its source), DIR/<Scene>.srt (captions) and its
 slides in DIR/slides/. The film adds DIR/film.mp4 (one chapter per scene) and DIR/film.srt.
+DIR is --out at the default 480p15, else --out/<height>p<fps>/ (e.g. film/1080p60/).
 """
 from __future__ import annotations
 
@@ -29,10 +33,28 @@ from scenes.context import QUALITIES  # noqa: E402
 
 
 def context_from(args):
-    """The one RenderContext of this command line (every field checked)."""
+    """The one RenderContext of this command line (every field checked); what it does not set,
+    a manim.cfg in the working folder may (quality, frame rate, pixel size)."""
+    from pipeline.conventions import check_fps, parse_resolution
+    cfg = manim_cfg(args)
+    resolution, fps = getattr(args, "resolution", None), getattr(args, "fps", None)
+    size = parse_resolution(resolution) if resolution else cfg.get("size")
+    fps = check_fps(fps) if fps is not None else cfg.get("fps")
     return checked_context(args.prompt, args.checkpoint, temperature=args.temperature,
                            theme=args.theme, seed=args.seed, layer=args.layer, head=args.head,
-                           quality=args.quality)
+                           quality=args.quality or cfg.get("quality") or "l", size=size, fps=fps)
+
+
+def manim_cfg(args) -> dict:
+    """The options a manim.cfg in the working folder gives (read once; its other keys named on
+    stderr as ignored)."""
+    if not hasattr(args, "_manim_cfg"):
+        from pipeline.manim_cfg import read_manim_cfg
+        args._manim_cfg, ignored = read_manim_cfg(Path("manim.cfg"))
+        if ignored:
+            print(f"note: manim.cfg: ignored (the explainer sets these itself): {', '.join(ignored)}",
+                  file=sys.stderr)
+    return args._manim_cfg
 
 
 def scenes_from(args) -> list[str]:
@@ -51,19 +73,34 @@ def cmd_render(args) -> int:
     from pipeline.many import render_many
     names = scenes_from(args)
     check_system()
+    from pipeline.conventions import convert_video, output_folder, preview
     ctx = context_from(args)
-    out = Path(args.out)
+    cfg = manim_cfg(args)
+    fmt = args.format or cfg.get("format") or "mp4"
+    out = output_folder(Path(args.out), ctx)      # DIR/ at 480p15, else DIR/<height>p<fps>/
     check_out(out)
     start = time.time()
-    files = render_many(names, out, ctx, args.jobs, not args.no_cache)
+    # png: the last frame of each scene only (DIR/<Scene>.png), no video
+    files = render_many(names, out, ctx, args.jobs, not args.no_cache,
+                        **({"movie": False} if fmt == "png" else {}))
+    shown = files[names[-1]]["png" if fmt == "png" else "mp4"]
     film = getattr(args, "film", False) or (getattr(args, "all", False) and names == _film_names())
-    if film:
+    if film and fmt != "png":
         from pipeline.film import join_film
         chapters = join_film([(n, files[n]["mp4"], files[n].get("srt")) for n in names],
                              out / "film.mp4", out / "film.srt")
         print(f"film: {out / 'film.mp4'} ({chapters[-1][2]:.0f} s, {len(chapters)} chapters) "
               f"and {out / 'film.srt'}")
+        shown = out / "film.mp4"
+    if fmt in ("gif", "webm"):
+        for n in names:
+            convert_video(files[n]["mp4"], fmt)
+        shown = convert_video(shown, fmt) if film else shown.with_suffix(f".{fmt}")
+        print(f"{fmt}: {', '.join(str(files[n]['mp4'].with_suffix('.' + fmt)) for n in names)}"
+              + (f", {shown}" if film else ""))
     print(f"done in {time.time() - start:.0f} s: {out}/")
+    if args.preview if args.preview is not None else cfg.get("preview", False):
+        print(preview(shown))
     return 0
 
 
@@ -97,7 +134,8 @@ def _render_for(args, suffix: str, what: str) -> tuple[list[str], Path, Path]:
     if dest.suffix.lower() != suffix:
         raise UsageError(f"the {what} file must end in {suffix}, got {dest}")
     check_out(dest.parent)
-    work = Path(args.work)
+    from pipeline.conventions import output_folder
+    work = output_folder(Path(args.work), ctx)
     render_many(names, work, ctx, args.jobs, not args.no_cache)
     return names, dest, work / "slides"
 
@@ -124,10 +162,23 @@ def cmd_handout(args) -> int:
     return 0
 
 
+def version_line() -> str:
+    """``gpt-explainer X (manim Y, manim-slides Z)`` from the installed distributions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    def v(dist):
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            return "not installed"
+    return f"gpt-explainer {v('gpt-explainer')} (manim {v('manim')}, manim-slides {v('manim-slides')})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="render.py", description="Render the GPT explainer: with no command, the whole film "
         "for the default prompt at 480p into film/.")
+    ap.add_argument("--version", action="version", version=version_line())
     sub = ap.add_subparsers(dest="command")
     ls = sub.add_parser("list", help="the scenes in film order")
     ls.add_argument("--extras", action="store_true", help="also the scenes outside the film (the gallery)")
@@ -142,22 +193,34 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
         p.add_argument("--layer", type=int, help="the layer the Attention and MLP scenes show (default: measured)")
         p.add_argument("--head", type=int, help="the head the Attention scene shows (default: measured)")
-        p.add_argument("--quality", choices=list(QUALITIES), default="l",
-                       help="l 480p15, m 720p30, h 1080p60, k 2160p60 (default l)")
+        p.add_argument("-q", "--quality", choices=list(QUALITIES), default=None,
+                       help="l 480p15, m 720p30, h 1080p60, k 2160p60, as Manim's -ql/-qm/-qh/-qk "
+                       "(default l); other than l, files go to OUT/<height>p<fps>/")
+        p.add_argument("--resolution", metavar="W,H", help="pixel width,height (even), instead of the quality's")
+        p.add_argument("--fps", type=int, help="frames per second, instead of the quality's")
         p.add_argument("--theme", choices=["dark", "light"], default="dark")
         p.add_argument("--checkpoint", default="default",
                        help="default, small, a snapshot of a training run such as small@step0 "
-                       "(see assets/MODEL_CARD.md), or the path of a GPT-2 folder (config.json, "
+                       "(see model/assets/MODEL_CARD.md), or the path of a GPT-2 folder (config.json, "
                        "model.safetensors or pytorch_model.bin, vocab.json, merges.txt), e.g. ./gpt2")
         p.add_argument("--out", default=out_default, help=out_help)
         p.add_argument("--jobs", type=int, default=1, help="scenes rendered at once, in separate processes")
         p.add_argument("--no-cache", action="store_true", help="render again even if nothing changed")
 
+    def output_options(p):
+        p.add_argument("--format", choices=["mp4", "gif", "webm", "png"],
+                       help="mp4 (default); gif or webm: the mp4 converted, beside it; png: the last "
+                       "frame of each scene only, no video")
+        p.add_argument("-p", "--preview", action="store_true", default=None,
+                       help="open the result when done (the film, else the last scene)")
+
     r = sub.add_parser("render", help="render scenes to DIR/<Scene>.mp4, .png, .numbers.json, .srt, slides/")
     scene_options(r, "film", "output folder (default film/)")
+    output_options(r)
     r.set_defaults(func=cmd_render)
     s = sub.add_parser("slides", help="the same as render: scenes with their slides, for `present`")
     scene_options(s, "film", "output folder (default film/)")
+    output_options(s)
     s.set_defaults(func=cmd_render)
     p = sub.add_parser("present", help="step through rendered slides (keyboard, clicker, notes window)")
     p.add_argument("scenes", nargs="*", metavar="SCENE")
@@ -183,7 +246,13 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be 1 or more")
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()          # inside the try: a closed pipe is caught here, not at exit
+        return code
+    except BrokenPipeError:   # `render.py list | head -2`: the reader left; no traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except UsageError as err:
         print(f"render.py: error: {err}", file=sys.stderr)
         return 2

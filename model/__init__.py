@@ -1,10 +1,10 @@
 """The compact GPT behind the explainer: tokenizer, forward pass with captures, sampling.
 
 Public API (the scenes and tools rely on these names). ``checkpoint`` is a shipped name
-(``checkpoint_names()``: "default", "small") or the path of a GPT-2 folder in the Hugging Face
-layout (config.json, model.safetensors or pytorch_model.bin, vocab.json, merges.txt; see
-model/hf_folder.py); a bad one raises CheckpointError with one line.
-    get_encoding(checkpoint="default")    its tiktoken Encoding, built offline
+(``checkpoint_names()``: "default", "small"), a training snapshot ("small@step0") or the path of a
+GPT-2 folder in the Hugging Face layout (config.json, model.safetensors or pytorch_model.bin,
+vocab.json, merges.txt; see model/hf_folder.py); a bad one raises CheckpointError with one line.
+    get_encoding(checkpoint="default")    its tiktoken Encoding, built offline (model/assets/)
     run(text, checkpoint="default")      a Trace: tokens, pieces, config, cache of activations
     run_tokens(ids, checkpoint="default") the same from token ids
     weights(checkpoint="default")        every parameter as numpy, TransformerLens names

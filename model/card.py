@@ -1,4 +1,4 @@
-"""assets/MODEL_CARD.md, written from model_card.json so the two never disagree."""
+"""model/assets/MODEL_CARD.md, written from model_card.json so the two never disagree."""
 from __future__ import annotations
 
 from .tokenizer import ASSETS

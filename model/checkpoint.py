@@ -2,7 +2,7 @@
 
 A checkpoint is data, never code: ``torch.load(weights_only=True)`` of a dict holding the config
 and an fp16 state dict (half the size in git; the network computes in fp32). Its SHA-256 is
-recorded in assets/model_card.json and checked at every load.
+recorded in model/assets/model_card.json and checked at every load.
 
 Names: a shipped checkpoint (``"small"``, ``"default"``) or one of its training snapshots,
 ``"<name>@step<N>"`` (e.g. ``"small@step0"``, the random initial weights), listed under the
@@ -31,10 +31,12 @@ def sha256(path: Path) -> str:
 
 
 def read_card() -> dict:
-    """The model card (assets/model_card.json) as a dict. Raises CheckpointError when the card
+    """The model card (model/assets/model_card.json) as a dict. Raises CheckpointError when the card
     file is missing."""
     if not CARD_FILE.exists():
-        raise CheckpointError(f"model card missing: {CARD_FILE} (run python -m model.train)")
+        raise CheckpointError(f"model card missing: {CARD_FILE}; the package is incomplete: "
+                              "reinstall gpt-explainer, or in a checkout restore model/assets/ "
+                              "from git (git checkout -- model/assets)")
     return json.loads(CARD_FILE.read_text())
 
 

@@ -1,4 +1,4 @@
-"""The tokenizer: a tiktoken Encoding built from ranks shipped in assets/, never downloaded.
+"""The tokenizer: a tiktoken Encoding built from ranks shipped in model/assets/, never downloaded.
 
 The ranks file has tiktoken's own format (one ``base64(token_bytes) rank`` per line). We parse
 it ourselves rather than through ``tiktoken.load``, which caches by path and could silently
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import tiktoken
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# package data: inside the package, so a pip-installed copy finds them from any folder
+ASSETS = Path(__file__).resolve().parent / "assets"
 RANKS_FILE = ASSETS / "tokenizer.tiktoken"
 ENDOFTEXT = "<|endoftext|>"
 # GPT-2's pre-tokenizer split: contractions, words with their leading space, numbers, symbols.
@@ -49,7 +50,7 @@ def build_encoding(ranks: dict[bytes, int], name: str = "gpt-explainer") -> tikt
 
 
 def get_encoding(checkpoint: str = "default") -> tiktoken.Encoding:
-    """The tokenizer of ``checkpoint``: the shipped one (assets/tokenizer.tiktoken, shared by every
+    """The tokenizer of ``checkpoint``: the shipped one (model/assets/tokenizer.tiktoken, shared by every
     shipped checkpoint) or a GPT-2 folder's vocab.json + merges.txt. Works with no network.
 
     Raises FileNotFoundError when the shipped ranks are missing, CheckpointError for a bad folder.
@@ -62,11 +63,33 @@ def get_encoding(checkpoint: str = "default") -> tiktoken.Encoding:
 
 @functools.lru_cache(maxsize=1)
 def shipped_encoding() -> tiktoken.Encoding:
-    """The project's tokenizer, from assets/tokenizer.tiktoken (works with no network).
-    Raises FileNotFoundError when assets/tokenizer.tiktoken is missing."""
+    """The project's tokenizer, from model/assets/tokenizer.tiktoken (works with no network).
+    Raises FileNotFoundError when that file is missing."""
     if not RANKS_FILE.exists():
         raise FileNotFoundError(f"tokenizer ranks missing: {RANKS_FILE} (run python -m model.train)")
     return build_encoding(read_ranks(RANKS_FILE))
+
+
+def running_pieces(enc: tiktoken.Encoding, tokens: list[int]) -> list[str]:
+    """Each token's share of the text as read (one str per token): a character whose bytes span
+    several tokens (an emoji, CJK, Arabic in a byte-level vocabulary) goes whole to the token
+    that completes it, the earlier ones get ""; bytes that never make a character are \\xNN."""
+    out: list[str] = []
+    pending = b""
+    for token in tokens:
+        pending += enc.decode_single_token_bytes(int(token))
+        try:
+            out.append(pending.decode("utf-8"))
+            pending = b""
+        except UnicodeDecodeError as err:
+            if err.reason == "unexpected end of data":       # the character goes on: wait
+                out.append("")
+            else:
+                out.append(pending.decode("utf-8", errors="backslashreplace"))
+                pending = b""
+    if pending and out:
+        out[-1] = pending.decode("utf-8", errors="backslashreplace")
+    return out
 
 
 def piece_text(enc: tiktoken.Encoding, token: int) -> str:

@@ -1,4 +1,4 @@
-"""Reproduce the shipped checkpoints: corpus -> tokenizer -> training -> assets/.
+"""Reproduce the shipped checkpoints: corpus -> tokenizer -> training -> model/assets/.
 
     python -m model.train                      # small, then default (about 2 hours on 2 cores)
     python -m model.train --only small         # small and its snapshots (minutes)
@@ -9,9 +9,9 @@ clock), so the same command on a busy machine takes longer but writes the same w
 
 Needs the training-time extras (``pip install -e .[train]``) and the corpus packages
 (``apt-get install r-cran-janeaustenr sword-text-web wordnet-base``). Work in progress lives in
-runs/ (optimizer state, for --resume); what ships goes to assets/: <name>.pt, the tokenizer
+runs/ (optimizer state, for --resume); what ships goes to model/assets/: <name>.pt, the tokenizer
 ranks and model_card.json / MODEL_CARD.md; a preset's snapshots (its weights at a few steps, loadable
-as ``<name>@step<N>``) go to assets/snapshots/.
+as ``<name>@step<N>``) go to model/assets/snapshots/.
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import os
 import pickle
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,7 +32,9 @@ from . import corpus as corpus_mod
 from .gpt import GPT, GPTConfig
 from .tokenizer import ASSETS, ENDOFTEXT, RANKS_FILE, build_encoding, read_ranks, write_ranks
 
-RUNS = ASSETS.parent / "runs"
+# optimizer state and the corpus cache: runs/ beside the packages (the checkout root when
+# training from a checkout, as `make train` does), or $GPTX_RUNS
+RUNS = Path(os.environ.get("GPTX_RUNS") or Path(__file__).resolve().parents[1] / "runs")
 N_VOCAB = 8192  # 8,191 BPE ranks + <|endoftext|>
 # Sampling weight of each source per batch: Austen leads, the rest keeps the English broad.
 MIX = {"austen": 0.45, "bible": 0.35, "wordnet": 0.20}
@@ -212,7 +215,7 @@ def publish(name: str, model: GPT, st: dict, data: dict, snapshot: bool = False)
     """Write the shipped checkpoint, measure it, add a curve point and its model-card entry.
 
     With ``snapshot`` the weights are also kept as ``<name>@step<N>``: a file under
-    assets/snapshots/ (or, at the last step, the shipped file itself) listed in the card entry.
+    model/assets/snapshots/ (or, at the last step, the shipped file itself) listed in the card entry.
     """
     file = ASSETS / f"{name}.pt"
     pending = file.with_suffix(".pt.new")  # the shipped file and its card entry change together

@@ -116,6 +116,12 @@ def checked_context(prompt: str | None = None, checkpoint: str = "default", quie
     checkpoint, cfg = check_checkpoint(checkpoint)
     temperature = check_temperature(float(options.pop("temperature", 0.8)))
     check_head(options.get("layer"), options.get("head"), checkpoint, cfg)
+    if options.get("size") is not None:
+        from .conventions import parse_resolution
+        options["size"] = parse_resolution(",".join(str(int(s)) for s in options["size"]))
+    if options.get("fps") is not None:
+        from .conventions import check_fps
+        options["fps"] = check_fps(int(options["fps"]))
     n = len(model.get_encoding(checkpoint).encode(prompt, allowed_special="all"))
     if not quiet and n > cfg["n_ctx"]:
         print(f"note: the prompt is {n} tokens; the model reads only its last {cfg['n_ctx']}", file=sys.stderr)

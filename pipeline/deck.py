@@ -1,7 +1,7 @@
 """The offline HTML deck: manim-slides' reveal.js page, with reveal.js copied beside it.
 
-reveal.js comes from npm at set-up (``scripts/setup.sh`` installs it into ``.deps/``), never from
-a CDN at show time: the deck opens from a USB stick on a machine with no network.
+reveal.js comes from npm at set-up (``scripts/setup.sh`` installs it into ``.deps/``; an installed
+package looks where ``pipeline.locations`` says), never from a CDN at show time: the deck opens from a USB stick on a machine with no network.
 
     build_deck(Path("film/slides"), ["Softmax", "Temperature"], Path("deck.html"))
 """
@@ -13,9 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-REVEAL_VERSION = "6.0.1"            # the version manim-slides' template is written for
-REVEAL = ROOT / ".deps" / "node_modules" / "reveal.js"
+from .locations import REVEAL_VERSION, reveal_folder, reveal_install_hint  # noqa: F401
 
 
 class DeckError(RuntimeError):
@@ -23,13 +21,12 @@ class DeckError(RuntimeError):
 
 
 def reveal_dist() -> Path:
-    """The folder of the installed reveal.js. Raises DeckError (with the command that installs
-    it) when reveal.js is not installed."""
-    dist = REVEAL / "dist"
-    if not (dist / "reveal.js").exists():
-        raise DeckError(f"reveal.js is not installed ({dist} is missing); run `make setup` "
-                        f"(it runs: npm install --prefix .deps reveal.js@{REVEAL_VERSION})")
-    return dist
+    """reveal.js's ``dist/`` folder (``pipeline.locations`` says where it is looked for).
+    Raises DeckError naming the command that installs it."""
+    folder = reveal_folder()
+    if folder is None:
+        raise DeckError(f"reveal.js {REVEAL_VERSION} is not installed; {reveal_install_hint()}")
+    return folder / "dist"
 
 
 def build_deck(slides: Path, names: list[str], dest: Path) -> Path:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -30,27 +29,31 @@ def data_files(checkpoint: str) -> list[Path]:
     return [checkpoint_file(checkpoint), ASSETS / "tokenizer.tiktoken", CARD_FILE]
 
 
-def scene_key(name: str, ctx: RenderContext) -> tuple[str, bool]:
-    """(cache key, whether the scene reads the prompt) of scene ``name`` rendered with ``ctx``."""
+def scene_key(name: str, ctx: RenderContext, movie: bool = True) -> tuple[str, bool]:
+    """(cache key, whether the scene reads the prompt) of scene ``name`` rendered with ``ctx``
+    (``movie=False``: the last frame only, kept apart from the full render's files)."""
     import scenes
     module = dict(scenes.FILM + scenes.EXTRAS)[name]
     uses_prompt = getattr(scenes.scene_class(name), "uses_prompt", True)
-    key = cache.cache_key(name, module, ctx.picture_options(uses_prompt), data_files(ctx.checkpoint))
+    options = ctx.picture_options(uses_prompt)
+    if not movie:
+        options["still"] = True
+    key = cache.cache_key(name, module, options, data_files(ctx.checkpoint))
     return key, uses_prompt
 
 
 def render_cached(name: str, out: Path, ctx: RenderContext, use_cache: bool = True,
-                  progress: bool = False) -> tuple[dict[str, Path], bool]:
+                  progress: bool = False, movie: bool = True) -> tuple[dict[str, Path], bool]:
     """A scene's files in ``out`` (as ``render_scene`` returns them) and whether they came from
     the cache, which is used when nothing they depend on changed."""
-    key, uses_prompt = scene_key(name, ctx)
+    key, uses_prompt = scene_key(name, ctx, movie)
     if use_cache:
         hit = cache.restore(key, name, out)
         if hit is not None:
             if not uses_prompt:   # same pictures for any prompt; the file names this render's
                 restamp_provenance(hit["numbers.json"], ctx)
             return hit, True
-    files = render_scene(name, out, ctx, progress=progress)
+    files = render_scene(name, out, ctx, movie=movie, progress=progress)
     if use_cache:
         cache.store(key, name, files)
     return files, False
@@ -68,43 +71,84 @@ def restamp_provenance(path: Path, ctx: RenderContext) -> None:
     os.replace(part, path)
 
 
+_STARTS = None      # in a worker process: where it says which scene it begins
+
+
+def _init_worker(starts) -> None:
+    global _STARTS
+    _STARTS = starts
+
+
 def _worker(job):
-    name, out, ctx, use_cache, progress = job
+    name, out, ctx, use_cache, movie = job
+    if _STARTS is not None:
+        _STARTS.put((os.getpid(), name))
     start = time.time()
-    files, hit = render_cached(name, Path(out), ctx, use_cache, progress)
+    files, hit = render_cached(name, Path(out), ctx, use_cache, movie=movie)
     return name, {k: str(v) for k, v in files.items()}, hit, time.time() - start
 
 
 def render_many(names: list[str], out: Path, ctx: RenderContext, jobs: int = 1,
-                use_cache: bool = True) -> dict[str, dict[str, Path]]:
-    """Render ``names`` (``jobs`` at a time, in separate processes) into ``out``, one progress
-    line each; returns each scene's files, in the order of ``names``."""
+                use_cache: bool = True, movie: bool = True) -> dict[str, dict[str, Path]]:
+    """Render ``names`` (``jobs`` at a time, in separate processes) into ``out`` under one
+    progress display (``pipeline.progress``); returns each scene's files, in the order of
+    ``names``. ``movie=False`` renders last frames only (png, numbers.json)."""
     from .film import video_seconds
+    from .progress import SceneProgress
 
     done: dict[str, dict[str, Path]] = {}
     total = len(names)
 
-    def report(name, files, hit, spent):
+    def line(name, files, hit, spent):
         done[name] = {k: Path(v) for k, v in files.items()}
+        if "mp4" not in done[name]:
+            how = "from the cache" if hit else f"rendered in {spent:.1f} s"
+            return f"[{len(done)}/{total}] {name}: last frame, {how}"
         length = video_seconds(done[name]["mp4"])
         how = "from the cache" if hit else f"rendered in {spent:.1f} s ({spent / max(length, 1e-9):.2f} s per second)"
-        print(f"[{len(done)}/{total}] {name}: {length:.1f} s of video, {how}", flush=True)
+        return f"[{len(done)}/{total}] {name}: {length:.1f} s of video, {how}"
 
-    if jobs <= 1 or total == 1:
-        bars = sys.stderr.isatty()   # Manim's own progress bars, one scene at a time
-        for name in names:
-            report(*_worker((name, out, ctx, use_cache, bars)))
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-        mp = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=mp) as pool:
-            futures = [pool.submit(_worker, (n, out, ctx, use_cache, False)) for n in names]
-            try:
-                for f in as_completed(futures):
-                    report(*f.result())
-            except BaseException:
-                for f in futures:
-                    f.cancel()
-                raise
+    jobs = max(1, min(jobs, total))
+    with SceneProgress(total, jobs) as progress:
+        if jobs == 1:
+            for name in names:
+                progress.started(name)
+                result = _worker((name, out, ctx, use_cache, movie))
+                progress.finished(name, line(*result))
+        else:
+            _render_parallel(names, out, ctx, jobs, use_cache, movie, progress, line)
     return {n: done[n] for n in names}
+
+
+def _render_parallel(names, out, ctx, jobs, use_cache, movie, progress, line) -> None:
+    """``jobs`` worker processes; each tells the display which scene it begins."""
+    import multiprocessing
+    import queue
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    mp = multiprocessing.get_context("spawn")
+    starts = mp.Queue()
+    workers: dict[int, int] = {}            # pid -> worker number shown
+
+    def drain():
+        while True:
+            try:
+                pid, name = starts.get_nowait()
+            except queue.Empty:
+                return
+            progress.started(name, workers.setdefault(pid, len(workers)))
+
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp, initializer=_init_worker,
+                             initargs=(starts,)) as pool:
+        futures = [pool.submit(_worker, (n, out, ctx, use_cache, movie)) for n in names]
+        pending = set(futures)
+        try:
+            while pending:
+                finished, pending = wait(pending, timeout=0.25, return_when=FIRST_COMPLETED)
+                drain()
+                for f in finished:
+                    result = f.result()
+                    progress.finished(result[0], line(*result))
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from scenes.context import QUALITIES, RenderContext
 
+from .manim_cfg import library_defaults, read_manim_cfg_keys
+
 
 def render_scene(name: str, out: Path, ctx: RenderContext, movie: bool = True,
                  progress: bool = False) -> dict[str, Path]:
@@ -41,6 +43,9 @@ def render_scene(name: str, out: Path, ctx: RenderContext, movie: bool = True,
                    "output_file": name,
                    # encode finished animations while the next ones draw: uses the second core
                    "max_inflight_encoders": 4}
+        # every key of the working folder's manim.cfg back to Manim's default (the command line
+        # took the ones it honours as its own options): the scene draws the same from any folder
+        options = {**library_defaults(sum(read_manim_cfg_keys(), [])), **options}
         if ctx.size:
             options.update(pixel_width=ctx.size[0], pixel_height=ctx.size[1])
         if ctx.fps:

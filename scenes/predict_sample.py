@@ -6,6 +6,7 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, ReplacementTransf
                    Transform)
 
 import model
+from model.tokenizer import running_pieces
 
 from . import derivations, style
 from .base import ExplainerScene
@@ -53,15 +54,22 @@ class PredictSample(ExplainerScene):
         self.pause("This is the prompt. Ask the class: what word would you put next?")
 
     def prompt_text(self, n_generated: int) -> PromptText:
-        pieces = self.trace.pieces[: self.n_prompt + n_generated]
+        # running text: a character split over byte tokens is drawn whole, not as \xNN bytes
+        pieces = running_pieces(model.get_encoding(self.context.checkpoint),
+                                self.trace.tokens[: self.n_prompt + n_generated])
         return PromptText(pieces, self.n_prompt, width=30, theme=self.theme).to_edge(LEFT, buff=0.5).shift(UP * 1.3)
 
     def distribution(self, step: int):
-        """Top-k rows of the real distribution at this step, always including the sampled token."""
+        """Top-k rows of the real distribution at this step, always including the sampled token.
+
+        Rows are ranked by logit, which orders them as the probabilities do at any T > 0 and
+        still names the runners-up at T = 0 and tiny T, where their probabilities are all 0.
+        """
         pos = self.first_pos + step
-        probs = model.softmax(self.trace["logits"][pos], self.temperature)
+        logits = self.trace["logits"][pos]
+        probs = model.softmax(logits, self.temperature)
         chosen = self.new_tokens[step]
-        rows, _ = self.top_tokens(probs, self.top_k)
+        rows, _ = self.top_tokens(logits, self.top_k)
         if chosen not in rows:
             rows[-1] = chosen
         transform = derivations.softmax(T=self.temperature)

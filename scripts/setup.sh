@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config fonts-dejavu-core)
+# fonts-droid-fallback and fonts-symbola: CJK and (outline) emoji in pasted prompts; Pango falls back
+# to them (a colour emoji font would draw nothing: Manim turns text into vector paths)
+DEBIAN_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config fonts-dejavu-core fonts-droid-fallback fonts-symbola)
 command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(npm)          # reveal.js for the offline deck
 # `setup.sh --test`: also the browser the deck test drives
 [ "${1:-}" = "--test" ] && DEBIAN_PACKAGES+=(chromium)

@@ -15,7 +15,8 @@ def percent_image(p: float, color):
     """A percentage as one small image, as wide as the widest ``percent`` writes, so that any two
     of them blend in a Transform; ``.text`` holds the string drawn."""
     em = font_em(style.SMALL_SIZE)
-    widest = max(drawn_width(s, em, pad=IMAGE_PAD) for s in ("100.0%", "0.00088%", "8.8e-05%"))
+    # every form ``percent`` writes, the smallest double's (4.9e-324 → "4.9e-322%") the widest
+    widest = max(drawn_width(s, em, pad=IMAGE_PAD) for s in ("100.0%", "0.00088%", "8.8e-05%", "8.8e-322%"))
     return text_image(percent(p), style.SMALL_SIZE, color, min_width=widest)
 
 
@@ -92,8 +93,12 @@ class ProbabilityBars(Group):
         return Transform(self, new)
 
     def highlight(self, i: int) -> SurroundingRectangle:
-        """A box in the 'chosen' accent around row ``i`` (label, bar and percentage)."""
-        row = Group(self.labels[i], self.bars[i], self.percents[i])
+        """A box in the 'chosen' accent around row ``i`` (label, bar and percentage): around the
+        percentage's text, not its image, which is padded to the widest percentage."""
+        pct = self.percents[i]
+        text = Rectangle(width=min(pct.width, drawn_width(pct.text)), height=pct.height)
+        text.move_to(pct.get_left(), aligned_edge=LEFT)
+        row = Group(self.labels[i], self.bars[i], text)
         return SurroundingRectangle(row, color=self.theme.chosen, buff=0.06, stroke_width=4)
 
     @property

@@ -19,8 +19,9 @@ def escape_controls(text: str, keep: str = "\n\t") -> str:
 
 
 def show_piece(piece: str) -> str:
-    """A token's text with spaces, newlines and tabs drawn as visible glyphs (other control
-    characters as \\xNN)."""
+    """A token's text with spaces, newlines and tabs drawn as visible glyphs and other control
+    characters (token ids 0-31 are single control bytes; C1 controls) as ``\\xNN``, as the
+    tokenizer writes bytes that are not whole characters; ``∅`` for the empty string."""
     return escape_controls("".join(_VISIBLE.get(ch, ch) for ch in piece), keep="") or "∅"
 
 
