@@ -14,7 +14,6 @@ slides in DIR/slides/. The film adds DIR/film.mp4 (one chapter per scene) and DI
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -73,16 +72,21 @@ def _film_names() -> list[str]:
 
 
 def cmd_present(args) -> int:
-    folder = Path(args.out) / "slides"
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise UsageError("presenting needs a screen (no DISPLAY or WAYLAND_DISPLAY is set); "
-                         "on a machine without one, make the offline deck: render.py deck")
+    from pipeline.present import PresentOptions, check_screen, present, slides_folder
+    check_screen()
     import scenes
-    names = [n for n in (args.scenes or scenes.scene_names()) if (folder / f"{n}.json").exists()]
+    folder = slides_folder(Path(args.out))
+    if args.scenes:
+        names = checked_scenes(args.scenes)
+    else:
+        names = [n for n in scenes.scene_names(extras=True) if (folder / f"{n}.json").exists()]
     if not names:
         raise UsageError(f"no rendered slides in {folder}; first run: render.py slides --out {args.out}")
-    return os.spawnvp(os.P_WAIT, sys.executable,
-                      [sys.executable, "-m", "manim_slides", "present", "--folder", str(folder), *names])
+    options = PresentOptions(fullscreen=args.fullscreen, screen=args.screen,
+                             info_window_screen=args.info_window_screen,
+                             show_info_window=args.info_window, start_at=args.start_at,
+                             playback_rate=args.playback_rate, hide_mouse=args.hide_mouse)
+    return present(folder, names, options)
 
 
 def _render_for(args, suffix: str, what: str) -> tuple[list[str], Path, Path]:
@@ -154,7 +158,22 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_render)
     p = sub.add_parser("present", help="step through rendered slides (keyboard, clicker, notes window)")
     p.add_argument("scenes", nargs="*", metavar="SCENE")
-    p.add_argument("--out", default="film", help="the folder `slides` rendered into (default film/)")
+    p.add_argument("--out", default="film", help="the folder `slides` rendered into, or a copied "
+                   "slides folder (default film/)")
+    p.add_argument("-F", "--fullscreen", "--full-screen", action="store_true", help="fill the screen")
+    p.add_argument("--screen", type=int, metavar="N", help="the screen to present on (0 is the first)")
+    notes = p.add_mutually_exclusive_group()
+    notes.add_argument("--show-info-window", "--notes", dest="info_window", action="store_const",
+                       const=True, help="show the notes window (speaker notes, next slide) even on "
+                       "a single screen; by default it shows only when there is a second screen")
+    notes.add_argument("--hide-info-window", dest="info_window", action="store_const", const=False,
+                       help="never show the notes window")
+    p.add_argument("--info-window-screen", type=int, metavar="N", help="the screen of the notes window")
+    p.add_argument("--start-at", metavar="SCENE[,SLIDE]", help="start at a scene (name or number "
+                   "from 1) and slide (from 1), e.g. Softmax,2")
+    p.add_argument("--playback-rate", type=float, default=1.0, metavar="RATE",
+                   help="speed of the animations (default 1; 0.5 is half speed)")
+    p.add_argument("--hide-mouse", action="store_true", help="hide the mouse pointer over the slides")
     p.set_defaults(func=cmd_present)
     d = sub.add_parser("deck", help="an offline HTML slide deck (reveal.js, no network needed)")
     scene_options(d, "deck.html", "the deck's HTML file; its assets go beside it (default deck.html)")
