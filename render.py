@@ -14,6 +14,9 @@ slides in DIR/slides/. The film adds DIR/film.mp4 (one chapter per scene) and DI
 from __future__ import annotations
 
 import argparse
+import atexit
+import shutil
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -24,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.checks import (check_out, check_system, checked_context,  # noqa: E402
                              checked_scenes)
 from pipeline.errors import UsageError  # noqa: E402
+from pipeline.handout import MAX_PER_PAGE  # noqa: E402
 from scenes.context import QUALITIES  # noqa: E402
 
 
@@ -89,37 +93,57 @@ def cmd_present(args) -> int:
     return present(folder, names, options)
 
 
-def _render_for(args, suffix: str, what: str) -> tuple[list[str], Path, Path]:
-    """Check the input, render the scenes into --work (cached) and return (names, dest, slides)."""
+def _render_for(args, suffixes: tuple[str, ...], what: str) -> tuple[list[str], Path, Path]:
+    """Check the input, render the scenes into the work folder (cached) and return
+    (names, dest, slides folder). The work folder is --work, or a temporary one when None."""
     from pipeline.many import render_many
+    dest = Path(args.out)
+    if dest.suffix.lower() not in suffixes:
+        raise UsageError(f"the {what} file must end in {' or '.join(suffixes)}, got {dest}")
     names = scenes_from(args)
     check_system()
     ctx = context_from(args)
-    dest = Path(args.out)
-    if dest.suffix.lower() != suffix:
-        raise UsageError(f"the {what} file must end in {suffix}, got {dest}")
     check_out(dest.parent)
-    work = Path(args.work)
+    if args.work is None:
+        work = Path(tempfile.mkdtemp(prefix=".gptx-work-", dir=dest.parent))
+        atexit.register(shutil.rmtree, work, True)
+    else:
+        work = Path(args.work)
+        check_out(work)
     render_many(names, work, ctx, args.jobs, not args.no_cache)
     return names, dest, work / "slides"
 
 
 def cmd_deck(args) -> int:
     from pipeline.deck import DeckError, build_deck, reveal_dist
+    suffix = Path(args.out).suffix.lower()
+    if args.one_file and suffix != ".html":
+        raise UsageError(f"--one-file makes one .html page; got --out {args.out}")
     try:
-        reveal_dist()
+        if suffix in (".html", ".zip"):
+            reveal_dist()
+        names, dest, slides = _render_for(args, (".html", ".pptx", ".zip"), "deck")
+        assets = build_deck(slides, names, dest, one_file=args.one_file)
     except DeckError as err:
         raise UsageError(str(err)) from None
-    names, dest, slides = _render_for(args, ".html", "deck")
-    assets = build_deck(slides, names, dest)
-    print(f"deck: {dest} with {assets}/ (copy both; it opens offline from file://)")
+    size = dest.stat().st_size / 2**20
+    if assets is not None:
+        print(f"deck: {dest} with {assets}/ (copy both; it opens offline from file://)")
+    elif suffix == ".pptx":
+        print(f"deck: {dest} ({size:.1f} MB; PowerPoint, LibreOffice Impress or Google Slides; "
+              "the notes are the speaker notes)")
+    else:
+        print(f"deck: {dest} ({size:.1f} MB; opens offline from file://"
+              f"{', after unzipping' if suffix == '.zip' else ''})")
     return 0
 
 
 def cmd_handout(args) -> int:
     from pipeline.handout import build_handout
-    names, dest, slides = _render_for(args, ".pdf", "handout")
-    pages = build_handout(slides, names, dest)
+    if not 1 <= args.per_page <= MAX_PER_PAGE:
+        raise UsageError(f"--per-page must be 1 to {MAX_PER_PAGE}, got {args.per_page}")
+    names, dest, slides = _render_for(args, (".pdf",), "handout")
+    pages = build_handout(slides, names, dest, per_page=args.per_page)
     print(f"handout: {dest} ({pages} pages)")
     return 0
 
@@ -144,7 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--head", type=int, help="the head the Attention scene shows (default: measured)")
         p.add_argument("--quality", choices=list(QUALITIES), default="l",
                        help="l 480p15, m 720p30, h 1080p60, k 2160p60 (default l)")
-        p.add_argument("--theme", choices=["dark", "light"], default="dark")
+        p.add_argument("--theme", choices=["dark", "light"], default="dark",
+                       help="colours of the pictures (default dark; the handout: light)")
         p.add_argument("--checkpoint", default="default", help="default or small")
         p.add_argument("--out", default=out_default, help=out_help)
         p.add_argument("--jobs", type=int, default=1, help="scenes rendered at once, in separate processes")
@@ -175,13 +200,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="speed of the animations (default 1; 0.5 is half speed)")
     p.add_argument("--hide-mouse", action="store_true", help="hide the mouse pointer over the slides")
     p.set_defaults(func=cmd_present)
-    d = sub.add_parser("deck", help="an offline HTML slide deck (reveal.js, no network needed)")
-    scene_options(d, "deck.html", "the deck's HTML file; its assets go beside it (default deck.html)")
+    d = sub.add_parser("deck", help="a slide deck: offline HTML (reveal.js), one-file HTML, zip "
+                       "or PowerPoint with speaker notes")
+    scene_options(d, "deck.html", "the deck file: .html (its assets go beside it in "
+                  "<name>_assets/), .zip (the HTML deck zipped) or .pptx (default deck.html)")
+    d.add_argument("--one-file", action="store_true",
+                   help="with an .html deck: one self-contained page (clips and reveal.js inside)")
     d.add_argument("--work", default="film", help="where the scenes are rendered first (default film/)")
     d.set_defaults(func=cmd_deck)
-    h = sub.add_parser("handout", help="a PDF: one still per slide with the teacher's notes")
+    h = sub.add_parser("handout", help="a PDF: one still per slide with the teacher's notes as text")
     scene_options(h, "handout.pdf", "the PDF file (default handout.pdf)")
-    h.add_argument("--work", default="film", help="where the scenes are rendered first (default film/)")
+    h.set_defaults(theme="light")
+    h.add_argument("--per-page", type=int, default=1, metavar="N",
+                   help=f"slides per page, 1 to {MAX_PER_PAGE} (default 1)")
+    h.add_argument("--work", default=None, help="where the scenes are rendered first (default: a "
+                   "temporary folder; the renders are cached either way)")
     h.set_defaults(func=cmd_handout)
     return ap
 
