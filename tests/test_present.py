@@ -1,5 +1,6 @@
 """Presenting: a copied slides folder (any name) plays in manim-slides' Qt player under a virtual
 screen (Xvfb), moves to the next slide on a key press and quits on q."""
+import contextlib
 import json
 import os
 import shutil
@@ -93,43 +94,96 @@ def _xdotool(display: str, *args: str) -> str:
     return run.stdout
 
 
-def test_copied_slides_present_and_move_on_a_key_press(copied, tmp_path):
+@contextlib.contextmanager
+def _virtual_screen():
+    """A fresh Xvfb display (1280 × 720) for the duration of the block; yields its name."""
     for tool in ("Xvfb", "xdotool"):
         assert shutil.which(tool), f"the presenting test needs {tool} (setup.sh --test installs it)"
-    finals = [np.asarray(last_frame(s["file"]).convert("RGB").resize(SIZE), dtype=np.int16)
-              for s in load_slides(copied, "Softmax")["slides"]]
     number = next(n for n in range(90, 200) if not Path(f"/tmp/.X{n}-lock").exists())
-    display = f":{number}"
-    xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+    xvfb = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
                             stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        if Path(f"/tmp/.X11-unix/X{number}").exists():
-            break
-        time.sleep(0.1)
-    player = None
     try:
-        player = subprocess.Popen([sys.executable, str(ROOT / "render.py"), "present", "--out", str(copied)],
-                                  env={**os.environ, "DISPLAY": display}, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
-        window = _xdotool(display, "search", "--sync", "--onlyvisible", "--name", "Manim Slides").split()[0]
-        geometry = dict(line.split("=") for line in _xdotool(display, "getwindowgeometry", "--shell", window).split())
-        box = tuple(int(geometry[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
-        _xdotool(display, "windowfocus", "--sync", window)
-        first = _shown_slide(_settled(display), box, finals)
-        _xdotool(display, "key", "Right")
-        second = _shown_slide(_settled(display), box, finals)
-        _xdotool(display, "key", "Right")
-        third = _shown_slide(_settled(display), box, finals)
-        assert player.poll() is None, "the player quit on its own"
-        _xdotool(display, "key", "q")
-        code = player.wait(timeout=20)
+        for _ in range(100):
+            if Path(f"/tmp/.X11-unix/X{number}").exists():
+                break
+            time.sleep(0.1)
+        yield f":{number}"
     finally:
-        if player and player.poll() is None:
-            player.kill()
         xvfb.kill()
         xvfb.wait()
-    assert (first, second, third) == (0, 1, 2)
-    assert code == 0, player.stdout.read()
+
+
+class Player:
+    """``render.py present`` running on ``display``: its windows, what it shows, key presses."""
+
+    def __init__(self, display: str, folder: Path, *options: str):
+        self.display = display
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "render.py"), "present", "--out", str(folder), *options],
+            env={**os.environ, "DISPLAY": display}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            text=True)
+        self.window = _xdotool(display, "search", "--sync", "--onlyvisible", "--name", "Manim Slides").split()[0]
+        self.box = self.geometry(self.window)
+        _xdotool(display, "windowfocus", "--sync", self.window)
+
+    def geometry(self, window: str) -> tuple[int, int, int, int]:
+        shell = dict(ln.split("=") for ln in _xdotool(self.display, "getwindowgeometry", "--shell", window).split())
+        return tuple(int(shell[k]) for k in ("X", "Y", "WIDTH", "HEIGHT"))
+
+    def widths(self) -> list[int]:
+        """The widths of the player's visible windows (the notes window is the wide one)."""
+        found = _xdotool(self.display, "search", "--onlyvisible", "--name", "").split()
+        return [self.geometry(w)[2] for w in found
+                if _xdotool(self.display, "getwindowname", w).strip() == "Manim Slides"]
+
+    def shown(self, finals: list[np.ndarray]) -> int:
+        """The slide (index) the main window shows once its animation has ended."""
+        _xdotool(self.display, "windowraise", self.window)
+        return _shown_slide(_settled(self.display), self.box, finals)
+
+    def key(self, name: str) -> None:
+        _xdotool(self.display, "key", name)
+
+    def quit(self) -> int:
+        assert self.process.poll() is None, "the player quit on its own: " + self.process.stdout.read()
+        self.key("q")
+        return self.process.wait(timeout=20)
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+
+
+def test_copied_slides_present_and_move_on_a_key_press(copied):
+    finals = [np.asarray(last_frame(s["file"]).convert("RGB").resize(SIZE), dtype=np.int16)
+              for s in load_slides(copied, "Softmax")["slides"]]
+    with _virtual_screen() as display:
+        player = Player(display, copied)
+        try:
+            shown = [player.shown(finals)]
+            for _ in range(2):
+                player.key("Right")
+                shown.append(player.shown(finals))
+            widths = player.widths()
+            code = player.quit()
+        finally:
+            player.kill()
+        assert shown == [0, 1, 2]
+        assert code == 0
+        assert max(widths) < 600, "one screen: the notes window stays hidden unless asked for"
+        # the notes window on the one screen, and the deck starting at the third slide
+        player = Player(display, copied, "--show-info-window", "--start-at", "Softmax,3")
+        try:
+            for _ in range(40):                    # the notes window opens after the player's
+                widths = player.widths()
+                if max(widths) > 1000:
+                    break
+                time.sleep(0.25)
+            started = player.shown(finals)
+            code = player.quit()
+        finally:
+            player.kill()
+        assert max(widths) > 1000 and started == 2 and code == 0
 
 
 @pytest.mark.parametrize("options, expected", [
