@@ -1,11 +1,11 @@
-"""The command line: the film, any scenes, the slide deck, the offline HTML deck, the handout.
+"""The command line: the film, any scenes, presenting the slides, the decks, the handout.
 
     python render.py                         the default film: every scene, joined, in film/
     python render.py list                    the scenes in film order
     python render.py render Attention --prompt "Mr. Darcy bowed" --head 2 --out film
-    python render.py slides --all --out film  then  python render.py present --out film
-    python render.py deck Softmax Temperature --out deck.html
-    python render.py handout --out handout.pdf
+    python render.py slides --all --out film  then  python render.py present --out film -F
+    python render.py deck Softmax Temperature --out deck.html   (or .zip, .pptx; --one-file)
+    python render.py handout --out handout.pdf --per-page 3
 
 Each rendered scene gives DIR/<Scene>.mp4, DIR/<Scene>.png (last frame),
 DIR/<Scene>.numbers.json (every drawn number and its source), DIR/<Scene>.srt (captions) and its
