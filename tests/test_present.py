@@ -221,3 +221,24 @@ def test_present_refuses_a_slides_folder_with_missing_clips(copied, tmp_path, ca
     code = main(["present", "--out", str(broken)])
     err = capsys.readouterr().err
     assert code == 2 and "incomplete" in err and err.count("\n") == 1
+
+
+def test_present_without_a_qt_binding_says_how_to_get_one(monkeypatch):
+    import importlib.util
+
+    from pipeline.errors import UsageError
+    from pipeline.present import check_qt_binding
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: None if name in ("PySide6", "PyQt6") else real(name, *a))
+    with pytest.raises(UsageError, match=r"needs a Qt binding.*setup\.sh"):
+        check_qt_binding()
+
+
+def test_present_on_a_screen_the_machine_lacks(copied, capsys, monkeypatch):
+    from render import main
+    with _virtual_screen() as display:
+        monkeypatch.setenv("DISPLAY", display)
+        code = main(["present", "--out", str(copied), "--screen", "3"])
+    err = capsys.readouterr().err
+    assert code == 2 and "--screen 3: this machine has 1 screen" in err and err.count("\n") == 1
