@@ -1,11 +1,11 @@
-"""The command line: the film, any scenes, the slide deck, the offline HTML deck, the handout.
+"""The command line: the film, any scenes, presenting the slides, the decks, the handout.
 
     python render.py                         the default film: every scene, joined, in film/
     python render.py list                    the scenes in film order
     python render.py render Attention --prompt "Mr. Darcy bowed" --head 2 --out film
-    python render.py slides --all --out film  then  python render.py present --out film
-    python render.py deck Softmax Temperature --out deck.html
-    python render.py handout --out handout.pdf
+    python render.py slides --all --out film  then  python render.py present --out film -F
+    python render.py deck Softmax Temperature --out deck.html   (or .zip, .pptx; --one-file)
+    python render.py handout --out handout.pdf --per-page 3
 
     python render.py render Softmax -qh --format gif -p    Manim's options: -q l|m|h|k, --resolution
                                                          W,H, --fps, --format mp4|gif|webm|png, -p
@@ -18,7 +18,10 @@ DIR is --out at the default 480p15, else --out/<height>p<fps>/ (e.g. film/1080p6
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
+import tempfile
 import sys
 import time
 from pathlib import Path
@@ -29,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.checks import (check_out, check_system, checked_context,  # noqa: E402
                              checked_scenes)
 from pipeline.errors import UsageError  # noqa: E402
+from pipeline.handout import MAX_PER_PAGE  # noqa: E402
 from scenes.context import QUALITIES  # noqa: E402
 
 
@@ -110,32 +114,41 @@ def _film_names() -> list[str]:
 
 
 def cmd_present(args) -> int:
-    """``render.py present``: play the rendered slides full screen. Raises UsageError without a
-    screen or without rendered slides."""
-    folder = Path(args.out) / "slides"
-    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise UsageError("presenting needs a screen (no DISPLAY or WAYLAND_DISPLAY is set); "
-                         "on a machine without one, make the offline deck: render.py deck")
+    from pipeline.present import PresentOptions, check_screen, present, slides_folder
+    check_screen()
     import scenes
-    names = [n for n in (args.scenes or scenes.scene_names()) if (folder / f"{n}.json").exists()]
+    folder = slides_folder(Path(args.out))
+    if args.scenes:
+        names = checked_scenes(args.scenes)
+    else:
+        names = [n for n in scenes.scene_names(extras=True) if (folder / f"{n}.json").exists()]
     if not names:
         raise UsageError(f"no rendered slides in {folder}; first run: render.py slides --out {args.out}")
-    return os.spawnvp(os.P_WAIT, sys.executable,
-                      [sys.executable, "-m", "manim_slides", "present", "--folder", str(folder), *names])
+    options = PresentOptions(fullscreen=args.fullscreen, screen=args.screen,
+                             info_window_screen=args.info_window_screen,
+                             show_info_window=args.info_window, start_at=args.start_at,
+                             playback_rate=args.playback_rate, hide_mouse=args.hide_mouse)
+    return present(folder, names, options)
 
 
-def _render_for(args, suffix: str, what: str) -> tuple[list[str], Path, Path]:
-    """Check the input, render the scenes into --work (cached) and return (names, dest, slides)."""
+def _render_for(args, suffixes: tuple[str, ...], what: str) -> tuple[list[str], Path, Path]:
+    """Check the input, render the scenes into the work folder (cached) and return
+    (names, dest, slides folder). The work folder is --work, or a temporary one when None."""
     from pipeline.many import render_many
+    dest = Path(args.out)
+    if dest.suffix.lower() not in suffixes:
+        raise UsageError(f"the {what} file must end in {' or '.join(suffixes)}, got {dest}")
     names = scenes_from(args)
     check_system()
     ctx = context_from(args)
-    dest = Path(args.out)
-    if dest.suffix.lower() != suffix:
-        raise UsageError(f"the {what} file must end in {suffix}, got {dest}")
     check_out(dest.parent)
     from pipeline.conventions import output_folder
-    work = output_folder(Path(args.work), ctx)
+    if args.work is None:
+        work = Path(tempfile.mkdtemp(prefix=".gptx-work-", dir=dest.parent))
+        atexit.register(shutil.rmtree, work, True)
+    else:
+        work = output_folder(Path(args.work), ctx)
+        check_out(work)
     render_many(names, work, ctx, args.jobs, not args.no_cache)
     return names, dest, work / "slides"
 
@@ -144,20 +157,34 @@ def cmd_deck(args) -> int:
     """``render.py deck``: render the slides and write a reveal.js deck. Raises UsageError for a
     bad output name or when the deck cannot be built."""
     from pipeline.deck import DeckError, build_deck, reveal_dist
+    suffix = Path(args.out).suffix.lower()
+    if args.one_file and suffix != ".html":
+        raise UsageError(f"--one-file makes one .html page; got --out {args.out}")
     try:
-        reveal_dist()
+        if suffix in (".html", ".zip"):
+            reveal_dist()
+        names, dest, slides = _render_for(args, (".html", ".pptx", ".zip"), "deck")
+        assets = build_deck(slides, names, dest, one_file=args.one_file)
     except DeckError as err:
         raise UsageError(str(err)) from None
-    names, dest, slides = _render_for(args, ".html", "deck")
-    assets = build_deck(slides, names, dest)
-    print(f"deck: {dest} with {assets}/ (copy both; it opens offline from file://)")
+    size = dest.stat().st_size / 2**20
+    if assets is not None:
+        print(f"deck: {dest} with {assets}/ (copy both; it opens offline from file://)")
+    elif suffix == ".pptx":
+        print(f"deck: {dest} ({size:.1f} MB; PowerPoint, LibreOffice Impress or Google Slides; "
+              "the notes are the speaker notes)")
+    else:
+        print(f"deck: {dest} ({size:.1f} MB; opens offline from file://"
+              f"{', after unzipping' if suffix == '.zip' else ''})")
     return 0
 
 
 def cmd_handout(args) -> int:
     from pipeline.handout import build_handout
-    names, dest, slides = _render_for(args, ".pdf", "handout")
-    pages = build_handout(slides, names, dest)
+    if not 1 <= args.per_page <= MAX_PER_PAGE:
+        raise UsageError(f"--per-page must be 1 to {MAX_PER_PAGE}, got {args.per_page}")
+    names, dest, slides = _render_for(args, (".pdf",), "handout")
+    pages = build_handout(slides, names, dest, per_page=args.per_page)
     print(f"handout: {dest} ({pages} pages)")
     return 0
 
@@ -198,7 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "(default l); other than l, files go to OUT/<height>p<fps>/")
         p.add_argument("--resolution", metavar="W,H", help="pixel width,height (even), instead of the quality's")
         p.add_argument("--fps", type=int, help="frames per second, instead of the quality's")
-        p.add_argument("--theme", choices=["dark", "light"], default="dark")
+        p.add_argument("--theme", choices=["dark", "light"], default="dark",
+                       help="colours of the pictures (default dark; the handout: light)")
         p.add_argument("--checkpoint", default="default",
                        help="default, small, a snapshot of a training run such as small@step0 "
                        "(see model/assets/MODEL_CARD.md), or the path of a GPT-2 folder (config.json, "
@@ -224,15 +252,38 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_render)
     p = sub.add_parser("present", help="step through rendered slides (keyboard, clicker, notes window)")
     p.add_argument("scenes", nargs="*", metavar="SCENE")
-    p.add_argument("--out", default="film", help="the folder `slides` rendered into (default film/)")
+    p.add_argument("--out", default="film", help="the folder `slides` rendered into, or a copied "
+                   "slides folder (default film/)")
+    p.add_argument("-F", "--fullscreen", "--full-screen", action="store_true", help="fill the screen")
+    p.add_argument("--screen", type=int, metavar="N", help="the screen to present on (0 is the first)")
+    notes = p.add_mutually_exclusive_group()
+    notes.add_argument("--show-info-window", "--notes", dest="info_window", action="store_const",
+                       const=True, help="show the notes window (speaker notes, next slide) even on "
+                       "a single screen; by default it shows only when there is a second screen")
+    notes.add_argument("--hide-info-window", dest="info_window", action="store_const", const=False,
+                       help="never show the notes window")
+    p.add_argument("--info-window-screen", type=int, metavar="N", help="the screen of the notes window")
+    p.add_argument("--start-at", metavar="SCENE[,SLIDE]", help="start at a scene (name or number "
+                   "from 1) and slide (from 1), e.g. Softmax,2")
+    p.add_argument("--playback-rate", type=float, default=1.0, metavar="RATE",
+                   help="speed of the animations (default 1; 0.5 is half speed)")
+    p.add_argument("--hide-mouse", action="store_true", help="hide the mouse pointer over the slides")
     p.set_defaults(func=cmd_present)
-    d = sub.add_parser("deck", help="an offline HTML slide deck (reveal.js, no network needed)")
-    scene_options(d, "deck.html", "the deck's HTML file; its assets go beside it (default deck.html)")
+    d = sub.add_parser("deck", help="a slide deck: offline HTML (reveal.js), one-file HTML, zip "
+                       "or PowerPoint with speaker notes")
+    scene_options(d, "deck.html", "the deck file: .html (its assets go beside it in "
+                  "<name>_assets/), .zip (the HTML deck zipped) or .pptx (default deck.html)")
+    d.add_argument("--one-file", action="store_true",
+                   help="with an .html deck: one self-contained page (clips and reveal.js inside)")
     d.add_argument("--work", default="film", help="where the scenes are rendered first (default film/)")
     d.set_defaults(func=cmd_deck)
-    h = sub.add_parser("handout", help="a PDF: one still per slide with the teacher's notes")
+    h = sub.add_parser("handout", help="a PDF: one still per slide with the teacher's notes as text")
     scene_options(h, "handout.pdf", "the PDF file (default handout.pdf)")
-    h.add_argument("--work", default="film", help="where the scenes are rendered first (default film/)")
+    h.set_defaults(theme="light")
+    h.add_argument("--per-page", type=int, default=1, metavar="N",
+                   help=f"slides per page, 1 to {MAX_PER_PAGE} (default 1)")
+    h.add_argument("--work", default=None, help="where the scenes are rendered first (default: a "
+                   "temporary folder; the renders are cached either way)")
     h.set_defaults(func=cmd_handout)
     return ap
 

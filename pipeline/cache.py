@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 from .render_one import keep_slides
+from .slides import relativize
 
 ROOT = Path(__file__).resolve().parents[1]
 # the project's own packages: a scene's key covers every module of these it imports
@@ -136,9 +137,7 @@ def restore(key: str, name: str, out: Path) -> dict[str, Path] | None:
             with tempfile.TemporaryDirectory(prefix="gptx-") as tmp:
                 staged = Path(tmp) / "slides"
                 shutil.copytree(entry / "slides", staged)
-                text = (staged / f"{name}.json").read_text().replace("@CACHE@", str(staged.resolve()))
-                (staged / f"{name}.json").write_text(text)
-                keep_slides(staged, name, out / "slides")
+                keep_slides(staged, name, out / "slides")     # paths stay relative to the JSON
             placed["slides"] = out / "slides" / f"{name}.json"
             continue
         dest = out / f"{name}.{kind}"
@@ -163,8 +162,7 @@ def store(key: str, name: str, files: dict[str, Path]) -> None:
                 slides = work / "slides"
                 (slides / "files").mkdir(parents=True)
                 shutil.copytree(path.parent / "files" / name, slides / "files" / name)
-                text = path.read_text().replace(str(path.parent.resolve()), "@CACHE@")
-                (slides / f"{name}.json").write_text(text)
+                relativize(path, slides / f"{name}.json")
             else:
                 shutil.copyfile(path, work / f"{name}.{kind}")
         (work / "manifest.json").write_text(json.dumps(sorted(files)))

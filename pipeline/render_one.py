@@ -79,15 +79,15 @@ def render_scene(name: str, out: Path, ctx: RenderContext, movie: bool = True,
 
 def keep_slides(src: Path, name: str, dest: Path) -> None:
     """Move one scene's manim-slides files (its JSON and clip folder) from ``src`` into ``dest``,
-    replacing an older copy; the JSON is rewritten last, so a reader never finds it without its
-    clips. Raises OSError when ``dest`` cannot be written."""
+    replacing an older copy; the JSON is written last, with clip paths relative to ``dest``
+    (``pipeline.slides``), so a reader never finds it without its clips and the folder can move.
+    Raises OSError when ``dest`` cannot be written, ValueError when the JSON is not JSON."""
+    from .slides import relativize
+
     dest.mkdir(parents=True, exist_ok=True)
     clips = dest / "files" / name
     if clips.exists():
         shutil.rmtree(clips)
     clips.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(src / "files" / name), str(clips))
-    text = (src / f"{name}.json").read_text().replace(str(src.resolve()), str(dest.resolve()))
-    part = dest / f"{name}.json.part"
-    part.write_text(text)
-    os.replace(part, dest / f"{name}.json")
+    relativize(src / f"{name}.json", dest / f"{name}.json")

@@ -7,9 +7,16 @@ cd "$(dirname "$0")/.."
 # fonts-droid-fallback and fonts-symbola: CJK and (outline) emoji in pasted prompts; Pango falls back
 # to them (a colour emoji font would draw nothing: Manim turns text into vector paths)
 DEBIAN_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config fonts-dejavu-core fonts-droid-fallback fonts-symbola)
+# what Qt (PySide6) needs to open a window for `render.py present` (found with ldd on its xcb
+# platform plugin and multimedia libraries)
+DEBIAN_PACKAGES+=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0
+                  libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-sync1 libxcb-glx0
+                  libxkbcommon-x11-0 libxkbcommon0 libx11-xcb1 libegl1 libgl1 libdbus-1-3
+                  libfontconfig1 libpulse0)
 command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(npm)          # reveal.js for the offline deck
-# `setup.sh --test`: also the browser the deck test drives
-[ "${1:-}" = "--test" ] && DEBIAN_PACKAGES+=(chromium)
+# `setup.sh --test`: also the browser the deck test drives, a virtual screen and a key presser for
+# the presenting test, and pdftotext for the handout test
+[ "${1:-}" = "--test" ] && DEBIAN_PACKAGES+=(chromium xvfb xdotool poppler-utils)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -33,6 +33,10 @@ def run(capsys, *args):
     (["render", "Attention", "--checkpoint", "huge"], "unknown checkpoint 'huge'"),
     (["deck", "Softmax", "--out", "slides.pdf"], "the deck file must end in .html"),
     (["handout", "Softmax", "--out", "notes.txt"], "the handout file must end in .pdf"),
+    (["deck", "Softmax", "--out", "talk.docx"], "the deck file must end in .html or .pptx or .zip"),
+    (["deck", "Softmax", "--out", "talk.pptx", "--one-file"], "--one-file makes one .html page"),
+    (["handout", "Softmax", "--out", "notes.pdf", "--per-page", "0"], "--per-page must be 1 to 6"),
+    (["handout", "Softmax", "--out", "notes.pdf", "--per-page", "7"], "--per-page must be 1 to 6"),
 ])
 def test_bad_input_gives_one_line_and_status_2(capsys, tmp_path, args, message):
     out = tmp_path / "out"
