@@ -6,6 +6,8 @@
     python render.py slides --all --out film  then  python render.py present --out film
     python render.py deck Softmax Temperature --out deck.html
     python render.py handout --out handout.pdf
+    python render.py lines > lines.tsv      every spoken line's id and text, to record your own
+    python render.py render --all --narration none   the silent, captioned film (voices: scenes/narration.py)
 
 Each rendered scene gives DIR/<Scene>.mp4, DIR/<Scene>.png (last frame),
 DIR/<Scene>.numbers.json (every drawn number and its source), DIR/<Scene>.srt (captions) and its
@@ -32,7 +34,7 @@ def context_from(args):
     """The one RenderContext of this command line (every field checked)."""
     return checked_context(args.prompt, args.checkpoint, temperature=args.temperature,
                            theme=args.theme, seed=args.seed, layer=args.layer, head=args.head,
-                           quality=args.quality)
+                           quality=args.quality, narration=args.narration)
 
 
 def scenes_from(args) -> list[str]:
@@ -120,6 +122,20 @@ def cmd_handout(args) -> int:
     return 0
 
 
+def cmd_lines(args) -> int:
+    """Every line the narrator says, by id, for a teacher who records their own voice."""
+    from pipeline.timeline import caption_timeline
+    names = scenes_from(args)
+    check_system()
+    ctx = context_from(args).with_(narration="none")
+    print("# one audio file per line, named <id>.wav (or .flac .ogg .mp3 .m4a), then: "
+          "render.py --narration FOLDER", flush=True)
+    for name in names:
+        for line_id, text in caption_timeline(name, ctx).lines:
+            print(f"{line_id}\t{text}", flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="render.py", description="Render the GPT explainer: with no command, the whole film "
@@ -142,6 +158,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="l 480p15, m 720p30, h 1080p60, k 2160p60 (default l)")
         p.add_argument("--theme", choices=["dark", "light"], default="dark")
         p.add_argument("--checkpoint", default="default", help="default or small")
+        p.add_argument("--narration", default="festival", metavar="VOICE",
+                       help="the voice: festival (default), flite, espeak-ng, a folder of recorded "
+                            "lines (render.py lines lists them), or none for a silent film")
         p.add_argument("--out", default=out_default, help=out_help)
         p.add_argument("--jobs", type=int, default=1, help="scenes rendered at once, in separate processes")
         p.add_argument("--no-cache", action="store_true", help="render again even if nothing changed")
@@ -152,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("slides", help="the same as render: scenes with their slides, for `present`")
     scene_options(s, "film", "output folder (default film/)")
     s.set_defaults(func=cmd_render)
+    li = sub.add_parser("lines", help="every spoken line's id and text (to record your own voice)")
+    scene_options(li, "film", "unused")
+    li.set_defaults(func=cmd_lines)
     p = sub.add_parser("present", help="step through rendered slides (keyboard, clicker, notes window)")
     p.add_argument("scenes", nargs="*", metavar="SCENE")
     p.add_argument("--out", default="film", help="the folder `slides` rendered into (default film/)")
@@ -172,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv or ["render", "--all"])
     if args.command is None:
-        parser.error("name a command (list, render, slides, present, deck, handout) or give none for the film")
+        parser.error("name a command (list, render, slides, lines, present, deck, handout) or give none for the film")
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be 1 or more")
     try:

@@ -45,7 +45,9 @@ def render_scene(name: str, out: Path, ctx: RenderContext, movie: bool = True,
             options.update(pixel_width=ctx.size[0], pixel_height=ctx.size[1])
         if ctx.fps:
             options["frame_rate"] = ctx.fps
-        run_ctx = ctx.with_(slides_dir=tmp / "slides", provenance_path=tmp / f"{name}.numbers.json")
+        from .cache import cache_dir
+        run_ctx = ctx.with_(slides_dir=tmp / "slides", provenance_path=tmp / f"{name}.numbers.json",
+                            speech_cache=ctx.speech_cache or cache_dir() / "speech")
         with tempconfig(options):
             scene = cls(context=run_ctx)
             scene.render()

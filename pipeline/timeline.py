@@ -6,6 +6,7 @@ cached): the caption checks and ``render.py lines`` use it instead of full rende
 
     t = caption_timeline("Softmax", RenderContext(narration="none"))
     t.captions   # [(start s, end s, text), ...]
+    t.speech     # [(start s, end s), ...] each sound played (none when silent)
     t.pauses     # [s, ...] slide breaks
     t.lines      # [(line id, text), ...] what a teacher records, one file per id
     t.seconds    # the scene's running time
@@ -21,6 +22,7 @@ from scenes.context import RenderContext
 @dataclass(frozen=True)
 class Timeline:
     captions: list[tuple[float, float, str]]
+    speech: list[tuple[float, float]]
     pauses: list[float]
     lines: list[tuple[str, str]]
     seconds: float
@@ -42,5 +44,7 @@ def caption_timeline(name: str, ctx: RenderContext) -> Timeline:
     with tempfile.TemporaryDirectory(prefix="gptx-timeline-") as tmp, \
             tempconfig({**options, "media_dir": tmp}):
         scene = cls(context=ctx.with_(provenance_path=None))
+        scene.renderer._original_skipping_status = True   # timing only: no frame is drawn
+        scene.renderer.skip_animations = True
         scene.render()
-        return Timeline(list(scene.captions), list(scene.pauses), list(scene.lines), float(scene.time))
+        return Timeline(list(scene.captions), list(scene.speech), list(scene.pauses), list(scene.lines), float(scene.time))

@@ -27,7 +27,8 @@ class ExplainerBase:
     The scene never moves on (the next ``say``, a ``pause``, the end of the scene) before the
     line being said has finished: animations and waits after ``say`` run under its speech, and
     whatever is left of it is waited out. ``self.captions`` is the caption timeline, a list of
-    (start s, end s, text), and ``self.pauses`` the times of the slide breaks.
+    (start s, end s, text), ``self.speech`` the (start s, end s) of each sound played and
+    ``self.pauses`` the times of the slide breaks.
     """
 
     description = ""          # one line for `render.py list`
@@ -50,6 +51,11 @@ class ExplainerBase:
             return Scene.render(self, *args, **kwargs)
         return super().render(*args, **kwargs)
 
+    def _save_slides(self, *args, **kwargs):
+        super()._save_slides(*args, **kwargs)
+        from .slide_audio import add_audio_to_clips
+        add_audio_to_clips(self)
+
     # --- set-up and tear-down ----------------------------------------------------------------
     def setup(self):
         super().setup()
@@ -61,6 +67,7 @@ class ExplainerBase:
         self.voice = speech_service(self.context.narration, self.context.speech_cache)
         self.captions: list[tuple[float, float, str]] = []
         self.pauses: list[float] = []
+        self.speech: list[tuple[float, float]] = []   # (start s, end s) of each sound played
         self.lines: list[tuple[str, str]] = []     # (line id, text) in the order said
         self._speech_end = 0.0
 
@@ -150,8 +157,10 @@ class ExplainerBase:
         movie = config.write_to_movie and not config.dry_run
         offset = 0.0
         for part, speech, seconds in timed:
-            if speech is not None and movie:
-                self.add_sound(str(speech.path), time_offset=offset)
+            if speech is not None:
+                self.speech.append((self.time + offset, self.time + offset + speech.seconds))
+                if movie:
+                    self.add_sound(str(speech.path), time_offset=offset)
             if movie:
                 self.add_subcaption(part, duration=seconds, offset=offset)
             self.captions.append((self.time + offset, self.time + offset + seconds, part))

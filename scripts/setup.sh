@@ -5,6 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(libcairo2-dev libpango1.0-dev pkg-config fonts-dejavu-core)
+# the narrator's voice, offline: festival with the HTS voice "slt" (default); flite and espeak-ng
+# are the other --narration choices
+DEBIAN_PACKAGES+=(festival festvox-us-slt-hts flite espeak-ng)
 command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(npm)          # reveal.js for the offline deck
 # `setup.sh --test`: also the browser the deck test drives
 [ "${1:-}" = "--test" ] && DEBIAN_PACKAGES+=(chromium)
