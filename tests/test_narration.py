@@ -195,6 +195,15 @@ def test_scene_video_slides_and_film_carry_the_voice(narrated):
     assert len(read_srt(narrated / "film.srt")) == sum(len(read_srt(narrated / f"{n}.srt")) for n in names)
 
 
+def test_the_offline_deck_speaks(narrated, tmp_path):
+    from pipeline.deck import build_deck
+    assets = build_deck(narrated / "slides", ["Softmax"], tmp_path / "deck.html")
+    videos = sorted(assets.rglob("*.mp4"))
+    assert videos
+    for v in videos:
+        assert audio_track(v) is not None, v.name
+
+
 @pytest.mark.parametrize("name", scenes.scene_names())
 def test_every_scene_is_narrated(name, tmp_path):
     files = render_scene(name, tmp_path, "Emma smiled at her", size=(128, 72), fps=5)
