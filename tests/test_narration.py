@@ -20,7 +20,7 @@ from scenes.narration import (ENGINES, Festival, NarrationError, RecordedLines, 
                               speech_service)
 
 SILENCE_RMS = 0.005          # full scale 1.0: digital silence is 0, the voice is ~0.05-0.15
-MAX_SILENT_STRETCH = 4.0     # seconds without speech, unless a slide pause falls inside
+MAX_SILENT_STRETCH = 4.0     # seconds without speech (a slide pause takes no time in the film)
 
 
 def audio_track(path: Path) -> tuple[np.ndarray, int] | None:
@@ -88,11 +88,11 @@ def test_caption_rate_and_duration_limits_hold_in_every_scene(prompt):
 
 
 def silent_stretches(timeline) -> list[tuple[float, float]]:
-    """Stretches of more than MAX_SILENT_STRETCH s with no speech and no slide pause inside."""
+    """Stretches of more than MAX_SILENT_STRETCH s with no speech. None is excused by a slide
+    pause: the film does not stop there, so a silent picture before one is silent on screen."""
     edges = [0.0] + [x for a, b in timeline.speech for x in (a, b)] + [timeline.seconds]
     gaps = list(zip(edges[0::2], edges[1::2]))
-    return [(a, b) for a, b in gaps if b - a > MAX_SILENT_STRETCH
-            and not any(a - 1e-6 <= p <= b + 1e-6 for p in timeline.pauses)]
+    return [(a, b) for a, b in gaps if b - a > MAX_SILENT_STRETCH]
 
 
 @pytest.mark.parametrize("name", scenes.scene_names())
