@@ -27,9 +27,10 @@ def render_scene(name: str, out: Path, ctx: RenderContext, movie: bool = True,
     from PIL import Image
 
     import scenes
-    from scenes.manim_internals import use_fast_encoder
+    from scenes.manim_internals import quiet_sound_mux_warning, use_fast_encoder
 
     use_fast_encoder()
+    quiet_sound_mux_warning()
     cls = scenes.scene_class(name)
     logging.getLogger("manim-slides").setLevel(logging.WARNING)  # after its import sets the level
     out.mkdir(parents=True, exist_ok=True)

@@ -27,3 +27,18 @@ def use_fast_encoder() -> None:
 
     SceneFileWriter.open_partial_movie_stream = open_partial_movie_stream
     SceneFileWriter._gptx_fast = True
+
+
+class _UnusedMuxOptions:
+    """Drops Manim 0.21's warning that its own sound-muxing options ("shortest", "metadata")
+    were not used: it comes with every narrated scene and says nothing about the render."""
+
+    def filter(self, record) -> bool:
+        return "Some options were not used" not in record.getMessage()
+
+
+def quiet_sound_mux_warning() -> None:
+    import logging
+    for handler in logging.getLogger("manim").handlers + logging.getLogger().handlers:
+        if not any(isinstance(f, _UnusedMuxOptions) for f in handler.filters):
+            handler.addFilter(_UnusedMuxOptions())

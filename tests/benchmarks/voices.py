@@ -7,13 +7,15 @@ Softmax, Temperature and Tokenization scenes is synthesised into a fresh folder 
 Intelligibility is measured, not guessed: each clip, resampled to 16 kHz, is transcribed by
 PocketSphinx (Debian's ``pocketsphinx`` + ``pocketsphinx-en-us``, needed only for this
 measurement) and scored by word error rate against the text. Prints a table, then one JSON line
-last: per engine ``synth_per_speech`` (s of synthesis per s of speech), ``chars_per_s`` (speaking
-rate) and ``wer`` (word error rate, 0 = every word recognised).
+last: per engine ``synth_per_speech`` (wall s of synthesis per s of speech), ``cpu_per_speech``
+(the engine's CPU s, user + system, per s of speech: what it costs on a busy machine),
+``chars_per_s`` (speaking rate) and ``wer`` (word error rate, 0 = every word recognised).
 """
 from __future__ import annotations
 
 import json
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -76,10 +78,14 @@ def main() -> int:
             voice = engine(Path(tmp) / name)
             synth = speech = 0.0
             errors = total_words = chars = 0
+            cpu = 0.0
             for i, text in enumerate(lines):
                 start = time.perf_counter()
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
                 clip = voice.synthesize(text)
                 synth += time.perf_counter() - start
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu += (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
                 speech += clip.seconds
                 chars += len(text)
                 wav16 = Path(tmp) / f"{name}-{i}.wav"
@@ -88,9 +94,11 @@ def main() -> int:
                 errors += edit_distance(words(text), heard)
                 total_words += len(words(text))
             result[name] = {"synth_per_speech": round(synth / speech, 4),
+                            "cpu_per_speech": round(cpu / speech, 4),
                             "chars_per_s": round(chars / speech, 1),
                             "wer": round(errors / total_words, 3)}
-            print(f"{name:<10} {len(lines)} lines, {speech:.0f} s of speech in {synth:.1f} s; "
+            print(f"{name:<10} {len(lines)} lines, {speech:.0f} s of speech in {synth:.1f} s "
+                  f"({cpu:.1f} s of CPU); "
                   f"{chars / speech:.1f} characters/s; word error rate {errors / total_words:.0%}",
                   flush=True)
     print(json.dumps(result))
