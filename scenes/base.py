@@ -64,7 +64,8 @@ class ExplainerBase:
         self.trace = model.run(self.context.prompt, self.context.checkpoint)
         self.provenance = Provenance(type(self).__name__, self.context.prompt,
                                      self.context.checkpoint, self.trace.tokens)
-        self.voice = speech_service(self.context.narration, self.context.speech_cache)
+        self.voice = (None if config.save_last_frame    # a still says nothing
+                      else speech_service(self.context.narration, self.context.speech_cache))
         self.captions: list[tuple[float, float, str]] = []
         self.pauses: list[float] = []
         self.speech: list[tuple[float, float]] = []   # (start s, end s) of each sound played

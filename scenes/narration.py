@@ -34,8 +34,9 @@ class Speech:
     seconds: float
 
 
-class NarrationError(RuntimeError):
-    """A voice that cannot speak: its engine is not installed, or a recording is missing."""
+class NarrationError(ValueError):
+    """A voice that cannot speak: its engine is not installed, or a recording is missing (the
+    command line reports it in one line, exit status 2)."""
 
 
 def audio_seconds(path: Path) -> float:
