@@ -5,6 +5,8 @@
 Prints a table, then one JSON line last with
   cold_factor            film render seconds ÷ film seconds (cold cache, 480p15, --jobs N,
                          narrated: the speech is synthesised too, its cache is cold as well)
+  cold_cpu_factor        CPU seconds (user + system, every process) of the cold render ÷ film
+                         seconds: its cost whatever else the machine is doing (÷ 2 on 2 cores)
   warm_over_cold         the same command again, nothing changed, ÷ the cold time
   attention_new_prompt_s the Attention scene for a prompt never rendered before, in seconds
   peak_mb                the largest resident memory of any render process
@@ -45,13 +47,17 @@ def main() -> int:
         env = dict(os.environ, GPTX_CACHE=str(tmp / "cache"))
         film = ["render", "--all", "--jobs", str(jobs), "--out", str(tmp / "film"),
                 "--narration", args.narration]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         cold = timed(film, env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cold_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         seconds = video_seconds(tmp / "film" / "film.mp4")
         warm = timed(film, env)
         new_prompt = timed(["render", "Attention", "--prompt", "Her sister laughed at the letter and",
                             "--out", str(tmp / "student"), "--narration", args.narration], env)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    result = {"narration": args.narration, "cold_factor": round(cold / seconds, 3), "warm_over_cold": round(warm / cold, 3),
+    result = {"narration": args.narration, "cold_factor": round(cold / seconds, 3),
+              "cold_cpu_factor": round(cold_cpu / seconds, 3), "warm_over_cold": round(warm / cold, 3),
               "attention_new_prompt_s": round(new_prompt, 1), "peak_mb": round(peak_mb)}
     print(f"film: {seconds:.0f} s of video; cold {cold:.0f} s with --jobs {jobs}, warm {warm:.1f} s; "
           f"Attention with a new prompt {new_prompt:.1f} s; peak {peak_mb:.0f} MB")
