@@ -136,8 +136,8 @@ class ExplainerBase:
     def wait_for_speech(self) -> None:
         """Wait out whatever is left of the line being said (nothing when it has finished)."""
         left = self._speech_end - self.time
-        if left >= 1 / config.frame_rate:
-            self.wait(left)
+        if left > 1e-3:   # at least one frame: Manim cannot wait less
+            self.wait(max(left, 1 / config.frame_rate))
 
     def say(self, text: str, duration: float | None = None) -> None:
         """Say ``text`` from now on, as speech and captions (a long line as two captions).
