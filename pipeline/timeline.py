@@ -2,7 +2,9 @@
 
 Manim's dry run plays every animation's timing but renders and encodes nothing, so the timeline
 of a whole scene costs about as much as its set-up (the forward pass and the speech, which is
-cached): the caption checks and ``render.py lines`` use it instead of full renders.
+cached): the caption checks and ``render.py lines`` use it instead of full renders. Measured on
+2 idle cores: all 17 scenes' timelines in 71 s on one core (4.2 s a scene), against 142 s on
+both cores for the cold 480p15 film.
 
     t = caption_timeline("Softmax", RenderContext(narration="none"))
     t.captions   # [(start s, end s, text), ...]
