@@ -1,5 +1,6 @@
 # The two commands of the README. Each does its own set-up first (scripts/setup.sh).
 PROMPT ?=
+NARRATION ?= festival
 OUT ?= film
 PY = .venv/bin/python
 
@@ -9,7 +10,7 @@ setup:
 	@bash scripts/setup.sh
 
 film: setup
-	$(PY) render.py render --all --jobs 2 --out $(OUT) $(if $(PROMPT),--prompt "$(PROMPT)")
+	$(PY) render.py render --all --jobs 2 --out $(OUT) --narration $(NARRATION) $(if $(PROMPT),--prompt "$(PROMPT)")
 
 test:
 	@bash scripts/setup.sh --test
@@ -25,3 +26,5 @@ train: setup
 bench: setup
 	@dpkg -s texlive-latex-extra dvisvgm >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends texlive-latex-base texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended dvisvgm)
 	$(PY) tests/benchmarks/components.py
+	@dpkg -s pocketsphinx-en-us >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pocketsphinx pocketsphinx-en-us)
+	$(PY) tests/benchmarks/voices.py

@@ -6,6 +6,8 @@
     python render.py slides --all --out film  then  python render.py present --out film -F
     python render.py deck Softmax Temperature --out deck.html   (or .zip, .pptx; --one-file)
     python render.py handout --out handout.pdf --per-page 3
+    python render.py lines > lines.tsv      every spoken line's id and text, to record your own
+    python render.py render --all --narration none   the silent, captioned film (voices: scenes/narration.py)
 
     python render.py render Softmax -qh --format gif -p    Manim's options: -q l|m|h|k, --resolution
                                                          W,H, --fps, --format mp4|gif|webm|png, -p
@@ -46,7 +48,8 @@ def context_from(args):
     fps = check_fps(fps) if fps is not None else cfg.get("fps")
     return checked_context(args.prompt, args.checkpoint, temperature=args.temperature,
                            theme=args.theme, seed=args.seed, layer=args.layer, head=args.head,
-                           quality=args.quality or cfg.get("quality") or "l", size=size, fps=fps)
+                           quality=args.quality or cfg.get("quality") or "l", size=size, fps=fps,
+                           narration=getattr(args, "narration", "festival"))
 
 
 def manim_cfg(args) -> dict:
@@ -199,6 +202,18 @@ def version_line() -> str:
         except PackageNotFoundError:
             return "not installed"
     return f"gpt-explainer {v('gpt-explainer')} (manim {v('manim')}, manim-slides {v('manim-slides')})"
+def cmd_lines(args) -> int:
+    """Every line the narrator says, by id, for a teacher who records their own voice."""
+    from pipeline.timeline import caption_timeline
+    names = scenes_from(args)
+    check_system()
+    ctx = context_from(args).with_(narration="none")
+    print("# one audio file per line, named <id>.wav (or .flac .ogg .mp3 .m4a), then: "
+          "render.py --narration FOLDER", flush=True)
+    for name in names:
+        for line_id, text in caption_timeline(name, ctx).lines:
+            print(f"{line_id}\t{text}", flush=True)
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -231,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="default, small, a snapshot of a training run such as small@step0 "
                        "(see model/assets/MODEL_CARD.md), or the path of a GPT-2 folder (config.json, "
                        "model.safetensors or pytorch_model.bin, vocab.json, merges.txt), e.g. ./gpt2")
+        p.add_argument("--narration", default="festival", metavar="VOICE",
+                       help="the voice: festival (default), flite, espeak-ng, a folder of recorded "
+                            "lines (render.py lines lists them), or none for a silent film")
         p.add_argument("--out", default=out_default, help=out_help)
         p.add_argument("--jobs", type=int, default=1, help="scenes rendered at once, in separate processes")
         p.add_argument("--no-cache", action="store_true", help="render again even if nothing changed")
@@ -250,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     scene_options(s, "film", "output folder (default film/)")
     output_options(s)
     s.set_defaults(func=cmd_render)
+    li = sub.add_parser("lines", help="every spoken line's id and text (to record your own voice)")
+    scene_options(li, "film", "unused")
+    li.set_defaults(func=cmd_lines)
     p = sub.add_parser("present", help="step through rendered slides (keyboard, clicker, notes window)")
     p.add_argument("scenes", nargs="*", metavar="SCENE")
     p.add_argument("--out", default="film", help="the folder `slides` rendered into, or a copied "
@@ -293,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv or ["render", "--all"])
     if args.command is None:
-        parser.error("name a command (list, render, slides, present, deck, handout) or give none for the film")
+        parser.error("name a command (list, render, slides, lines, present, deck, handout) or give none for the film")
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be 1 or more")
     try:

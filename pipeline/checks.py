@@ -115,6 +115,8 @@ def checked_context(prompt: str | None = None, checkpoint: str = "default", quie
     prompt = DEFAULT_PROMPT if prompt is None else check_prompt(prompt)
     checkpoint, cfg = check_checkpoint(checkpoint)
     temperature = check_temperature(float(options.pop("temperature", 0.8)))
+    if "narration" in options:
+        options["narration"] = check_narration(options["narration"])
     check_head(options.get("layer"), options.get("head"), checkpoint, cfg)
     if options.get("size") is not None:
         from .conventions import parse_resolution
@@ -128,6 +130,22 @@ def checked_context(prompt: str | None = None, checkpoint: str = "default", quie
     if not quiet and temperature == 0:
         print("note: temperature 0 means greedy decoding: always the likeliest token", file=sys.stderr)
     return RenderContext(prompt=prompt, checkpoint=checkpoint, temperature=temperature, **options)
+
+
+def check_narration(narration: str) -> str:
+    """``none``, an installed engine's name, or a folder of recordings (given back absolute).
+    Raises UsageError for anything else, or an engine whose Debian package is missing."""
+    from pathlib import Path
+
+    from scenes.narration import NarrationError, speech_service
+    try:
+        speech_service(narration)
+    except NarrationError as err:
+        raise UsageError(str(err)) from None
+    from scenes.narration import ENGINES, NONE
+    if narration != NONE and narration not in ENGINES:
+        return str(Path(narration).resolve())     # a folder (speech_service checked it is one)
+    return narration
 
 
 def checked_scenes(names: list[str] | None) -> list[str]:

@@ -29,9 +29,10 @@ def render_scene(name: str, out: Path, ctx: RenderContext, movie: bool = True,
     from PIL import Image
 
     import scenes
-    from scenes.manim_internals import use_fast_encoder
+    from scenes.manim_internals import quiet_sound_mux_warning, use_fast_encoder
 
     use_fast_encoder()
+    quiet_sound_mux_warning()
     cls = scenes.scene_class(name)
     logging.getLogger("manim-slides").setLevel(logging.WARNING)  # after its import sets the level
     out.mkdir(parents=True, exist_ok=True)
@@ -50,7 +51,9 @@ def render_scene(name: str, out: Path, ctx: RenderContext, movie: bool = True,
             options.update(pixel_width=ctx.size[0], pixel_height=ctx.size[1])
         if ctx.fps:
             options["frame_rate"] = ctx.fps
-        run_ctx = ctx.with_(slides_dir=tmp / "slides", provenance_path=tmp / f"{name}.numbers.json")
+        from .cache import cache_dir
+        run_ctx = ctx.with_(slides_dir=tmp / "slides", provenance_path=tmp / f"{name}.numbers.json",
+                            speech_cache=ctx.speech_cache or cache_dir() / "speech")
         with tempconfig(options):
             scene = cls(context=run_ctx)
             scene.render()

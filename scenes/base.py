@@ -9,8 +9,10 @@ from manim_slides import Slide, ThreeDSlide
 import model
 
 from . import derivations, style
+from .captions import GAP_SECONDS, reading_seconds, split_caption
 from .context import RenderContext
-from .manim_internals import close_slide_with_notes, render_still, subcaptions, use_slides_folder
+from .manim_internals import close_slide_with_notes, render_still, use_slides_folder
+from .narration import RecordedLines, speech_service
 from .provenance import Provenance
 
 
@@ -20,8 +22,14 @@ class ExplainerBase:
     ``self.trace``   the forward pass of the current prompt (numpy only)
     ``self.theme``   the palette of the current theme
     ``self.record``  note a drawn number's source (written to <Scene>.numbers.json)
-    ``self.say``     a narrator's line, as a subcaption
+    ``self.say``     a narrator's line: spoken by the voice (``context.narration``) and captioned
     ``self.pause``   a slide break with the teacher's speaker notes
+
+    The scene never moves on (the next ``say``, a ``pause``, the end of the scene) before the
+    line being said has finished: animations and waits after ``say`` run under its speech, and
+    whatever is left of it is waited out. ``self.captions`` is the caption timeline, a list of
+    (start s, end s, text), ``self.speech`` the (start s, end s) of each sound played and
+    ``self.pauses`` the times of the slide breaks.
     """
 
     description = ""          # one line for `render.py list`
@@ -30,7 +38,10 @@ class ExplainerBase:
     def __init__(self, *args, context: RenderContext | None = None, **kwargs):
         """``context``: this render's options; None for a plain ``manim`` run, which reads them
         from the environment (``RenderContext.from_env``)."""
+        movie = config.write_to_movie
         super().__init__(*args, **kwargs)
+        if config.dry_run:   # manim-slides turns movies on; a dry run (a timeline) writes none
+            config.write_to_movie = movie
         self.context = context if context is not None else RenderContext.from_env()
         if self.context.slides_dir is not None:
             use_slides_folder(self, self.context.slides_dir)
@@ -40,6 +51,11 @@ class ExplainerBase:
             return render_still(self, *args, **kwargs)
         return super().render(*args, **kwargs)
 
+    def _save_slides(self, *args, **kwargs):
+        super()._save_slides(*args, **kwargs)
+        from .slide_audio import add_audio_to_clips
+        add_audio_to_clips(self)
+
     # --- set-up and tear-down ----------------------------------------------------------------
     def setup(self):
         super().setup()
@@ -48,8 +64,20 @@ class ExplainerBase:
         self.trace = model.run(self.context.prompt, self.context.checkpoint)
         self.provenance = Provenance(type(self).__name__, self.context.prompt,
                                      self.context.checkpoint, self.trace.tokens)
+        self.voice = (None if config.save_last_frame    # a still says nothing
+                      else speech_service(self.context.narration, self.context.speech_cache))
+        self.captions: list[tuple[float, float, str]] = []
+        self.pauses: list[float] = []
+        self.speech: list[tuple[float, float]] = []   # (start s, end s) of each sound played
+        self.lines: list[tuple[str, str]] = []     # (line id, text) in the order said
+        self._speech_end = 0.0
 
     def tear_down(self):
+        self.wait_for_speech()
+        writer = self.renderer.file_writer
+        if getattr(writer, "includes_sound", False):   # the sound track as long as the video
+            from pydub import AudioSegment
+            writer.add_audio_segment(AudioSegment.silent(0), time=self.time)
         super().tear_down()
         path = self.context.provenance_path or self._default_provenance_path()
         if path is not None:
@@ -121,16 +149,56 @@ class ExplainerBase:
         ids = [int(t) for t in np.argsort(-np.asarray(logits), kind="stable")[:k]]
         return ids, [self.piece(t) for t in ids]
 
-    def say(self, text: str, duration: float = 3.0) -> None:
-        """A caption from now on; it cuts short the previous one so captions never overlap."""
-        if config.save_last_frame or not config.write_to_movie:
+    def wait_for_speech(self) -> None:
+        """Wait out whatever is left of the line being said (nothing when it has finished)."""
+        left = self._speech_end - self.time
+        if left > 1e-3:   # at least one frame: Manim cannot wait less
+            self.wait(max(left, 1 / config.frame_rate))
+
+    def say(self, text: str, duration: float | None = None) -> None:
+        """Say ``text`` from now on, as speech and captions (a long line as two captions).
+
+        Returns at once: what the scene plays next runs under the speech, and the next
+        ``say``/``pause``/end of scene waits until the line has finished. Each caption stays up
+        for the longer of its speech and its reading time (``captions.reading_seconds``).
+        ``duration`` is ignored (the time comes from the speech); kept for old callers.
+        Raises ``narration.NarrationError`` when a recorded line is missing.
+        """
+        if config.save_last_frame:
             return  # a still has no timeline (and manim would write its .srt into the cwd)
-        captions = subcaptions(self)
-        if captions:
-            from datetime import timedelta
-            now = timedelta(seconds=self.time)
-            captions[-1].end = max(captions[-1].start, min(captions[-1].end, now))
-        self.add_subcaption(text, duration=duration)
+        self.wait_for_speech()
+        line_id = f"{type(self).__name__}.{len(self.lines) + 1}"
+        self.lines.append((line_id, " ".join(text.split())))
+        parts = split_caption(text)
+        timed = self._speak(parts, line_id)
+        movie = config.write_to_movie and not config.dry_run
+        offset = 0.0
+        for part, speech, seconds in timed:
+            if speech is not None:
+                self.speech.append((self.time + offset, self.time + offset + speech.seconds))
+                if movie:
+                    self.add_sound(str(speech.path), time_offset=offset)
+            if movie:
+                self.add_subcaption(part, duration=seconds, offset=offset)
+            self.captions.append((self.time + offset, self.time + offset + seconds, part))
+            offset += seconds + GAP_SECONDS
+        self._speech_end = self.time + offset - GAP_SECONDS
+
+    def _speak(self, parts: list[str], line_id: str) -> list[tuple[str, object, float]]:
+        """Each caption part with its speech (None when silent) and its time on screen."""
+        if self.voice is None:
+            return [(p, None, reading_seconds(p)) for p in parts]
+        if isinstance(self.voice, RecordedLines):   # one recording per line, shared by its parts
+            speech = self.voice.synthesize(" ".join(parts), line_id)
+            total = sum(len(p) for p in parts)
+            timed = [(p, None, max(reading_seconds(p), speech.seconds * len(p) / total)) for p in parts]
+            timed[0] = (timed[0][0], speech, timed[0][2])
+            return timed
+        out = []
+        for p in parts:
+            speech = self.voice.synthesize(p, line_id)
+            out.append((p, speech, max(reading_seconds(p), speech.seconds)))
+        return out
 
     def pause(self, notes: str) -> None:
         """End the current slide here; ``notes`` are what the teacher says about it.
@@ -138,6 +206,8 @@ class ExplainerBase:
         manim-slides attaches ``next_slide(notes=...)`` to the slide that starts next, so the
         notes are set on the slide being closed instead: they show while it plays and after.
         """
+        self.wait_for_speech()
+        self.pauses.append(self.time)
         close_slide_with_notes(self, notes)
 
 

@@ -21,7 +21,7 @@ QUALITIES = {"l": "low_quality", "m": "medium_quality", "h": "high_quality", "k"
 THEMES = ("dark", "light")
 
 # Options that only say where files go or how the work is shared: they never change a picture.
-_NOT_PICTURE = {"slides_dir", "provenance_path"}
+_NOT_PICTURE = {"slides_dir", "provenance_path", "speech_cache"}
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,11 @@ class RenderContext:
     layer, head    the layer/head the Attention and MLP scenes show; None = measured on the prompt
     quality        Manim's quality letter: l 480p15, m 720p30, h 1080p60, k 2160p60
     size, fps      pixel (width, height) and frame rate overriding the quality's; None = its own
+    narration      the voice: "festival" (default), "flite", "espeak-ng", a folder of recorded
+                   lines (``<Scene>.<n>.wav``), or "none" (silent, captions only); scenes/narration.py
     slides_dir     where manim-slides writes the scene's slide files; None = Manim's default
     provenance_path where the provenance file goes; None = beside the video
+    speech_cache   where synthesised speech is kept; None = narration.default_cache()
     """
     prompt: str = DEFAULT_PROMPT
     checkpoint: str = "default"
@@ -49,8 +52,10 @@ class RenderContext:
     quality: str = "l"
     size: tuple[int, int] | None = None
     fps: int | None = None
+    narration: str = "festival"
     slides_dir: Path | None = field(default=None, compare=False)
     provenance_path: Path | None = field(default=None, compare=False)
+    speech_cache: Path | None = field(default=None, compare=False)
 
     def with_(self, **changes) -> "RenderContext":
         """A copy with ``changes`` applied (the context itself never changes)."""
@@ -72,12 +77,17 @@ class RenderContext:
             opts["size"] = list(opts["size"])
         if not uses_prompt:
             opts.pop("prompt")
+        if Path(self.narration).is_dir():   # recordings: a new take changes the film
+            from .narration import recordings_digest
+            opts["narration"] = {"folder": str(Path(self.narration).resolve()),
+                                 "digest": recordings_digest(Path(self.narration))}
         return opts
 
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "RenderContext":
         """The context of a plain ``manim`` run: ``GPTX_PROMPT``, ``GPTX_CHECKPOINT``,
-        ``GPTX_THEME``, ``GPTX_SEED``, ``GPTX_TEMPERATURE``, ``GPTX_LAYER``, ``GPTX_HEAD``; each unset one keeps its default.
+        ``GPTX_THEME``, ``GPTX_SEED``, ``GPTX_TEMPERATURE``, ``GPTX_LAYER``, ``GPTX_HEAD``,
+        ``GPTX_NARRATION``; each unset one keeps its default.
 
         Raises ValueError when a set variable is not a number where one is needed.
         """
@@ -92,4 +102,5 @@ class RenderContext:
                    theme=env.get("GPTX_THEME") or "dark",
                    seed=int(env.get("GPTX_SEED") or 0),
                    temperature=float(env.get("GPTX_TEMPERATURE") or 0.8),
-                   layer=opt_int("GPTX_LAYER"), head=opt_int("GPTX_HEAD"))
+                   layer=opt_int("GPTX_LAYER"), head=opt_int("GPTX_HEAD"),
+                   narration=env.get("GPTX_NARRATION") or "festival")

@@ -127,8 +127,10 @@ class EmbeddingSpace(Explainer3DScene):
         marks = self.screen_labels(self.prompt_ids, th.chosen, [self.title, self.sub])
         self.play(*[FadeIn(d) for d in dots], marks.animate.set_opacity(1), run_time=0.8)
         self.say("The prompt's own tokens land among them.", 3.0)
+        self.say("Each one starts from its own row of W_E.")
         self.wait(3.5)
         self.pause("The prompt's tokens, placed with the same projection: each starts from its row of W_E.")
+        self.say("Now turn the cloud and pick one word's nearest neighbours.")
         self.play(FadeOut(marks), *[FadeOut(d) for d in dots], run_time=0.4)
         turn(self, 20 * DEGREES, 3.0)
 

@@ -129,8 +129,16 @@ def render_still(scene, *args, **kwargs):
     return Scene.render(scene, *args, **kwargs)
 
 
-# --- captions -----------------------------------------------------------------------------------
+class _UnusedMuxOptions:
+    """Drops Manim 0.21's warning that its own sound-muxing options ("shortest", "metadata")
+    were not used: it comes with every narrated scene and says nothing about the render."""
 
-def subcaptions(scene) -> list:
-    """The ``srt.Subtitle`` list ``scene.add_subcaption`` appends to (the file writer's)."""
-    return scene.renderer.file_writer.subcaptions
+    def filter(self, record) -> bool:
+        return "Some options were not used" not in record.getMessage()
+
+
+def quiet_sound_mux_warning() -> None:
+    import logging
+    for handler in logging.getLogger("manim").handlers + logging.getLogger().handlers:
+        if not any(isinstance(f, _UnusedMuxOptions) for f in handler.filters):
+            handler.addFilter(_UnusedMuxOptions())

@@ -106,6 +106,7 @@ class ModelSize(ExplainerScene):
     def write_side_by_side(self):
         self.say("Each model continues the prompt, one sampled token at a time.", 3.5)
         self.play(*[b.grow(1, 1 + N_NEW, run_time=7.5) for b in self.blocks])
+        self.say("Read both: the small one strings words together, the bigger one holds a thought.")
         self.wait(6.0)
         self.pause("Read both aloud. The small model strings words together; the bigger one holds a "
                    "sentence together longer.")

@@ -225,10 +225,10 @@ class ParameterCount(ExplainerScene):
         self.place(tally, middle, matrices)
         self.play(FadeOut(self.shown), run_time=0.5)
         self.play(FadeIn(tally), FadeIn(middle), run_time=0.6)
+        self.say("The same groups in this film's model, counted from its own weights.", 3.5)
         tally.count_up(self, run_time=3.0)
         self.play(FadeIn(matrices, shift=UP * 0.1), run_time=0.5)
-        self.say("The same groups in this film's model, counted from its own weights.", 3.5)
-        self.wait(4.5)
+        self.wait(1.5)
         self.shown = Group(tally, middle, matrices)
         self.pause("The same tally for the model that drew every number in this film, summed from "
                    "the sizes of its real weight arrays.")
@@ -281,6 +281,7 @@ class ParameterCount(ExplainerScene):
         tally.set_progress(1.0 / n)
         self.play(FadeOut(self.shown), run_time=0.5)
         self.play(FadeIn(tally), FadeIn(middle), run_time=0.6)
+        self.say("Now every learned number of this model, not only its matrices.")
         self.play(UpdateFromAlphaFunc(tally.numbers_image,
                                       lambda m, a: tally.set_progress(1.0 / n + (1 - 1.0 / n) * a),
                                       run_time=2.5, rate_func=smooth))

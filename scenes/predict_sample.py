@@ -92,6 +92,8 @@ class PredictSample(ExplainerScene):
             self.wait(3.0)
             self.pause("These are the model's real probabilities for the next token; the top few are shown.")
         else:
+            if step == 1:
+                self.say("Again and again: new probabilities, a new draw, one more token.")
             self.play(self.bars.retarget(pieces, probs), run_time=0.6 * self.pace)
         self.sample_with_hops(chosen_row, hops=4 if first else 2)
         self.append_token(step, chosen_row)

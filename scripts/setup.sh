@@ -13,6 +13,9 @@ DEBIAN_PACKAGES+=(libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 lib
                   libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-sync1 libxcb-glx0
                   libxkbcommon-x11-0 libxkbcommon0 libx11-xcb1 libegl1 libgl1 libdbus-1-3
                   libfontconfig1 libpulse0)
+# the narrator's voice, offline: festival with the HTS voice "slt" (default); flite and espeak-ng
+# are the other --narration choices
+DEBIAN_PACKAGES+=(festival festvox-us-slt-hts flite espeak-ng)
 command -v npm >/dev/null 2>&1 || DEBIAN_PACKAGES+=(npm)          # reveal.js for the offline deck
 # `setup.sh --test`: also the browser the deck test drives, a virtual screen and a key presser for
 # the presenting test, and pdftotext for the handout test

@@ -53,13 +53,15 @@ def test_the_key_covers_options_code_and_data_files():
     files = data_files("default")
     key = cache.cache_key("Softmax", "scenes.softmax", base.picture_options(), files)
     for field, value in (("theme", "light"), ("seed", 1), ("temperature", 1.0), ("quality", "m"),
-                         ("layer", 2), ("head", 3), ("prompt", "Jane"), ("size", (256, 144)), ("fps", 5)):
+                         ("layer", 2), ("head", 3), ("prompt", "Jane"), ("size", (256, 144)), ("fps", 5),
+                         ("narration", "none"), ("narration", "espeak-ng")):
         other = base.with_(**{field: value}).picture_options()
         assert cache.cache_key("Softmax", "scenes.softmax", other, files) != key, field
     assert cache.cache_key("Softmax", "scenes.temperature", base.picture_options(), files) != key
     assert cache.cache_key("Softmax", "scenes.softmax", base.picture_options(), data_files("small")) != key
     # output paths never change a picture
-    moved = base.with_(slides_dir="/elsewhere", provenance_path="/x.json").picture_options()
+    moved = base.with_(slides_dir="/elsewhere", provenance_path="/x.json",
+                       speech_cache="/speech").picture_options()
     assert cache.cache_key("Softmax", "scenes.softmax", moved, files) == key
     assert (cache.cache_key("Softmax", "scenes.softmax", base.with_(prompt="x").picture_options(False), files)
             == cache.cache_key("Softmax", "scenes.softmax", base.picture_options(False), files))

@@ -37,6 +37,7 @@ def run(capsys, *args):
     (["deck", "Softmax", "--out", "talk.pptx", "--one-file"], "--one-file makes one .html page"),
     (["handout", "Softmax", "--out", "notes.pdf", "--per-page", "0"], "--per-page must be 1 to 6"),
     (["handout", "Softmax", "--out", "notes.pdf", "--per-page", "7"], "--per-page must be 1 to 6"),
+    (["render", "Softmax", "--narration", "a-voice-we-do-not-have"], "--narration must be none, festival"),
 ])
 def test_bad_input_gives_one_line_and_status_2(capsys, tmp_path, args, message):
     out = tmp_path / "out"
@@ -154,3 +155,13 @@ def test_no_arguments_render_the_whole_film_in_storyboard_order(tmp_path, monkey
     assert seen["names"] == seen["joined"] == scenes.scene_names()
     assert seen["video"] == Path("film") / "film.mp4"
     assert seen["opts"].prompt == DEFAULT_PROMPT and seen["opts"].quality == "l"   # the default prompt, 480p15
+
+
+def test_a_missing_recording_is_one_line_naming_it(capsys, tmp_path):
+    takes = tmp_path / "takes"
+    takes.mkdir()
+    code, err = run(capsys, "render", "Softmax", "--narration", str(takes), "--out", str(tmp_path / "out"))
+    assert code == 2
+    assert "no recording of line Softmax.1" in err and "render.py lines" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "out" / "Softmax.mp4").exists()

@@ -68,8 +68,6 @@ class TwoSlides(Slide):
     skip_reversing = True
 
     def construct(self):
-        self.add_subcaption("first caption", duration=0.2)
-        self.captions = list(mi.subcaptions(self))
         self.play(FadeOut(Square()), run_time=0.2)
         mi.close_slide_with_notes(self, "notes of slide one")
         self.play(FadeOut(Square()), run_time=0.2)
@@ -107,12 +105,6 @@ def test_the_fast_preset_reaches_the_encoder(slides):
     assert getattr(scene.renderer.file_writer, "gptx_preset", None) == mi.PRESET, changed(
         "SceneFileWriter.open_partial_movie_stream no longer opens _current_encode_job.stream "
         "with libx264, so the encoder preset is not set")
-
-
-def test_subcaptions_are_the_writers_list(slides):
-    scene, _ = slides
-    assert [c.content for c in scene.captions] == ["first caption"], changed(
-        "add_subcaption no longer appends to renderer.file_writer.subcaptions")
 
 
 def test_a_still_renders_without_cutting_slides(tmp_path):
