@@ -6,6 +6,7 @@
     python render.py slides --all --out film  then  python render.py present --out film
     python render.py deck Softmax Temperature --out deck.html
     python render.py handout --out handout.pdf
+    python render.py batch class.csv --out class   every student's prompt, on Dask (resumable)
 
 Each rendered scene gives DIR/<Scene>.mp4, DIR/<Scene>.png (last frame),
 DIR/<Scene>.numbers.json (every drawn number and its source), DIR/<Scene>.srt (captions) and its
@@ -120,6 +121,24 @@ def cmd_handout(args) -> int:
     return 0
 
 
+def cmd_batch(args) -> int:
+    from pipeline.batch import BatchOptions, run_batch
+    from pipeline.batch_input import check_fps, parse_resolution
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be 1 or more, got {args.workers}")
+    check_system()
+    options = {"checkpoint": args.checkpoint, "temperature": args.temperature, "theme": args.theme,
+               "seed": args.seed, "layer": args.layer, "head": args.head, "quality": args.quality}
+    if args.resolution:
+        options["size"] = parse_resolution(args.resolution)
+    if args.fps is not None:
+        options["fps"] = check_fps(args.fps)
+    return run_batch(BatchOptions(
+        prompts=Path(args.prompts), out=Path(args.out), scenes=None if args.all else args.scenes,
+        options=options, use_cache=not args.no_cache, film=args.film, scheduler=args.scheduler,
+        workers=args.workers, dashboard=args.dashboard, connect_timeout=args.connect_timeout))
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="render.py", description="Render the GPT explainer: with no command, the whole film "
@@ -129,10 +148,11 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--extras", action="store_true", help="also the scenes outside the film (the gallery)")
     ls.set_defaults(func=cmd_list)
 
-    def scene_options(p, out_default: str, out_help: str):
+    def scene_options(p, out_default: str | None, out_help: str, one_prompt: bool = True):
         p.add_argument("scenes", nargs="*", metavar="SCENE", help="scene names (default: all, in film order)")
         p.add_argument("--all", action="store_true", help="every scene, in film order")
-        p.add_argument("--prompt", help="the text the model reads (default: an Austen-like sentence)")
+        if one_prompt:
+            p.add_argument("--prompt", help="the text the model reads (default: an Austen-like sentence)")
         p.add_argument("--temperature", type=float, default=0.8,
                        help="sampling temperature for the scenes that sample (default 0.8; 0 = greedy)")
         p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
@@ -142,8 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="l 480p15, m 720p30, h 1080p60, k 2160p60 (default l)")
         p.add_argument("--theme", choices=["dark", "light"], default="dark")
         p.add_argument("--checkpoint", default="default", help="default or small")
-        p.add_argument("--out", default=out_default, help=out_help)
-        p.add_argument("--jobs", type=int, default=1, help="scenes rendered at once, in separate processes")
+        p.add_argument("--out", default=out_default, required=out_default is None, help=out_help)
+        if one_prompt:
+            p.add_argument("--jobs", type=int, default=1, help="scenes rendered at once, in separate processes")
         p.add_argument("--no-cache", action="store_true", help="render again even if nothing changed")
 
     r = sub.add_parser("render", help="render scenes to DIR/<Scene>.mp4, .png, .numbers.json, .srt, slides/")
@@ -164,6 +185,22 @@ def build_parser() -> argparse.ArgumentParser:
     scene_options(h, "handout.pdf", "the PDF file (default handout.pdf)")
     h.add_argument("--work", default="film", help="where the scenes are rendered first (default film/)")
     h.set_defaults(func=cmd_handout)
+    b = sub.add_parser("batch", help="a class set: every prompt of a file (or CSV) x every scene, "
+                       "on Dask, into DIR/<name>/ with DIR/manifest.json; resumable")
+    b.add_argument("prompts", metavar="PROMPTS", help="one prompt a line, or a .csv with a prompt "
+                   "column and a name column (the folder name)")
+    scene_options(b, None, "output folder: DIR/<name>/ per prompt (required)", one_prompt=False)
+    b.add_argument("--resolution", metavar="W,H", help="pixel size overriding --quality's, e.g. 854,480")
+    b.add_argument("--fps", type=int, help="frame rate overriding --quality's")
+    b.add_argument("--film", action="store_true", help="join the scenes given into a film per prompt "
+                   "(the whole film always is)")
+    b.add_argument("--scheduler", metavar="tcp://HOST:8786", help="a running Dask scheduler "
+                   "(default: a local cluster, one worker process per core)")
+    b.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    b.add_argument("--dashboard", action="store_true", help="print the address of Dask's dashboard")
+    b.add_argument("--connect-timeout", type=float, default=5.0, metavar="S",
+                   help="seconds to wait for --scheduler (default 5)")
+    b.set_defaults(func=cmd_batch)
     return ap
 
 
@@ -172,7 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv or ["render", "--all"])
     if args.command is None:
-        parser.error("name a command (list, render, slides, present, deck, handout) or give none for the film")
+        parser.error("name a command (list, render, slides, present, deck, handout, batch) "
+                     "or give none for the film")
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be 1 or more")
     try:
