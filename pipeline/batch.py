@@ -164,9 +164,11 @@ def connect(opts: BatchOptions):
         try:
             return Client(address, timeout=opts.connect_timeout), None
         except (OSError, TimeoutError, ValueError) as err:
-            why = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise UsageError(f"cannot reach the Dask scheduler at {address} within "
-                             f"{opts.connect_timeout:g} s ({why})") from None
+            text = str(err).splitlines()[0] if str(err) else ""
+            why = (f"no answer within {opts.connect_timeout:g} s"
+                   if isinstance(err, TimeoutError) or text.startswith("Timed out") or not text
+                   else f"bad address ({text})" if isinstance(err, ValueError) else text)
+            raise UsageError(f"cannot reach the Dask scheduler at {address}: {why}") from None
     workers = opts.workers or len(os.sched_getaffinity(0))
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            memory_limit=0, silence_logs=logging.ERROR, dashboard_address=":0",
@@ -189,7 +191,8 @@ def _submit(client, opts: BatchOptions, items: list[Item], names: list[str], sin
                               key=f"film-{tag}", retries=RETRIES, pure=False)
         else:
             first = not item.uses_prompt and item.key not in first_free
-            first_free.add(item.key) if first else None
+            if first:   # the first prompt-free render goes first; the others take it from the cache
+                first_free.add(item.key)
             f = client.submit(render_task, item.job.name, item.scene, str(opts.out), item.ctx,
                               item.key, opts.use_cache, since, not item.uses_prompt,
                               key=f"{item.scene}-{tag}", retries=RETRIES, pure=False,
@@ -219,7 +222,8 @@ def run_batch(opts: BatchOptions, log=print) -> int:
     todo = [i for i in items if i.entry["status"] == "pending"]
     skipped = sum(i.entry["status"] == "finished earlier" for i in items)
     if skipped:
-        log(f"{skipped} of {len(items) - len(bad) * (len(names) + join)} tasks finished earlier: skipped")
+        usable = sum(i.entry["status"] != "bad line" for i in items)
+        log(f"{skipped} of {usable} tasks finished earlier: skipped")
     if not todo:
         path = batch_manifest.write(opts.out, head, entries)
         log(f"nothing left to do: {path}")
@@ -228,6 +232,8 @@ def run_batch(opts: BatchOptions, log=print) -> int:
     try:
         if opts.dashboard:
             log(f"dashboard: {client.dashboard_link}")
+        if not client.scheduler_info().get("workers"):
+            log("the scheduler has no workers yet: the tasks wait until one joins (dask worker ADDRESS)")
         futures = _submit(client, opts, items, names, start)
         status = _follow(client, futures, opts, head, entries, log, Progress(
             TextColumn("batch"), BarColumn(), MofNCompleteColumn(),
@@ -272,7 +278,10 @@ def _follow(client, futures: dict, opts, head, entries, log, progress) -> int:
                     else:
                         err = f.exception() if f.status == "error" else None
                         failed += 1
-                        item.entry.update(status="failed", error=_error_line(err) if err else f.status)
+                        why = _error_line(err) if err else f.status
+                        if item.scene == FILM:
+                            why = f"not joined: {why}"
+                        item.entry.update(status="failed", error=why)
                         how = f"FAILED: {item.entry['error']}"
                     progress.console.print(f"[{total - len(pending)}/{total}] {item.job.name} "
                                            f"{item.scene}: {how}", markup=False, highlight=False)
