@@ -169,7 +169,8 @@ def connect(opts: BatchOptions):
                    if isinstance(err, TimeoutError) or text.startswith("Timed out") or not text
                    else f"bad address ({text})" if isinstance(err, ValueError) else text)
             raise UsageError(f"cannot reach the Dask scheduler at {address}: {why}") from None
-    workers = opts.workers or len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = opts.workers or cores or 1
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                            memory_limit=0, silence_logs=logging.ERROR, dashboard_address=":0",
                            scheduler_kwargs={"dashboard": opts.dashboard})
@@ -177,18 +178,24 @@ def connect(opts: BatchOptions):
 
 
 def _submit(client, opts: BatchOptions, items: list[Item], names: list[str], since: float):
-    """Submit every item still pending; returns {future: item}."""
+    """Submit every item still pending; returns {future: item}.
+
+    Priorities follow the file's order (the first prompt's films come out first), except that
+    the first render of a prompt-free scene goes before all (the others take it from the cache).
+    """
     futures = {}
     scene_futures: dict[str, list] = {}
     first_free: set[str] = set()
+    lines = sorted({i.job.line for i in items})
     for item in items:
         if item.entry["status"] != "pending":
             continue
         tag = f"{item.job.name}-{item.job.line}"
+        rank = len(lines) - lines.index(item.job.line)
         if item.scene == FILM:
             after = scene_futures.get(tag, [])
             f = client.submit(join_task, item.job.name, names, str(opts.out), *after,
-                              key=f"film-{tag}", retries=RETRIES, pure=False)
+                              key=f"film-{tag}", retries=RETRIES, pure=False, priority=rank)
         else:
             first = not item.uses_prompt and item.key not in first_free
             if first:   # the first prompt-free render goes first; the others take it from the cache
@@ -196,7 +203,7 @@ def _submit(client, opts: BatchOptions, items: list[Item], names: list[str], sin
             f = client.submit(render_task, item.job.name, item.scene, str(opts.out), item.ctx,
                               item.key, opts.use_cache, since, not item.uses_prompt,
                               key=f"{item.scene}-{tag}", retries=RETRIES, pure=False,
-                              priority=1 if first else 0)
+                              priority=len(lines) + 1 if first else rank)
             scene_futures.setdefault(tag, []).append(f)
         futures[f] = item
     return futures
@@ -232,10 +239,11 @@ def run_batch(opts: BatchOptions, log=print) -> int:
     try:
         if opts.dashboard:
             log(f"dashboard: {client.dashboard_link}")
-        if not client.scheduler_info().get("workers"):
-            log("the scheduler has no workers yet: the tasks wait until one joins (dask worker ADDRESS)")
+        workers = len(client.scheduler_info().get("workers", {}))
+        log(f"{len(todo)} tasks on {workers} Dask workers at {client.scheduler.address}"
+            + ("" if workers else ": none yet, the tasks wait until one joins (dask worker ADDRESS)"))
         futures = _submit(client, opts, items, names, start)
-        status = _follow(client, futures, opts, head, entries, log, Progress(
+        _follow(client, futures, opts, head, entries, log, Progress(
             TextColumn("batch"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[running]} running, {task.fields[failed]} failed"),
             TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
