@@ -230,7 +230,7 @@ def run_batch(opts: BatchOptions, log=print) -> int:
     skipped = sum(i.entry["status"] == "finished earlier" for i in items)
     if skipped:
         usable = sum(i.entry["status"] != "bad line" for i in items)
-        log(f"{skipped} of {usable} tasks finished earlier: skipped")
+        log(f"{skipped} of {_count(usable, 'task')} finished earlier: skipped")
     if not todo:
         path = batch_manifest.write(opts.out, head, entries)
         log(f"nothing left to do: {path}")
@@ -240,7 +240,7 @@ def run_batch(opts: BatchOptions, log=print) -> int:
         if opts.dashboard:
             log(f"dashboard: {client.dashboard_link}")
         workers = len(client.scheduler_info().get("workers", {}))
-        log(f"{len(todo)} tasks on {workers} Dask workers at {client.scheduler.address}"
+        log(f"{_count(len(todo), 'task')} on {_count(workers, 'Dask worker')} at {client.scheduler.address}"
             + ("" if workers else ": none yet, the tasks wait until one joins (dask worker ADDRESS)"))
         futures = _submit(client, opts, items, names, start)
         _follow(client, futures, opts, head, entries, log, Progress(
@@ -254,10 +254,14 @@ def run_batch(opts: BatchOptions, log=print) -> int:
             cluster.close()
         shutil.rmtree(opts.out / PARTIAL, ignore_errors=True)
     failed = sum(e["status"] == "failed" for e in entries)
-    log(f"{len(todo) - failed} of {len(todo)} tasks done in {time.time() - start:.0f} s"
-        + (f", {failed} failed" if failed else "") + (f", {len(bad)} bad lines" if bad else "")
+    log(f"{len(todo) - failed} of {_count(len(todo), 'task')} done in {time.time() - start:.0f} s"
+        + (f", {failed} failed" if failed else "") + (f", {_count(len(bad), 'bad line')}" if bad else "")
         + f": {opts.out / batch_manifest.NAME}")
     return 1 if failed or bad else 0
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" + ("" if n == 1 else "s")
 
 
 def _console():
