@@ -297,8 +297,10 @@ def _follow(client, futures: dict, opts, head, entries, log, progress) -> int:
                         how = f"FAILED: {item.entry['error']}"
                     progress.console.print(f"[{total - len(pending)}/{total}] {item.job.name} "
                                            f"{item.scene}: {how}", markup=False, highlight=False)
-                try:
-                    running = sum(len(v) for v in client.processing().values())
+                try:   # a worker may hold queued tasks too: at most one per thread runs
+                    threads = client.nthreads()
+                    running = sum(min(len(keys), threads.get(w, 1))
+                                  for w, keys in client.processing().items())
                 except (OSError, TimeoutError):
                     running = 0
                 progress.update(bar, completed=total - len(pending), running=running, failed=failed)
