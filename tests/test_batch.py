@@ -169,6 +169,20 @@ def test_second_run_skips_everything_then_redoes_only_a_damaged_scene(first_run,
     assert redone == {("bob", "Softmax"), ("bob", "film")}
 
 
+def test_changed_options_are_not_finished(first_run):
+    """The plan of the same set with another theme sends every scene again (another cache key);
+    with the same options it sends nothing."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.batch import BatchOptions, plan
+    out, prompts, *_ = first_run
+    same = {"size": (128, 72), "fps": 5}
+    for options, expected in ((same, {"finished earlier"}), ({**same, "theme": "light"}, {"pending"})):
+        _, join, items, bad = plan(BatchOptions(prompts, out, SCENES, options, film=True),
+                                   log=lambda *a, **k: None)
+        assert join and [line for line, _ in bad] == [5]
+        assert {i.entry["status"] for i in items if i.job.name != "dave"} == expected, options
+
+
 # --- bad input: one line, exit 2, nothing written ---------------------------------------------
 def run_main(args: list[str], capsys) -> tuple[int, str]:
     sys.path.insert(0, str(ROOT))
@@ -217,11 +231,13 @@ def test_unreachable_scheduler(tmp_path, capsys):
 
 @pytest.mark.parametrize("option, message", [
     (["--resolution", "12x7"], "--resolution"), (["--fps", "0"], "--fps"),
-    (["--head", "99"], "head 99 is out of range"), (["--workers", "0"], "--workers")])
+    (["--head", "99"], "head 99 is out of range"), (["--workers", "0"], "--workers"),
+    (["--checkpoint", "huge"], "unknown checkpoint"), (["NoSuchScene"], "unknown scene")])
 def test_bad_options(tmp_path, capsys, option, message):
     prompts = tmp_path / "p.txt"
     prompts.write_text("Emma smiled\n")
-    code, err = run_main(["batch", str(prompts), "Softmax", "--out", str(tmp_path / "out"), *option], capsys)
+    scenes, option = (option, []) if option[0][0] != "-" else (["Softmax"], option)
+    code, err = run_main(["batch", str(prompts), *scenes, "--out", str(tmp_path / "out"), *option], capsys)
     assert code == 2 and err.count("\n") == 1 and message in err, err
 
 
