@@ -3,7 +3,8 @@
     {"prompts": "class.csv", "scenes": [...], "options": {...}, "updated": "2025-...Z",
      "summary": {"rendered": 6, "cached": 3, "finished earlier": 0, "failed": 0, ...},
      "entries": [{"line": 2, "name": "alice", "prompt": "...", "scene": "Softmax",
-                  "status": "rendered", "seconds": 12.3, "worker": "tcp://...", "key": "...",
+                  "status": "rendered", "seconds": 12.3, "cpu_seconds": 14.1,
+                  "worker": "tcp://...", "key": "...",
                   "files": {"alice/Softmax.mp4": "<sha256>", ...}}, ...]}
 
 status: ``rendered``, ``cached`` (from the render cache), ``finished earlier`` (a former run's,

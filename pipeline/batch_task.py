@@ -123,12 +123,13 @@ def render_task(name: str, scene: str, out_dir: str, ctx: RenderContext, key: st
     with other code. ``shared_lock``: hold a cluster-wide lock on the key while rendering, so a
     prompt-free scene is rendered once and every other prompt takes it from the cache.
 
-    Returns {"status": "rendered" | "cached" | "finished earlier", "seconds", "worker",
-    "files": {path under out_dir: SHA-256}}. Raises whatever the render raises.
+    Returns {"status": "rendered" | "cached" | "finished earlier", "seconds" (wall clock),
+    "cpu_seconds" (of every thread of the worker process: the cost on a machine of one's own),
+    "worker", "files": {path under out_dir: SHA-256}}. Raises whatever the render raises.
     """
     from .many import render_cached, scene_key
 
-    start = time.time()
+    start, cpu = time.time(), time.process_time()
     out = Path(out_dir)
     folder = out / name
     record = {"worker": _worker_address()}
@@ -155,6 +156,7 @@ def render_task(name: str, scene: str, out_dir: str, ctx: RenderContext, key: st
         shutil.rmtree(stage, ignore_errors=True)
     return {**record, "status": "cached" if hit else "rendered",
             "seconds": round(time.time() - start, 2),
+            "cpu_seconds": round(time.process_time() - cpu, 2),
             "files": digests(out, scene_files(folder, scene))}
 
 

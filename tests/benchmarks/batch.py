@@ -11,7 +11,11 @@ Prints a table, then one JSON line last with
   seconds_per_prompt_film_1, _2  batch seconds ÷ prompts, with 1 and with 2 workers
   seconds_1_worker, seconds_2_workers, prompts, scenes
   scene_seconds                  each scene's median task seconds (rendered, not from the cache),
-                                 from the 1-worker run's manifest: the cost model's input
+                                 from the 1-worker run's manifest
+  scene_cpu_seconds              the same in CPU seconds of the worker process (all its threads):
+                                 what a scene costs a worker of its own, however busy the machine
+  cpu_seconds_per_prompt_film    the sum of scene_cpu_seconds over the scenes that read the prompt:
+                                 the cost model's input (README, "Cost")
 """
 from __future__ import annotations
 
@@ -61,19 +65,26 @@ def main() -> int:
         t1, manifest = run(1, prompts, tmp, args.scenes, extra)
         t2, _ = run(2, prompts, tmp, args.scenes, extra)
     per_scene: dict[str, list[float]] = {}
+    per_scene_cpu: dict[str, list[float]] = {}
     for e in manifest["entries"]:
         if e["status"] == "rendered":
             per_scene.setdefault(e["scene"], []).append(e["seconds"])
+            per_scene_cpu.setdefault(e["scene"], []).append(e["cpu_seconds"])
     scene_seconds = {s: round(statistics.median(v), 1) for s, v in per_scene.items()}
+    scene_cpu = {s: round(statistics.median(v), 1) for s, v in per_scene_cpu.items()}
+    shared = {e["scene"] for e in manifest["entries"] if e["status"] == "cached"}
+    film_cpu = round(sum(v for s, v in scene_cpu.items() if s not in shared), 1)
     n = args.prompts
     result = {"speedup_2_workers": round(t1 / t2, 2), "seconds_1_worker": round(t1, 1),
               "seconds_2_workers": round(t2, 1), "prompts": n, "scenes": len(manifest["scenes"]),
               "seconds_per_prompt_film_1": round(t1 / n, 1), "seconds_per_prompt_film_2": round(t2 / n, 1),
-              "scene_seconds": scene_seconds}
+              "scene_seconds": scene_seconds, "scene_cpu_seconds": scene_cpu,
+              "cpu_seconds_per_prompt_film": film_cpu}
     print(f"{n} prompts x {len(manifest['scenes'])} scenes: 1 worker {t1:.0f} s, 2 workers {t2:.0f} s "
           f"(speedup {t1 / t2:.2f}); per prompt-film {t1 / n:.0f} s and {t2 / n:.0f} s")
     for s, v in scene_seconds.items():
-        print(f"  {s:<18} {v:6.1f} s")
+        print(f"  {s:<18} {v:6.1f} s, {scene_cpu[s]:6.1f} CPU s")
+    print(f"CPU seconds per prompt-film (scenes that read the prompt): {film_cpu:.0f}")
     print(json.dumps(result))
     return 0
 
