@@ -127,16 +127,19 @@ def plan(opts: BatchOptions, log=print):
 
 
 def _earlier(out: Path, job: Job, scene: str, ctx, key: str, old: dict | None) -> dict:
-    """{"status": "finished earlier", "files": ...} when a former run finished this scene with
-    the same cache key and its files still match their digests; {} otherwise."""
+    """{"status": "finished earlier", "files": ...} when the scene's files are finished and the
+    former manifest's entry (if there is one) says done, with the same cache key and the same
+    digests; {} otherwise. An entry left pending or failed is rendered again (its files may be
+    an older render's; a render finished after a stop comes back from the cache)."""
     folder = out / job.name
+    if old is not None and (old.get("status") not in batch_manifest.OK or old.get("key") != key):
+        return {}
     need_srt = bool(old) and f"{job.name}/{scene}.srt" in old.get("files", {})
     if not finished(folder, scene, ctx, need_srt):
         return {}
     files = digests(out, scene_files(folder, scene))
-    if old is not None and old.get("status") in batch_manifest.OK:
-        if old.get("key") != key or old.get("files") != files:
-            return {}
+    if old is not None and old.get("files") != files:
+        return {}
     return {"status": "finished earlier", "seconds": 0.0, "files": files}
 
 

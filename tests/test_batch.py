@@ -182,6 +182,21 @@ def test_changed_options_are_not_finished(first_run):
         assert join and [line for line, _ in bad] == [5]
         assert {i.entry["status"] for i in items if i.job.name != "dave"} == expected, options
 
+    # a scene the manifest left pending (a stopped batch) is sent again though its files are there
+    manifest = out / "manifest.json"
+    saved = manifest.read_text()
+    try:
+        data = json.loads(saved)
+        for e in data["entries"]:
+            if (e["name"], e["scene"]) == ("carol", "Softmax"):
+                e["status"] = "pending"
+        manifest.write_text(json.dumps(data))
+        _, _, items, _ = plan(BatchOptions(prompts, out, SCENES, same, film=True), log=lambda *a, **k: None)
+        assert {(i.job.name, i.scene) for i in items if i.entry["status"] == "pending"} == {
+            ("carol", "Softmax"), ("carol", "film")}
+    finally:
+        manifest.write_text(saved)
+
 
 # --- bad input: one line, exit 2, nothing written ---------------------------------------------
 def run_main(args: list[str], capsys) -> tuple[int, str]:
