@@ -126,6 +126,8 @@ def cmd_batch(args) -> int:
     from pipeline.batch_input import check_fps, parse_resolution
     if args.workers is not None and args.workers < 1:
         raise UsageError(f"--workers must be 1 or more, got {args.workers}")
+    if not args.connect_timeout > 0:
+        raise UsageError(f"--connect-timeout must be more than 0 seconds, got {args.connect_timeout:g}")
     check_system()
     options = {"checkpoint": args.checkpoint, "temperature": args.temperature, "theme": args.theme,
                "seed": args.seed, "layer": args.layer, "head": args.head, "quality": args.quality}

@@ -247,7 +247,7 @@ def test_unreachable_scheduler(tmp_path, capsys):
 @pytest.mark.parametrize("option, message", [
     (["--resolution", "12x7"], "--resolution"), (["--fps", "0"], "--fps"),
     (["--head", "99"], "head 99 is out of range"), (["--workers", "0"], "--workers"),
-    (["--checkpoint", "huge"], "unknown checkpoint"), (["NoSuchScene"], "unknown scene")])
+    (["--connect-timeout", "0"], "--connect-timeout"), (["--checkpoint", "huge"], "unknown checkpoint"), (["NoSuchScene"], "unknown scene")])
 def test_bad_options(tmp_path, capsys, option, message):
     prompts = tmp_path / "p.txt"
     prompts.write_text("Emma smiled\n")
