@@ -8,6 +8,7 @@
     python render.py handout --out handout.pdf --per-page 3
     python render.py lines > lines.tsv      every spoken line's id and text, to record your own
     python render.py render --all --narration none   the silent, captioned film (voices: scenes/narration.py)
+    python render.py batch class.csv --out class   every student's prompt, on Dask (resumable)
 
     python render.py render Softmax -qh --format gif -p    Manim's options: -q l|m|h|k, --resolution
                                                          W,H, --fps, --format mp4|gif|webm|png, -p
@@ -202,6 +203,8 @@ def version_line() -> str:
         except PackageNotFoundError:
             return "not installed"
     return f"gpt-explainer {v('gpt-explainer')} (manim {v('manim')}, manim-slides {v('manim-slides')})"
+
+
 def cmd_lines(args) -> int:
     """Every line the narrator says, by id, for a teacher who records their own voice."""
     from pipeline.timeline import caption_timeline
@@ -216,6 +219,29 @@ def cmd_lines(args) -> int:
     return 0
 
 
+def cmd_batch(args) -> int:
+    """``render.py batch``: a class set on Dask (pipeline/batch.py). Raises UsageError for bad
+    options, a bad prompts file or a scheduler that does not answer."""
+    from pipeline.batch import BatchOptions, run_batch
+    from pipeline.conventions import check_fps, parse_resolution
+    if args.workers is not None and args.workers < 1:
+        raise UsageError(f"--workers must be 1 or more, got {args.workers}")
+    if not args.connect_timeout > 0:
+        raise UsageError(f"--connect-timeout must be more than 0 seconds, got {args.connect_timeout:g}")
+    check_system()
+    options = {"checkpoint": args.checkpoint, "temperature": args.temperature, "theme": args.theme,
+               "seed": args.seed, "layer": args.layer, "head": args.head,
+               "quality": args.quality or "l", "narration": args.narration}
+    if args.resolution:
+        options["size"] = parse_resolution(args.resolution)
+    if args.fps is not None:
+        options["fps"] = check_fps(args.fps)
+    return run_batch(BatchOptions(
+        prompts=Path(args.prompts), out=Path(args.out), scenes=None if args.all else args.scenes,
+        options=options, use_cache=not args.no_cache, film=args.film, scheduler=args.scheduler,
+        workers=args.workers, dashboard=args.dashboard, connect_timeout=args.connect_timeout))
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="render.py", description="Render the GPT explainer: with no command, the whole film "
@@ -226,10 +252,11 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--extras", action="store_true", help="also the scenes outside the film (the gallery)")
     ls.set_defaults(func=cmd_list)
 
-    def scene_options(p, out_default: str, out_help: str):
+    def scene_options(p, out_default: str | None, out_help: str, one_prompt: bool = True):
         p.add_argument("scenes", nargs="*", metavar="SCENE", help="scene names (default: all, in film order)")
         p.add_argument("--all", action="store_true", help="every scene, in film order")
-        p.add_argument("--prompt", help="the text the model reads (default: an Austen-like sentence)")
+        if one_prompt:
+            p.add_argument("--prompt", help="the text the model reads (default: an Austen-like sentence)")
         p.add_argument("--temperature", type=float, default=0.8,
                        help="sampling temperature for the scenes that sample (default 0.8; 0 = greedy)")
         p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
@@ -249,8 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--narration", default="festival", metavar="VOICE",
                        help="the voice: festival (default), flite, espeak-ng, a folder of recorded "
                             "lines (render.py lines lists them), or none for a silent film")
-        p.add_argument("--out", default=out_default, help=out_help)
-        p.add_argument("--jobs", type=int, default=1, help="scenes rendered at once, in separate processes")
+        p.add_argument("--out", default=out_default, required=out_default is None, help=out_help)
+        if one_prompt:
+            p.add_argument("--jobs", type=int, default=1, help="scenes rendered at once, in separate processes")
         p.add_argument("--no-cache", action="store_true", help="render again even if nothing changed")
 
     def output_options(p):
@@ -306,6 +334,20 @@ def build_parser() -> argparse.ArgumentParser:
     h.add_argument("--work", default=None, help="where the scenes are rendered first (default: a "
                    "temporary folder; the renders are cached either way)")
     h.set_defaults(func=cmd_handout)
+    b = sub.add_parser("batch", help="a class set: every prompt of a file (or CSV) x every scene, "
+                       "on Dask, into DIR/<name>/ with DIR/manifest.json; resumable")
+    b.add_argument("prompts", metavar="PROMPTS", help="one prompt a line, or a .csv with a prompt "
+                   "column and a name column (the folder name)")
+    scene_options(b, None, "output folder: DIR/<name>/ per prompt (required)", one_prompt=False)
+    b.add_argument("--film", action="store_true", help="join the scenes given into a film per prompt "
+                   "(the whole film always is)")
+    b.add_argument("--scheduler", metavar="tcp://HOST:8786", help="a running Dask scheduler "
+                   "(default: a local cluster, one worker process per core)")
+    b.add_argument("--workers", type=int, help="worker processes of the local cluster (default: one per core)")
+    b.add_argument("--dashboard", action="store_true", help="print the address of Dask's dashboard")
+    b.add_argument("--connect-timeout", type=float, default=5.0, metavar="S",
+                   help="seconds to wait for --scheduler (default 5)")
+    b.set_defaults(func=cmd_batch)
     return ap
 
 
@@ -314,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv or ["render", "--all"])
     if args.command is None:
-        parser.error("name a command (list, render, slides, lines, present, deck, handout) or give none for the film")
+        parser.error("name a command (list, render, slides, lines, present, deck, handout, batch) "
+                     "or give none for the film")
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be 1 or more")
     try:
