@@ -6,6 +6,7 @@
     python render.py slides --all --out film  then  python render.py present --out film
     python render.py deck Softmax Temperature --out deck.html
     python render.py handout --out handout.pdf
+    python render.py live [--host 127.0.0.1] [--port 8000] [--open]   the live page
 
 Each rendered scene gives DIR/<Scene>.mp4, DIR/<Scene>.png (last frame),
 DIR/<Scene>.numbers.json (every drawn number and its source), DIR/<Scene>.srt (captions) and its
@@ -120,6 +121,13 @@ def cmd_handout(args) -> int:
     return 0
 
 
+def cmd_live(args) -> int:
+    from pipeline.live.serve import serve
+    check_system()
+    serve(args.host, args.port, args.open)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="render.py", description="Render the GPT explainer: with no command, the whole film "
@@ -164,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     scene_options(h, "handout.pdf", "the PDF file (default handout.pdf)")
     h.add_argument("--work", default="film", help="where the scenes are rendered first (default film/)")
     h.set_defaults(func=cmd_handout)
+    lv = sub.add_parser("live", help="the live page: type a prompt, the beat's key frames answer")
+    lv.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1; 0.0.0.0 opens it to the network)")
+    lv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    lv.add_argument("--open", action="store_true", help="open the page in a browser")
+    lv.set_defaults(func=cmd_live)
     return ap
 
 
@@ -172,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv or ["render", "--all"])
     if args.command is None:
-        parser.error("name a command (list, render, slides, present, deck, handout) or give none for the film")
+        parser.error("name a command (list, render, slides, present, deck, handout, live) or give none for the film")
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be 1 or more")
     try:

@@ -25,6 +25,7 @@ class ExplainerBase:
 
     description = ""          # one line for `render.py list`
     skip_reversing = True     # the film plays forward; reversed clips would double encode time
+    key_frames = None         # a list to collect (frame, notes, numbers so far) at every pause
 
     def __init__(self, *args, context: RenderContext | None = None, **kwargs):
         """``context``: this render's options; None for a plain ``manim`` run, which reads them
@@ -121,7 +122,11 @@ class ExplainerBase:
 
         manim-slides attaches ``next_slide(notes=...)`` to the slide that starts next, so the
         notes are set on the slide being closed instead: they show while it plays and after.
+        With ``key_frames`` a list (the live server's stills), the slide's last frame is kept.
         """
+        if self.key_frames is not None:
+            self.renderer.update_frame(self, ignore_skipping=True)
+            self.key_frames.append((self.renderer.get_frame().copy(), notes, len(self.provenance.numbers)))
         config = getattr(self, "_base_slide_config", None)
         if config is not None:
             config.notes = notes
