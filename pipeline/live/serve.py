@@ -33,4 +33,5 @@ def serve(host: str = "127.0.0.1", port: int = 8000, open_browser: bool = False,
         import threading
         import webbrowser
         threading.Timer(1.0, webbrowser.open, (url,)).start()
-    uvicorn.run(create_app(cache, processes), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(cache, processes), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=3)

@@ -45,6 +45,7 @@ class _Job:
         self.key, self.name, self.ctx = key, name, ctx
         self.slides: list[KeyFrame] = []
         self.count: int | None = None      # the number of slides, once all are drawn
+        self.partial = False               # stopped early for other work: later slides re-drawn
         self.files: dict | None = None     # a clip's files, once rendered
         self.error: str | None = None
         self.submitted, self.started = time.time(), None
@@ -131,6 +132,7 @@ class LiveService:
             job.started = time.time()
             if key in self.queue:
                 self.queue.remove(key)
+                self._queue_changed()
         elif kind == "slide":
             job.slides.append(msg[3])
         elif kind == "done":
@@ -142,14 +144,22 @@ class LiveService:
             else:
                 job.files = msg[2]
                 self._next_clip()
+        elif kind == "partial":         # kept for the slides it has; later ones drawn again
+            job.partial = True
+            del self.jobs[key]
+            self._keep(job)
         elif kind == "error":
             job.error = msg[2]
             self.jobs.pop(key, None)
             if key in self.queue:
                 self.queue.remove(key)
+                self._queue_changed()
             if self.clip_running == key:
                 self._next_clip()
         job.notify()
+
+    def _queue_changed(self) -> None:
+        self.pool.waiting.value = len(self.queue)
 
     def _keep(self, job: _Job) -> None:
         self.done[job.key] = job
@@ -198,32 +208,40 @@ class LiveService:
             raise Busy(len(self.queue) + 1, self._retry_after(len(self.queue)), full=True)
         self.jobs[job.key] = job
         self.queue.append(job.key)
+        self._queue_changed()
         self.submitted += 1
         self.pool.submit(message)
 
-    def stills_job(self, name: str, ctx: RenderContext) -> _Job:
+    def stills_job(self, name: str, ctx: RenderContext, need: int = 0) -> _Job:
         """The finished or in-flight job drawing ``name``'s key frames with ``ctx``, started
-        if there is none. Raises Busy when the queue is full."""
+        if there is none (it draws at least up to slide ``need``). Raises Busy when the queue
+        is full."""
         key = job_key("stills", name, ctx)
-        job = self.done.get(key) or self.jobs.get(key)
-        if job is None:
-            job = self._read_stills(key, name, ctx)
-            if job is not None:
-                self._keep(job)
+        kept = self.done.get(key)
+        if kept is None:
+            kept = self._read_stills(key, name, ctx)
+            if kept is not None:
+                self._keep(kept)
+        if kept is not None and (not kept.partial or need < len(kept.slides)):
+            return kept
+        job = self.jobs.get(key)
         if job is None:
             job = _Job(key, name, ctx)
-            self._submit(job, ("stills", key, name, ctx))
+            self._submit(job, ("stills", key, name, ctx, need))
         return job
 
     async def still(self, name: str, ctx: RenderContext, slide: int) -> tuple[KeyFrame, int | None]:
         """Slide ``slide`` of ``name`` with ``ctx`` and the scene's slide count (None while it is
         still being drawn). Raises UsageError for a slide the scene does not have, Busy when the
         picture is not ready within ``wait_s``, RenderFailed when the scene raised."""
-        job = self.stills_job(name, ctx)
+        job = self.stills_job(name, ctx, slide)
         deadline = time.time() + self.wait_s
         while True:
             if slide < len(job.slides):
                 return job.slides[slide], job.count
+            if job.partial:              # stopped before this slide: draw again, up to it
+                job = self.stills_job(name, ctx, slide)
+                continue
             if job.error:
                 raise RenderFailed(job.error)
             if job.count is not None:
@@ -238,23 +256,6 @@ class LiveService:
             except asyncio.TimeoutError:
                 pass
 
-    async def slides(self, name: str, ctx: RenderContext) -> list[KeyFrame]:
-        """Every slide of ``name`` (waits for the whole scene); raises as ``still`` does."""
-        job = self.stills_job(name, ctx)
-        deadline = time.time() + self.wait_s
-        while job.count is None:
-            if job.error:
-                raise RenderFailed(job.error)
-            left = deadline - time.time()
-            if left <= 0:
-                pos = self._position(job.key)
-                raise Busy(pos, self._retry_after(pos), state="queued" if pos else "drawing")
-            try:
-                await asyncio.wait_for(job.changed.wait(), left)
-            except asyncio.TimeoutError:
-                pass
-        return job.slides
-
     # --- clips -----------------------------------------------------------------------------
     def clip_folder(self, key: str) -> Path:
         return self.root / "clips" / key
@@ -265,6 +266,7 @@ class LiveService:
             job = self.clip_waiting.pop(0)
             self.clip_running = job.key
             self.queue.append(job.key)
+            self._queue_changed()
             self.submitted += 1
             self.pool.submit(("clip", job.key, job.name, job.ctx, str(self.clip_folder(job.key))))
 

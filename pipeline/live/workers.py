@@ -1,8 +1,9 @@
 """A bounded pool of long-lived render processes, shared by every request of the live server.
 
 Each worker loads the model, the fonts and Manim once, then draws jobs from one queue:
-``("stills", key, scene, ctx)`` sends each slide back as soon as it is drawn, so the first key
-frame of a beat is out long before the last; ``("clip", key, scene, ctx, out)`` renders the
+``("stills", key, scene, ctx, need)`` sends each slide back as soon as it is drawn, so the first
+key frame of a beat is out long before the last, and once slide ``need`` is out it stops early
+("partial") when other jobs wait: a new prompt never waits for the rest of an older beat; ``("clip", key, scene, ctx, out)`` renders the
 beat's video through the render cache (``pipeline.many.render_cached``). A worker that dies is
 replaced and its job reported as failed; the server never waits on a dead process.
 
@@ -19,8 +20,22 @@ import time
 from pathlib import Path
 
 
-def _serve(jobs, results, warm: bool) -> None:
+def _end_with_parent(parent: int) -> None:
+    """Exit this worker as soon as the server that started it is gone (even if it was killed)."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+    threading.Thread(target=watch, name="gptx-live-orphan-watch", daemon=True).start()
+
+
+class _Yield(Exception):
+    """Raised between slides to give the worker to a waiting job."""
+
+
+def _serve(jobs, results, warm: bool, parent: int, waiting) -> None:
     """A worker's loop (in its own process): one job at a time, every outcome sent back."""
+    _end_with_parent(parent)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import logging
 
@@ -42,8 +57,17 @@ def _serve(jobs, results, warm: bool) -> None:
         results.put(("started", key, os.getpid()))
         try:
             if kind == "stills":
-                slides = key_frames(name, ctx, on_slide=lambda i, s: results.put(("slide", key, i, s)))
-                results.put(("done", key, len(slides)))
+                need = job[4]
+
+                def send(i, slide):
+                    results.put(("slide", key, i, slide))
+                    if i >= need and waiting.value > 0:
+                        raise _Yield
+                try:
+                    slides = key_frames(name, ctx, on_slide=send)
+                    results.put(("done", key, len(slides)))
+                except _Yield:
+                    results.put(("partial", key, None))
             else:
                 from ..many import render_cached
                 files, _ = render_cached(name, Path(job[4]), ctx)
@@ -63,12 +87,14 @@ class WorkerPool:
         self._mp = multiprocessing.get_context("spawn")
         self.jobs = self._mp.Queue()
         self.results = self._mp.Queue()
+        self.waiting = self._mp.Value("i", 0, lock=False)   # jobs queued, not yet started
         self.procs: list = []
         self.running: dict[int, str] = {}      # worker pid -> key of the job it runs
         self._stop = threading.Event()
 
     def _spawn(self):
-        p = self._mp.Process(target=_serve, args=(self.jobs, self.results, self.warm), daemon=True,
+        p = self._mp.Process(target=_serve, args=(self.jobs, self.results, self.warm, os.getpid(), self.waiting),
+                             daemon=True,
                              name="gptx-live-worker")
         p.start()
         return p
@@ -96,7 +122,7 @@ class WorkerPool:
                 return
             if msg[0] == "started":
                 self.running[msg[2]] = msg[1]
-            elif msg[0] in ("done", "error"):
+            elif msg[0] in ("done", "error", "partial"):
                 self.running = {pid: k for pid, k in self.running.items() if k != msg[1]}
             self.on_message(msg)
             self._replace_dead()
