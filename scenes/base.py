@@ -117,6 +117,16 @@ class ExplainerBase:
             captions[-1].end = max(captions[-1].start, min(captions[-1].end, now))
         self.add_subcaption(text, duration=duration)
 
+    def key_frame(self):
+        """What is on screen now, as a [height, width, 4] uint8 array: every mobject drawn once
+        on a clean background (Manim's kept image of the still parts is left out, as it would
+        draw those twice)."""
+        renderer = self.renderer
+        kept, renderer.static_image = renderer.static_image, None
+        renderer.update_frame(self, ignore_skipping=True)
+        renderer.static_image = kept
+        return renderer.get_frame().copy()
+
     def pause(self, notes: str) -> None:
         """End the current slide here; ``notes`` are what the teacher says about it.
 
@@ -125,8 +135,7 @@ class ExplainerBase:
         With ``key_frames`` a list (the live server's stills), the slide's last frame is kept.
         """
         if self.key_frames is not None:
-            self.renderer.update_frame(self, ignore_skipping=True)
-            self.key_frames.append((self.renderer.get_frame().copy(), notes, len(self.provenance.numbers)))
+            self.key_frames.append((self.key_frame(), notes, len(self.provenance.numbers)))
         config = getattr(self, "_base_slide_config", None)
         if config is not None:
             config.notes = notes

@@ -61,10 +61,11 @@ class _Sink:
             self.on_slide(len(self.slides) - 1, slide)
 
 
-def key_frames(name: str, ctx: RenderContext, on_slide=None) -> list[KeyFrame]:
+def key_frames(name: str, ctx: RenderContext, on_slide=None, end_states: bool = True) -> list[KeyFrame]:
     """Every slide's last frame of scene ``name`` drawn with ``ctx`` (the final frame counts as
     the last slide when anything changed after the last pause); ``on_slide(index, KeyFrame)`` is
-    called as each one is drawn.
+    called as each one is drawn. ``end_states``: jump over add/remove animations
+    (``end_state.use_end_states``); False plays every animation through Manim's still mode.
 
     Raises KeyError for an unknown scene name; anything the scene raises passes through.
     """
@@ -86,11 +87,13 @@ def key_frames(name: str, ctx: RenderContext, on_slide=None) -> list[KeyFrame]:
         with tempconfig(options):
             scene = cls(context=run_ctx)
             sink = scene.key_frames = _Sink(scene, on_slide)
+            if end_states:
+                from .end_state import use_end_states
+                use_end_states(scene)
             scene.setup()
             scene.construct()
-            scene.renderer.update_frame(scene, ignore_skipping=True)
-            last = scene.renderer.get_frame()
+            last = scene.key_frame()
             if (not sink.slides or len(scene.provenance.numbers) > sink.start
                     or not np.array_equal(last, sink.last)):
-                sink.append((last.copy(), "", len(scene.provenance.numbers)))
+                sink.append((last, "", len(scene.provenance.numbers)))
     return sink.slides
