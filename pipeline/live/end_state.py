@@ -1,7 +1,7 @@
 """Key frames without the animations' set-up: ``play`` jumps straight to each animation's end.
 
 Manim's still mode already skips drawing an animation's frames, but it still ``begin``s every
-animation, and for FadeIn and Create that deep-copies the mobjects (the start state, the
+animation, and for FadeIn, Write and Create that deep-copies the mobjects (the start state, the
 outline): most of a key frame's cost. An animation that only brings a mobject in or takes it out
 ends with the mobject exactly as it was, so its end state is "added" or "removed": no copy
 needed. Any other animation (Transform, ``.animate``, UpdateFromAlphaFunc...), or a scene whose
@@ -18,13 +18,12 @@ import types
 
 
 def _jumpable(anim) -> bool:
-    from manim import AnimationGroup, Create, FadeIn, FadeOut, Indicate, Wait
+    from manim import AnimationGroup, Create, FadeIn, FadeOut, Indicate, Wait, Write
     if isinstance(anim, AnimationGroup):
         return all(_jumpable(a) for a in anim.animations)
     if isinstance(anim, Wait):
         return anim.is_static_wait
-    # not Write: its end leaves text a shade lighter than it was (the film shows that end)
-    return isinstance(anim, (FadeIn, FadeOut, Create)) or type(anim) is Indicate
+    return isinstance(anim, (FadeIn, FadeOut, Create, Write)) or type(anim) is Indicate
 
 
 def _updating(scene, anims) -> bool:

@@ -61,6 +61,21 @@ class _Sink:
             self.on_slide(len(self.slides) - 1, slide)
 
 
+_MEDIA: Path | None = None
+
+
+def _media_dir() -> Path:
+    """One folder per process for Manim's text and image files, kept while it lives: a label
+    drawn before is not laid out by Pango again."""
+    global _MEDIA
+    if _MEDIA is None:
+        import atexit
+        import shutil
+        _MEDIA = Path(tempfile.mkdtemp(prefix="gptx-live-media-"))
+        atexit.register(shutil.rmtree, _MEDIA, True)
+    return _MEDIA
+
+
 def key_frames(name: str, ctx: RenderContext, on_slide=None, end_states: bool = True) -> list[KeyFrame]:
     """Every slide's last frame of scene ``name`` drawn with ``ctx`` (the final frame counts as
     the last slide when anything changed after the last pause); ``on_slide(index, KeyFrame)`` is
@@ -77,23 +92,23 @@ def key_frames(name: str, ctx: RenderContext, on_slide=None, end_states: bool = 
     cls = scenes.scene_class(name)
     logging.getLogger("manim-slides").setLevel(logging.WARNING)
     width, height = ctx.size or STILL_SIZE
-    with tempfile.TemporaryDirectory(prefix="gptx-live-") as tmp:
-        tmp = Path(tmp)
-        options = {"quality": "low_quality", "pixel_width": width, "pixel_height": height,
-                   "media_dir": str(tmp / "media"), "disable_caching": True,
-                   "progress_bar": "none", "verbosity": "WARNING", "write_to_movie": False,
-                   "save_last_frame": True, "output_file": name}
-        run_ctx = ctx.with_(slides_dir=tmp / "slides", provenance_path=tmp / "numbers.json")
-        with tempconfig(options):
-            scene = cls(context=run_ctx)
-            sink = scene.key_frames = _Sink(scene, on_slide)
-            if end_states:
-                from .end_state import use_end_states
-                use_end_states(scene)
-            scene.setup()
-            scene.construct()
-            last = scene.key_frame()
-            if (not sink.slides or len(scene.provenance.numbers) > sink.start
-                    or not np.array_equal(last, sink.last)):
-                sink.append((last, "", len(scene.provenance.numbers)))
+    media = _media_dir()
+    # nothing is written there: the scene's tear-down (provenance, slide files) is not run
+    options = {"quality": "low_quality", "pixel_width": width, "pixel_height": height,
+               "media_dir": str(media), "disable_caching": True,
+               "progress_bar": "none", "verbosity": "WARNING", "write_to_movie": False,
+               "save_last_frame": True, "output_file": name}
+    run_ctx = ctx.with_(slides_dir=media / "slides", provenance_path=media / "numbers.json")
+    with tempconfig(options):
+        scene = cls(context=run_ctx)
+        sink = scene.key_frames = _Sink(scene, on_slide)
+        if end_states:
+            from .end_state import use_end_states
+            use_end_states(scene)
+        scene.setup()
+        scene.construct()
+        last = scene.key_frame()
+        if (not sink.slides or len(scene.provenance.numbers) > sink.start
+                or not np.array_equal(last, sink.last)):
+            sink.append((last, "", len(scene.provenance.numbers)))
     return sink.slides
