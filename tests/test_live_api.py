@@ -124,7 +124,7 @@ def test_path_like_prompts_stay_in_the_cache(live, tmp_path):
     assert {p for p in tmp_path.parent.iterdir()} == before
     for p in live.cache.rglob("*"):
         rel = p.relative_to(live.cache).parts
-        assert rel[0] in ("stills", "clips") and (len(rel) == 1 or re.fullmatch(r"[0-9a-f]{64}", rel[1])), p
+        assert rel[0] in ("stills", "clips", "renders") and (len(rel) == 1 or re.fullmatch(r"[0-9a-f]{64}", rel[1])), p
 
 
 def test_the_page_and_its_assets_are_served_from_the_package(live):
@@ -135,3 +135,21 @@ def test_the_page_and_its_assets_are_served_from_the_package(live):
         assert r.status_code == 200 and "//cdn" not in r.text and "https://" not in r.text
     beats = live.get("/api/scenes").json()
     assert [b["name"] for b in beats["scenes"]][:2] == ["Title", "PredictSample"]
+
+
+def test_play_renders_the_beats_clip_through_the_render_cache(live):
+    import time
+    q = {"scene": "Title", "prompt": PROMPT}
+    deadline = time.time() + 600
+    while (r := live.get("/api/clip", params=q)).status_code == 202:
+        assert r.json()["state"] in ("queued", "rendering") and int(r.headers["Retry-After"]) >= 1
+        assert time.time() < deadline, "the clip did not render"
+        time.sleep(1)
+    assert r.status_code == 200 and r.json()["state"] == "done"
+    url = r.json()["url"]
+    assert re.fullmatch(r"/clips/[0-9a-f]{64}/Title\.mp4", url)
+    video = live.get(url)
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+    assert video.content[4:8] == b"ftyp"
+    assert live.get(url, headers={"Range": "bytes=0-99"}).status_code == 206   # seekable
+    assert list((live.cache / "renders").iterdir())                            # a cached render

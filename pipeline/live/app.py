@@ -38,14 +38,16 @@ def _busy(err: Busy) -> JSONResponse:
 
 def create_app(cache: Path | None = None, processes: int = 2, max_queue: int = 16,
                wait_s: float = 20.0, warm: bool = True) -> Starlette:
-    """The app; ``cache``: its folder (default ``<render cache>/live``), the only place it
-    writes; ``processes`` render workers; ``max_queue`` jobs waiting before 503; ``wait_s``
+    """The app; ``cache``: its folder (default ``<render cache>/live``, clips cached with the
+    command line's renders; a given folder keeps its clips' render cache inside it too), the
+    only place it writes; ``processes`` render workers; ``max_queue`` jobs waiting before 503; ``wait_s``
     seconds a request waits for its picture before 202; ``warm`` draws one scene in each worker
     at start so the first request does not pay for loading fonts."""
+    render_cache = None if cache is None else Path(cache) / "renders"
     if cache is None:
         from ..cache import cache_dir
         cache = cache_dir() / "live"
-    service = LiveService(Path(cache), processes, max_queue, wait_s, warm=warm)
+    service = LiveService(Path(cache), processes, max_queue, wait_s, warm=warm, render_cache=render_cache)
 
     @contextlib.asynccontextmanager
     async def lifespan(app):

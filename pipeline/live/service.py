@@ -95,12 +95,14 @@ def _trace(prompt: str, checkpoint: str):
 class LiveService:
     """``root``: the server's own cache folder; ``processes``: render workers; ``max_queue``:
     jobs waiting for a worker before new ones are refused (503); ``wait_s``: how long a request
-    waits for its picture before it is told its queue position (202)."""
+    waits for its picture before it is told its queue position (202); ``render_cache``: where
+    clips are cached (None: the render cache of the command line, ``pipeline.cache.cache_dir``)."""
 
     def __init__(self, root: Path, processes: int = 2, max_queue: int = 16, wait_s: float = 20.0,
-                 keep: int = 96, warm: bool = True):
+                 keep: int = 96, warm: bool = True, render_cache: Path | None = None):
         self.root, self.max_queue, self.wait_s, self.keep = Path(root), max_queue, wait_s, keep
-        self.pool = WorkerPool(processes, warm)
+        env = {} if render_cache is None else {"GPTX_CACHE": str(render_cache)}
+        self.pool = WorkerPool(processes, warm, env)
         self.jobs: dict[str, _Job] = {}             # in flight: drawn once for every asker
         self.done: OrderedDict[str, _Job] = OrderedDict()   # finished stills, most recent last
         self.queue: list[str] = []                   # submitted, not yet started, in order

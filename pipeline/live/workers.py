@@ -33,9 +33,10 @@ class _Yield(Exception):
     """Raised between slides to give the worker to a waiting job."""
 
 
-def _serve(jobs, results, warm: bool, parent: int, waiting) -> None:
+def _serve(jobs, results, warm: bool, parent: int, waiting, env: dict) -> None:
     """A worker's loop (in its own process): one job at a time, every outcome sent back."""
     _end_with_parent(parent)
+    os.environ.update(env)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import logging
 
@@ -82,8 +83,9 @@ class WorkerPool:
     """``processes`` worker processes (spawned, so no torch or Manim state is forked) and one
     reader thread that hands their messages to ``on_message`` (called from that thread)."""
 
-    def __init__(self, processes: int = 2, warm: bool = True):
-        self.size, self.warm = processes, warm
+    def __init__(self, processes: int = 2, warm: bool = True, env: dict | None = None):
+        """``env``: environment variables set in each worker (e.g. ``GPTX_CACHE``)."""
+        self.size, self.warm, self.env = processes, warm, dict(env or {})
         self._mp = multiprocessing.get_context("spawn")
         self.jobs = self._mp.Queue()
         self.results = self._mp.Queue()
@@ -93,7 +95,7 @@ class WorkerPool:
         self._stop = threading.Event()
 
     def _spawn(self):
-        p = self._mp.Process(target=_serve, args=(self.jobs, self.results, self.warm, os.getpid(), self.waiting),
+        p = self._mp.Process(target=_serve, args=(self.jobs, self.results, self.warm, os.getpid(), self.waiting, self.env),
                              daemon=True,
                              name="gptx-live-worker")
         p.start()
