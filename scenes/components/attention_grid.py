@@ -11,7 +11,7 @@ import numpy as np
 from manim import UL, Group, Transform, interpolate_color
 
 from .. import style
-from .raster import Canvas, px_per_unit
+from .raster import Canvas, px_per_unit, rgba
 from .text import show_piece
 
 
@@ -59,7 +59,7 @@ class AttentionGrid(Group):
         n, s = self.pattern.shape[0], self.cell
         ox, oy = self.origin
         c.rect(ox, oy, ox + n * s, oy + n * s, th.neutral)
-        masked = interpolate_color(th.neutral, th.muted, 0.45)
+        masked = rgba(interpolate_color(th.neutral, th.muted, 0.45))   # converted once: ~n²/2 crosses
         for q in range(n):          # columns
             for k in range(n):      # rows
                 x0, y0 = ox + q * s, oy + k * s
@@ -96,7 +96,7 @@ class AttentionGrid(Group):
         """Text turned 90° (reading upwards), anchored at (x, y) in canvas units."""
         from PIL import Image, ImageDraw
 
-        from .raster import font, rgba
+        from .raster import font
         f = font(max(1, round(size * c.scale)), mono=True)
         x0, y0, x1, y1 = f.getbbox(text)
         tile = Image.new("RGBA", (x1 + 2, max(y1, round(size * c.scale)) + 2), (0, 0, 0, 0))
@@ -113,7 +113,6 @@ class AttentionGrid(Group):
 
     def ink(self, q: int, k: int) -> int:
         """Pixels of cell (q, k) that differ from the empty-cell colour."""
-        from .raster import rgba
         x0, y0, x1, y1 = (round(v * px_per_unit()) for v in self.cell_box(q, k))
         block = self.image.pixel_array[y0:y1, x0:x1, :3].astype(int)
         empty = np.array(rgba(style.theme().neutral)[:3])

@@ -75,6 +75,10 @@ def fit_text(text: str, size_units: float, limit: float | None, mono: bool = Tru
 
 
 def rgba(color: ManimColor, opacity: float = 1.0) -> tuple[int, int, int, int]:
+    """``color`` as 0-255 RGBA; a 4-tuple (already converted, opacity 1) is returned as it is, so
+    a drawing that repeats one colour converts it once."""
+    if isinstance(color, tuple) and len(color) == 4 and opacity == 1.0:
+        return color
     r, g, b = (int(round(255 * c)) for c in ManimColor(color).to_rgb())
     return (r, g, b, int(round(255 * opacity)))
 
