@@ -153,3 +153,22 @@ def test_play_renders_the_beats_clip_through_the_render_cache(live):
     assert video.content[4:8] == b"ftyp"
     assert live.get(url, headers={"Range": "bytes=0-99"}).status_code == 206   # seekable
     assert list((live.cache / "renders").iterdir())                            # a cached render
+
+
+def test_live_command_checks_its_port_and_warns_when_open_to_the_network(monkeypatch, capsys):
+    import uvicorn
+
+    import render
+    from live_server import free_port
+    assert render.main(["live", "--port", "70000"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "port 70000 is out of range" in err
+    served = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: served.append(kw))
+    assert render.main(["live", "--host", "0.0.0.0", "--port", str(free_port())]) == 0
+    out = capsys.readouterr()
+    assert "open to the network" in out.err and out.out.startswith("live: http://0.0.0.0:")
+    assert served and served[0]["host"] == "0.0.0.0"
+    assert render.main(["live", "--port", str(free_port())]) == 0
+    out = capsys.readouterr()
+    assert "warning" not in out.err and out.out.startswith("live: http://localhost:")
