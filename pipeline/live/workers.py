@@ -149,3 +149,7 @@ class WorkerPool:
             if p.is_alive():
                 p.terminate()
                 p.join(1.0)
+        self._reader.join(2.0)
+        for q in (self.jobs, self.results):   # unread jobs of a stopped pool are dropped
+            q.cancel_join_thread()
+            q.close()
