@@ -12,6 +12,7 @@
 
     python render.py render Softmax -qh --format gif -p    Manim's options: -q l|m|h|k, --resolution
                                                          W,H, --fps, --format mp4|gif|webm|png, -p
+    python render.py live [--host 127.0.0.1] [--port 8000] [--open]   the live page
 
 Each rendered scene gives DIR/<Scene>.mp4, DIR/<Scene>.png (last frame),
 DIR/<Scene>.numbers.json (every drawn number and its source), DIR/<Scene>.srt (captions) and its
@@ -242,6 +243,13 @@ def cmd_batch(args) -> int:
         workers=args.workers, dashboard=args.dashboard, connect_timeout=args.connect_timeout))
 
 
+def cmd_live(args) -> int:
+    from pipeline.live.serve import serve
+    check_system()
+    serve(args.host, args.port, args.open)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="render.py", description="Render the GPT explainer: with no command, the whole film "
@@ -348,6 +356,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--connect-timeout", type=float, default=5.0, metavar="S",
                    help="seconds to wait for --scheduler (default 5)")
     b.set_defaults(func=cmd_batch)
+    lv = sub.add_parser("live", help="the live page: type a prompt, the beat's key frames answer")
+    lv.add_argument("--host", default="127.0.0.1",
+                    help="address to listen on (default 127.0.0.1; 0.0.0.0 opens it to the network)")
+    lv.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    lv.add_argument("--open", action="store_true", help="open the page in a browser")
+    lv.set_defaults(func=cmd_live)
     return ap
 
 
@@ -356,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv or ["render", "--all"])
     if args.command is None:
-        parser.error("name a command (list, render, slides, lines, present, deck, handout, batch) "
+        parser.error("name a command (list, render, slides, lines, present, deck, handout, batch, live) "
                      "or give none for the film")
     if getattr(args, "jobs", 1) < 1:
         parser.error("--jobs must be 1 or more")

@@ -11,7 +11,7 @@ import model
 from . import derivations, style
 from .captions import GAP_SECONDS, reading_seconds, split_caption
 from .context import RenderContext
-from .manim_internals import close_slide_with_notes, render_still, use_slides_folder
+from .manim_internals import close_slide_with_notes, current_frame, render_still, use_slides_folder
 from .narration import RecordedLines, speech_service
 from .provenance import Provenance
 
@@ -34,6 +34,7 @@ class ExplainerBase:
 
     description = ""          # one line for `render.py list`
     skip_reversing = True     # the film plays forward; reversed clips would double encode time
+    key_frames = None         # a list to collect (frame, notes, numbers so far) at every pause
 
     def __init__(self, *args, context: RenderContext | None = None, **kwargs):
         """``context``: this render's options; None for a plain ``manim`` run, which reads them
@@ -200,14 +201,23 @@ class ExplainerBase:
             out.append((p, speech, max(reading_seconds(p), speech.seconds)))
         return out
 
+    def key_frame(self):
+        """What is on screen now, as a [height, width, 4] uint8 array: every mobject drawn once
+        on a clean background (Manim's kept image of the still parts is left out, as it would
+        draw those twice)."""
+        return current_frame(self)
+
     def pause(self, notes: str) -> None:
         """End the current slide here; ``notes`` are what the teacher says about it.
 
         manim-slides attaches ``next_slide(notes=...)`` to the slide that starts next, so the
         notes are set on the slide being closed instead: they show while it plays and after.
+        With ``key_frames`` a list (the live server's stills), the slide's last frame is kept.
         """
         self.wait_for_speech()
         self.pauses.append(self.time)
+        if self.key_frames is not None:
+            self.key_frames.append((self.key_frame(), notes, len(self.provenance.numbers)))
         close_slide_with_notes(self, notes)
 
 

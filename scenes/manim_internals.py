@@ -12,10 +12,15 @@ tests/test_manim_internals.py checks each one and names the installed versions w
 * ``use_slides_folder``  manim-slides' ``_output_folder``
 * ``close_slide_with_notes``  manim-slides' ``_base_slide_config`` (the slide being played)
 * ``render_still``       ``Scene.render`` without manim-slides' ``Slide.render`` (which cuts clips)
-* ``subcaptions``        the ``SceneFileWriter.subcaptions`` list ``add_subcaption`` appends to
+* ``current_frame``      the Cairo renderer's ``static_image`` and ``update_frame`` (a key frame)
+* ``quiet_sound_mux_warning``  a log filter for Manim's sound-muxing warning
+* ``use_end_states``     ``renderer.play`` replaced, ``Animation._setup_scene`` and
+                         ``clean_up_from_scene`` (the live page's key frames without animations;
+                         tests/test_live_stills.py checks the pixels are the same)
 """
 from __future__ import annotations
 
+import types
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +127,17 @@ def close_slide_with_notes(scene, notes: str) -> None:
         scene.next_slide(notes=notes)
 
 
+def current_frame(scene) -> np.ndarray:
+    """What is on screen now, [height, width, 4] uint8: every mobject drawn once on a clean
+    background. The Cairo renderer's ``static_image`` (its kept picture of the still mobjects) is
+    set aside while drawing, as it would draw those twice."""
+    renderer = scene.renderer
+    kept, renderer.static_image = renderer.static_image, None
+    renderer.update_frame(scene, ignore_skipping=True)
+    renderer.static_image = kept
+    return renderer.get_frame().copy()
+
+
 def render_still(scene, *args, **kwargs):
     """Render ``scene`` (a manim-slides ``Slide``) as a plain Manim scene: for a still (-s) or a
     run without a movie, where ``Slide.render`` would try to cut clips that were never written."""
@@ -142,3 +158,76 @@ def quiet_sound_mux_warning() -> None:
     for handler in logging.getLogger("manim").handlers + logging.getLogger().handlers:
         if not any(isinstance(f, _UnusedMuxOptions) for f in handler.filters):
             handler.addFilter(_UnusedMuxOptions())
+
+
+# --- live key frames: play jumps to each add/remove animation's end -----------------------------
+# Key frames without the animations' set-up: ``play`` jumps straight to each animation's end.
+#
+# Manim's still mode already skips drawing an animation's frames, but it still ``begin``s every
+# animation, and for FadeIn, Write and Create that deep-copies the mobjects (the start state, the
+# outline): most of a key frame's cost. An animation that only brings a mobject in or takes it out
+# ends with the mobject exactly as it was, so its end state is "added" or "removed": no copy
+# needed. Any other animation (Transform, ``.animate``, UpdateFromAlphaFunc...), or a scene whose
+# mobjects have updaters, goes through Manim's own ``play`` unchanged.
+#
+#     use_end_states(scene)       # before scene.construct(); only for still (save_last_frame) renders
+#
+# ``tests/test_live_stills.py`` checks that every scene's key frames come out pixel for pixel the
+# same either way.
+
+
+
+def _jumpable(anim) -> bool:
+    from manim import AnimationGroup, Create, FadeIn, FadeOut, Indicate, Wait, Write
+    if isinstance(anim, AnimationGroup):
+        return all(_jumpable(a) for a in anim.animations)
+    if isinstance(anim, Wait):
+        return anim.is_static_wait
+    return isinstance(anim, (FadeIn, FadeOut, Create, Write)) or type(anim) is Indicate
+
+
+def _updating(scene, anims) -> bool:
+    """Whether anything on screen or coming in has an updater (time would change it)."""
+    if scene.updaters:
+        return True
+    family = scene.get_mobject_family_members()
+    for a in anims:
+        if getattr(a, "mobject", None) is not None:
+            family = family + a.mobject.get_family()
+    return any(m.updaters for m in family)
+
+
+def _jump(anim, scene) -> None:
+    """Put ``anim``'s end state in ``scene`` (its mobject added, or removed for a remover)."""
+    from manim import AnimationGroup, Wait
+    if isinstance(anim, Wait):
+        return
+    if isinstance(anim, AnimationGroup):
+        for sub in anim.animations:
+            if anim.remover:
+                sub.remover = True
+            _jump(sub, scene)
+        anim._on_finish(scene)
+        return
+    from manim import Animation
+    anim._setup_scene(scene)
+    Animation.clean_up_from_scene(anim, scene)   # a remover's removal, its on-finish callback;
+    # (FadeOut's own clean-up also resets its mobject to the start: unchanged here anyway)
+
+
+def use_end_states(scene) -> None:
+    """Make ``scene``'s renderer jump to the end of every add/remove animation it plays."""
+    renderer = scene.renderer
+    stock = renderer.play
+
+    def play(self, scene, *args, **kwargs):
+        from manim import Animation
+        if not all(isinstance(a, Animation) and _jumpable(a) for a in args) or _updating(scene, args):
+            return stock(scene, *args, **kwargs)
+        scene.compile_animation_data(*args, **kwargs)   # adds the non-introducers, the run time
+        for anim in scene.animations:
+            _jump(anim, scene)
+        self.time += scene.duration
+        self.num_plays += 1
+
+    renderer.play = types.MethodType(play, renderer)

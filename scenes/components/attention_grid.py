@@ -12,7 +12,7 @@ from manim import UL, Group, Transform, interpolate_color
 
 from .checks import finite_array
 from .. import style
-from .raster import Canvas, px_per_unit, shorten
+from .raster import Canvas, px_per_unit, rgba, shorten
 from .text import show_piece
 
 
@@ -106,7 +106,7 @@ class AttentionGrid(Group):
         """Text turned 90° (reading upwards), anchored at (x, y) in canvas units."""
         from PIL import Image, ImageDraw
 
-        from .raster import font, rgba
+        from .raster import font
         f = font(max(1, round(size * c.scale)), mono=True)
         x0, y0, x1, y1 = f.getbbox(text)
         tile = Image.new("RGBA", (x1 + 2, max(y1, round(size * c.scale)) + 2), (0, 0, 0, 0))
@@ -123,7 +123,6 @@ class AttentionGrid(Group):
 
     def ink(self, q: int, k: int) -> int:
         """Pixels of cell (q, k) that differ from the empty-cell colour."""
-        from .raster import rgba
         x0, y0, x1, y1 = (round(v * px_per_unit()) for v in self.cell_box(q, k))
         block = self.image.pixel_array[y0:y1, x0:x1, :3].astype(int)
         empty = np.array(rgba(self.theme.neutral)[:3])

@@ -115,6 +115,10 @@ def shorten(text, width: float | None, em: float | None = None, mono: bool = Fal
 
 
 def rgba(color: ManimColor, opacity: float = 1.0) -> tuple[int, int, int, int]:
+    """``color`` as 0-255 RGBA; a 4-tuple (already converted, opacity 1) is returned as it is, so
+    a drawing that repeats one colour converts it once."""
+    if isinstance(color, tuple) and len(color) == 4 and opacity == 1.0:
+        return color
     r, g, b = (int(round(255 * c)) for c in ManimColor(color).to_rgb())
     return (r, g, b, int(round(255 * opacity)))
 

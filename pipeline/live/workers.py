@@ -1,0 +1,155 @@
+"""A bounded pool of long-lived render processes, shared by every request of the live server.
+
+Each worker loads the model, the fonts and Manim once, then draws jobs from one queue:
+``("stills", key, scene, ctx, need)`` sends each slide back as soon as it is drawn, so the first
+key frame of a beat is out long before the last, and once slide ``need`` is out it stops early
+("partial") when other jobs wait: a new prompt never waits for the rest of an older beat; ``("clip", key, scene, ctx, out)`` renders the
+beat's video through the render cache (``pipeline.many.render_cached``). A worker that dies is
+replaced and its job reported as failed; the server never waits on a dead process.
+
+    pool = WorkerPool(processes=2); pool.start(on_message)
+    pool.submit(("stills", key, "Softmax", ctx))     # on_message(("slide", key, 0, KeyFrame)) ...
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue
+import threading
+import time
+from pathlib import Path
+
+
+def _end_with_parent(parent: int) -> None:
+    """Exit this worker as soon as the server that started it is gone (even if it was killed)."""
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+    threading.Thread(target=watch, name="gptx-live-orphan-watch", daemon=True).start()
+
+
+class _Yield(Exception):
+    """Raised between slides to give the worker to a waiting job."""
+
+
+def _serve(jobs, results, warm: bool, parent: int, waiting, env: dict) -> None:
+    """A worker's loop (in its own process): one job at a time, every outcome sent back."""
+    _end_with_parent(parent)
+    os.environ.update(env)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import logging
+
+    import torch
+    torch.set_num_threads(1)      # two workers on two cores: no thread fights inside each
+    from scenes.context import RenderContext
+
+    from ..errors import UsageError
+    from .stills import key_frames
+    logging.getLogger("manim").setLevel(logging.WARNING)
+    if warm:   # model, fonts, Manim's text and image caches loaded before the first request
+        key_frames("Softmax", RenderContext())
+    results.put(("ready", None, os.getpid()))
+    while True:
+        job = jobs.get()
+        if job is None:
+            return
+        kind, key, name, ctx = job[:4]
+        results.put(("started", key, os.getpid()))
+        try:
+            if kind == "stills":
+                need = job[4]
+
+                def send(i, slide):
+                    results.put(("slide", key, i, slide))
+                    if i >= need and waiting.value > 0:
+                        raise _Yield
+                try:
+                    slides = key_frames(name, ctx, on_slide=send)
+                    results.put(("done", key, len(slides)))
+                except _Yield:
+                    results.put(("partial", key, None))
+            else:
+                from ..many import render_cached
+                files, _ = render_cached(name, Path(job[4]), ctx)
+                results.put(("done", key, {k: str(v) for k, v in files.items()}))
+        except UsageError as err:
+            results.put(("error", key, str(err)))
+        except Exception as err:      # a scene's failure is this job's answer, not the worker's end
+            results.put(("error", key, f"the {name} scene could not be drawn: {type(err).__name__}: {err}"))
+
+
+class WorkerPool:
+    """``processes`` worker processes (spawned, so no torch or Manim state is forked) and one
+    reader thread that hands their messages to ``on_message`` (called from that thread)."""
+
+    def __init__(self, processes: int = 2, warm: bool = True, env: dict | None = None):
+        """``env``: environment variables set in each worker (e.g. ``GPTX_CACHE``)."""
+        self.size, self.warm, self.env = processes, warm, dict(env or {})
+        self._mp = multiprocessing.get_context("spawn")
+        self.jobs = self._mp.Queue()
+        self.results = self._mp.Queue()
+        self.waiting = self._mp.Value("i", 0, lock=False)   # jobs queued, not yet started
+        self.procs: list = []
+        self.running: dict[int, str] = {}      # worker pid -> key of the job it runs
+        self._stop = threading.Event()
+
+    def _spawn(self):
+        p = self._mp.Process(target=_serve, args=(self.jobs, self.results, self.warm, os.getpid(), self.waiting, self.env),
+                             daemon=True,
+                             name="gptx-live-worker")
+        p.start()
+        return p
+
+    def start(self, on_message) -> None:
+        self.on_message = on_message
+        self.procs = [self._spawn() for _ in range(self.size)]
+        self._reader = threading.Thread(target=self._read, name="gptx-live-reader", daemon=True)
+        self._reader.start()
+
+    def submit(self, job: tuple) -> None:
+        self.jobs.put(job)
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs if p.is_alive()]
+
+    def _read(self) -> None:
+        while not self._stop.is_set():
+            try:
+                msg = self.results.get(timeout=0.5)
+            except queue.Empty:
+                self._replace_dead()
+                continue
+            except (EOFError, OSError):
+                return
+            if msg[0] == "started":
+                self.running[msg[2]] = msg[1]
+            elif msg[0] in ("done", "error", "partial"):
+                self.running = {pid: k for pid, k in self.running.items() if k != msg[1]}
+            self.on_message(msg)
+            self._replace_dead()
+
+    def _replace_dead(self) -> None:
+        for i, p in enumerate(self.procs):
+            if p.exitcode is not None and not self._stop.is_set():
+                key = self.running.pop(p.pid, None)
+                if key is not None:
+                    self.on_message(("error", key, "a render worker stopped while drawing this; "
+                                     "try again"))
+                self.procs[i] = self._spawn()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Ask every worker to finish, then end the ones that do not within ``timeout`` seconds."""
+        self._stop.set()
+        for _ in self.procs:
+            self.jobs.put(None)
+        deadline = time.time() + timeout
+        for p in self.procs:
+            p.join(max(0.0, deadline - time.time()))
+            if p.is_alive():
+                p.terminate()
+                p.join(1.0)
+        self._reader.join(2.0)
+        for q in (self.jobs, self.results):   # unread jobs of a stopped pool are dropped
+            q.cancel_join_thread()
+            q.close()
