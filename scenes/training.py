@@ -190,7 +190,7 @@ class Training(ExplainerScene):
             name = text_lines([(f"{self.step_name(snap):>9} {bpc:.2f} bits", style.SMALL_SIZE, th.muted)],
                               mono=True)
             new = "".join(self.piece(t) for t in self.new[snap]).replace("\n", " ¶ ")
-            block = TextBlock([Run(tail, th.text), Run(new, th.chosen)], 9.2, style.SMALL_SIZE, max_lines=2)
+            block = TextBlock([Run(tail, th.text), Run(new, th.chosen)], 9.2, style.SMALL_SIZE, max_lines=2, theme=th)
             row = Group(name, block).arrange(RIGHT, buff=0.35, aligned_edge=UP)
             rows.add(row)
         rows.arrange(DOWN, buff=0.12, aligned_edge=LEFT).next_to(head, DOWN, buff=0.3).align_to(head, LEFT)
@@ -220,7 +220,7 @@ class Training(ExplainerScene):
         head = self.text(f"one gradient step on one example ({self.step_name(self.last)}, "
                          f"learning rate {LEARNING_RATE:g})", style.BODY_SIZE)
         head.next_to(self.title, DOWN, buff=0.4).align_to(self.title, LEFT)
-        example = TextBlock([Run(EXAMPLE, th.text)], 12.4, style.SMALL_SIZE)
+        example = TextBlock([Run(EXAMPLE, th.text)], 12.4, style.SMALL_SIZE, theme=th)
         example.next_to(head, DOWN, buff=0.25).align_to(head, LEFT)
         loss = text_lines([([("loss before ", th.muted), (f"{before:.3f}", th.text),
                              ("   after ", th.muted), (f"{after:.3f}", th.chosen),
