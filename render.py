@@ -49,7 +49,7 @@ def context_from(args):
     size = parse_resolution(resolution) if resolution else cfg.get("size")
     fps = check_fps(fps) if fps is not None else cfg.get("fps")
     return checked_context(args.prompt, args.checkpoint, temperature=args.temperature,
-                           theme=args.theme, seed=args.seed, layer=args.layer, head=args.head,
+                           top_k=getattr(args, "top_k", 40), theme=args.theme, seed=args.seed, layer=args.layer, head=args.head,
                            quality=args.quality or cfg.get("quality") or "l", size=size, fps=fps,
                            narration=getattr(args, "narration", "festival"))
 
@@ -230,7 +230,8 @@ def cmd_batch(args) -> int:
     if not args.connect_timeout > 0:
         raise UsageError(f"--connect-timeout must be more than 0 seconds, got {args.connect_timeout:g}")
     check_system()
-    options = {"checkpoint": args.checkpoint, "temperature": args.temperature, "theme": args.theme,
+    options = {"checkpoint": args.checkpoint, "temperature": args.temperature, "top_k": args.top_k,
+               "theme": args.theme,
                "seed": args.seed, "layer": args.layer, "head": args.head,
                "quality": args.quality or "l", "narration": args.narration}
     if args.resolution:
@@ -267,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--prompt", help="the text the model reads (default: an Austen-like sentence)")
         p.add_argument("--temperature", type=float, default=0.8,
                        help="sampling temperature for the scenes that sample (default 0.8; 0 = greedy)")
+        p.add_argument("--top-k", type=int, default=40, dest="top_k",
+                       help="every sample is drawn from the K likeliest tokens (default 40, measured by "
+                       "tests/benchmarks/sampling.py; 0 = no cut)")
         p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
         p.add_argument("--layer", type=int, help="the layer the Attention and MLP scenes show (default: measured)")
         p.add_argument("--head", type=int, help="the head the Attention scene shows (default: measured)")

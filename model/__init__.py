@@ -10,12 +10,14 @@ vocab.json, merges.txt; see model/hf_folder.py); a bad one raises CheckpointErro
     weights(checkpoint="default")        every parameter as numpy, TransformerLens names
     config(checkpoint="default")         its shape: n_layer, n_head, d_model, n_ctx, n_vocab ...
     softmax(logits, temperature)         T = 0 greedy; -inf entries get 0; T < 0 or NaN raises ValueError
-    generate(text, n_tokens, ...)        seeded sampling of new token ids
+    generate(text, n_tokens, ...)        seeded sampling of new token ids (temperature, top_k, top_p)
+    sampled_distribution(logits, T, top_k, top_p)  what generate draws from: softmax at T, cut, renormalised
+    TOP_K                                 the film's cut for its demo samples (tests/benchmarks/sampling.py)
 """
 from .checkpoint import CheckpointError, checkpoint_names, config, weights
-from .sampling import generate, softmax
+from .sampling import TOP_K, generate, sampled_distribution, softmax
 from .tokenizer import get_encoding
 from .trace import Trace, run, run_tokens
 
-__all__ = ["CheckpointError", "Trace", "checkpoint_names", "config", "generate", "get_encoding",
-           "run", "run_tokens", "softmax", "weights"]
+__all__ = ["CheckpointError", "TOP_K", "Trace", "checkpoint_names", "config", "generate", "get_encoding",
+           "run", "run_tokens", "sampled_distribution", "softmax", "weights"]

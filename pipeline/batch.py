@@ -40,7 +40,7 @@ class BatchOptions:
     out              the output folder: DIR/<name>/ per prompt, DIR/manifest.json
     scenes           scene names; None = the whole film, joined per prompt
     options          ``checks.checked_context`` keywords besides the prompt (checkpoint,
-                     temperature, theme, seed, layer, head, quality, size, fps)
+                     temperature, top_k, theme, seed, layer, head, quality, size, fps)
     use_cache        take scenes from the render cache when nothing they depend on changed
     film             join the scenes into a film even when they are not the whole film
     scheduler        a running Dask scheduler's address; None = a LocalCluster on this machine

@@ -46,6 +46,13 @@ def check_temperature(t: float) -> float:
     return t
 
 
+def check_top_k(k: int, n_vocab: int) -> int:
+    """``k`` itself; raises UsageError unless 0 <= k <= n_vocab (0: no cut, every token kept)."""
+    if k < 0 or k > n_vocab:
+        raise UsageError(f"top-k must be between 1 and the model's {n_vocab:,} tokens (or 0 for no cut), got {k}")
+    return k
+
+
 def check_head(layer: int | None, head: int | None, checkpoint: str, cfg: dict) -> None:
     """Raises UsageError when ``layer`` or ``head`` is outside the checkpoint's (0-based) range
     (the check is ``RenderContext.check_layer_head``, which the Attention scene runs too)."""
@@ -115,6 +122,8 @@ def checked_context(prompt: str | None = None, checkpoint: str = "default", quie
     prompt = DEFAULT_PROMPT if prompt is None else check_prompt(prompt)
     checkpoint, cfg = check_checkpoint(checkpoint)
     temperature = check_temperature(float(options.pop("temperature", 0.8)))
+    if "top_k" in options:
+        options["top_k"] = check_top_k(int(options["top_k"]), cfg["n_vocab"])
     if "narration" in options:
         options["narration"] = check_narration(options["narration"])
     check_head(options.get("layer"), options.get("head"), checkpoint, cfg)

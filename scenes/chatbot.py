@@ -102,8 +102,7 @@ class Chatbot(ExplainerScene):
             self.message = user_message(s.prompt, limit)
         self.framed = framed_prompt(self.message)
         framed_ids = enc.encode(self.framed, allowed_special="all")
-        new = model.generate(self.framed, MAX_NEW, temperature=self.context.temperature, seed=s.seed,
-                             checkpoint=s.checkpoint)
+        new = s.sample(self.framed, MAX_NEW)
         self.reply = reply_tokens(new, [self.piece(t) for t in new])
         self.use_trace(model.run_tokens(framed_ids + self.reply, s.checkpoint, self.framed))
         first = len(framed_ids) - 1

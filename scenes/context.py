@@ -33,6 +33,9 @@ class RenderContext:
     theme          ``"dark"`` or ``"light"`` (``scenes.style.THEMES``)
     seed           the sampling seed (int)
     temperature    sampling temperature, 0 (greedy) to 10
+    top_k          every demo sample is drawn from the top_k likeliest tokens at ``temperature``,
+                   renormalised (``model.sampled_distribution``); 0 = no cut. Default
+                   ``model.sampling.TOP_K`` (40), measured by tests/benchmarks/sampling.py
     layer, head    the layer/head the Attention and MLP scenes show; None = measured on the prompt
     quality        Manim's quality letter: l 480p15, m 720p30, h 1080p60, k 2160p60
     size, fps      pixel (width, height) and frame rate overriding the quality's; None = its own
@@ -47,6 +50,7 @@ class RenderContext:
     theme: str = "dark"
     seed: int = 0
     temperature: float = 0.8
+    top_k: int = 40
     layer: int | None = None
     head: int | None = None
     quality: str = "l"
@@ -56,6 +60,27 @@ class RenderContext:
     slides_dir: Path | None = field(default=None, compare=False)
     provenance_path: Path | None = field(default=None, compare=False)
     speech_cache: Path | None = field(default=None, compare=False)
+
+    def sample(self, text: str, n_tokens: int, checkpoint: str | None = None) -> list[int]:
+        """``n_tokens`` new token ids continuing ``text`` by the film's one sampling rule: this
+        context's temperature, top_k and seed (``model.generate``), with its checkpoint unless
+        ``checkpoint`` names another. Raises what ``model.generate`` raises."""
+        import model
+        return model.generate(text, n_tokens, temperature=self.temperature, top_k=self.top_k or None,
+                              seed=self.seed, checkpoint=checkpoint or self.checkpoint)
+
+    def sampled_distribution(self, logits):
+        """The distribution ``sample`` draws from after ``logits`` [n_vocab]: [n_vocab]."""
+        import model
+        return model.sampled_distribution(logits, self.temperature, self.top_k or None)
+
+    def sampling_rule(self, n_vocab: int) -> str:
+        """The rule in a few words, for a label next to bars: "T = 0.8, top-k 40", "T = 0
+        (greedy)", "T = 1.2, all 8,192 tokens"."""
+        if self.temperature == 0:
+            return "T = 0 (greedy)"
+        cut = f"top-k {self.top_k}" if 0 < self.top_k < n_vocab else f"all {n_vocab:,} tokens"
+        return f"T = {self.temperature:g}, {cut}"
 
     def with_(self, **changes) -> "RenderContext":
         """A copy with ``changes`` applied (the context itself never changes)."""
@@ -86,7 +111,7 @@ class RenderContext:
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "RenderContext":
         """The context of a plain ``manim`` run: ``GPTX_PROMPT``, ``GPTX_CHECKPOINT``,
-        ``GPTX_THEME``, ``GPTX_SEED``, ``GPTX_TEMPERATURE``, ``GPTX_LAYER``, ``GPTX_HEAD``,
+        ``GPTX_THEME``, ``GPTX_SEED``, ``GPTX_TEMPERATURE``, ``GPTX_TOP_K``, ``GPTX_LAYER``, ``GPTX_HEAD``,
         ``GPTX_NARRATION``; each unset one keeps its default.
 
         Raises ValueError when a set variable is not a number where one is needed.
@@ -102,5 +127,6 @@ class RenderContext:
                    theme=env.get("GPTX_THEME") or "dark",
                    seed=int(env.get("GPTX_SEED") or 0),
                    temperature=float(env.get("GPTX_TEMPERATURE") or 0.8),
+                   top_k=int(env.get("GPTX_TOP_K") or 40),
                    layer=opt_int("GPTX_LAYER"), head=opt_int("GPTX_HEAD"),
                    narration=env.get("GPTX_NARRATION") or "festival")

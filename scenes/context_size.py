@@ -28,7 +28,7 @@ SLIDE_SECONDS = 5.0         # the window sliding on from there to the text's end
 
 @functools.lru_cache(maxsize=8)
 def long_text(prompt: str, n_ctx: int, seed: int, checkpoint: str = "default",
-              temperature: float = 0.8) -> tuple[tuple[int, ...], int]:
+              temperature: float = 0.8, top_k: int = model.TOP_K) -> tuple[tuple[int, ...], int]:
     """The prompt's tokens, all of them, then as many the model writes after it as it takes to run
     ``PAST_WINDOW`` tokens past a full window. Returns (tokens, how many are the prompt's).
 
@@ -36,7 +36,8 @@ def long_text(prompt: str, n_ctx: int, seed: int, checkpoint: str = "default",
     """
     prompt_ids = model.get_encoding(checkpoint).encode(prompt, allowed_special="all")
     need = n_ctx + PAST_WINDOW - len(prompt_ids)
-    new = model.generate(prompt, need, temperature=temperature, seed=seed, checkpoint=checkpoint) if need > 0 else []
+    new = (model.generate(prompt, need, temperature=temperature, top_k=top_k or None, seed=seed,
+                          checkpoint=checkpoint) if need > 0 else [])
     return tuple(prompt_ids) + tuple(new), len(prompt_ids)
 
 
@@ -75,7 +76,7 @@ class ContextSize(ExplainerScene):
     # --- the text ---------------------------------------------------------------------------------
     def make_text(self):
         s = self.context
-        tokens, self.n_prompt = long_text(s.prompt, self.n_ctx, s.seed, s.checkpoint, s.temperature)
+        tokens, self.n_prompt = long_text(s.prompt, self.n_ctx, s.seed, s.checkpoint, s.temperature, s.top_k)
         self.tokens = list(tokens)
         self.pieces = [readable(self.piece(t)) for t in self.tokens]
         self.n = len(self.tokens)

@@ -93,6 +93,19 @@ def _outside_top(source, index, s, t, k):
     return float(1.0 - p[: int(k)].sum())
 
 
+def _top_k_cut(p: np.ndarray, k: int) -> np.ndarray:
+    """``p`` with all but its ``k`` largest entries set to 0 (ties at the k-th kept), renormalised:
+    the cut ``model.sampling.filter_probs`` makes, written again here so the check is independent."""
+    p = _f64(p).copy()
+    if k < p.size:
+        p[p < np.sort(p)[-k]] = 0.0
+    return p / p.sum()
+
+
+def _sampled(source, index, s, t, k):
+    return float(_top_k_cut(s.softmax(s.array(source)[index[:-1]], float(t)), int(k))[index[-1]])
+
+
 def _along(source, index, s, b, a):
     arr = s.array(source)
     d = _f64(arr[int(b)]) - _f64(arr[int(a)])
@@ -131,6 +144,7 @@ _LR = r"[0-9.e-]+"
 # Order matters where one string could match two patterns: the more specific comes first.
 TABLE: tuple[Derivation, ...] = (
     Derivation("softmax outside top", rf"softmax\(T=(?P<t>{_NUM})\) outside top (?P<k>\d+)", _outside_top),
+    Derivation("softmax top-k", rf"softmax\(T=(?P<t>{_NUM}), top-k=(?P<k>\d+)\)", _sampled),
     Derivation("softmax", rf"softmax\(T=(?P<t>{_NUM})\)",
                lambda source, index, s, t: float(s.softmax(s.array(source)[index[:-1]], float(t))[index[-1]])),
     Derivation("exp", r"exp", lambda source, index, s: float(np.exp(np.float64(s.array(source)[index])))),
@@ -194,6 +208,16 @@ def _checked(text: str) -> str:
 def softmax(T: float) -> str:
     """``softmax(T=<t>)``: the probability at temperature ``T`` (index[-1] is the token)."""
     return _checked(f"softmax(T={float(T):g})")
+
+
+def sampled(T: float, top_k: int | None, n_vocab: int) -> str:
+    """The distribution a sample was drawn from (``model.sampled_distribution``):
+    ``softmax(T=<t>, top-k=<k>)``, the probability at temperature T renormalised over the k
+    likeliest tokens (0 for the others); plain ``softmax(T=<t>)`` when there is no cut (k None,
+    0, or at least ``n_vocab``)."""
+    if not top_k or top_k >= n_vocab:
+        return softmax(T)
+    return _checked(f"softmax(T={float(T):g}, top-k={int(top_k)})")
 
 
 def softmax_outside_top(T: float, k: int) -> str:

@@ -42,8 +42,7 @@ class ModelSize(ExplainerScene):
     # --- the numbers --------------------------------------------------------------------------
     def continue_prompt(self):
         s = self.context
-        self.new = {c: model.generate(s.prompt, N_NEW, temperature=s.temperature, seed=s.seed, checkpoint=c)
-                    for c in CHECKPOINTS}
+        self.new = {c: s.sample(s.prompt, N_NEW, checkpoint=c) for c in CHECKPOINTS}
         self.counts = {}
         for c in CHECKPOINTS:
             w = model.weights(c)

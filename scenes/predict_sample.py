@@ -10,7 +10,19 @@ from model.tokenizer import running_pieces
 
 from . import derivations, style
 from .base import ExplainerScene
-from .components import ProbabilityBars, PromptText, label
+from .components import ProbabilityBars, PromptText, label, percent
+from .components.text_block import Run, TextBlock
+
+
+def temperature_line(t: float) -> str:
+    """What T does, in one line, for the T in use (said where T is first drawn)."""
+    if t == 0:
+        return "T, the temperature, is 0: no chance involved, always the likeliest token."
+    if t < 1:
+        return "T, the temperature, divides the scores first: below 1 the likely get likelier."
+    if t == 1:
+        return "T, the temperature, divides the scores first: T = 1 leaves the model's own odds."
+    return f"T, the temperature, divides the scores first: at T = {t:g} unlikely tokens gain."
 
 
 class PredictSample(ExplainerScene):
@@ -35,8 +47,10 @@ class PredictSample(ExplainerScene):
         sampler saw when it chose token p + 1.
         """
         s = self.context
-        self.new_tokens = model.generate(s.prompt, self.n_steps, temperature=self.temperature,
-                                         seed=s.seed, checkpoint=s.checkpoint)
+        self.new_tokens = s.sample(s.prompt, self.n_steps)
+        self.n_vocab = self.trace.config["n_vocab"]
+        self.rule = s.sampling_rule(self.n_vocab)
+        self.cut = 0 < s.top_k < self.n_vocab
         n_prompt = len(self.trace.tokens)
         self.use_trace(model.run_tokens(self.trace.tokens + self.new_tokens, s.checkpoint, s.prompt))
         self.first_pos = len(self.trace.tokens) - self.n_steps - 1
@@ -57,50 +71,111 @@ class PredictSample(ExplainerScene):
         # running text: a character split over byte tokens is drawn whole, not as \xNN bytes
         pieces = running_pieces(model.get_encoding(self.context.checkpoint),
                                 self.trace.tokens[: self.n_prompt + n_generated])
-        return PromptText(pieces, self.n_prompt, width=30, theme=self.theme).to_edge(LEFT, buff=0.5).shift(UP * 1.3)
+        # 24 characters a line, clear of the bar labels; four lines at most (a long prompt shows its
+        # end), so the rule's lines fit below it
+        text = PromptText(pieces, self.n_prompt, width=24, max_lines=4, theme=self.theme)
+        return text.to_edge(LEFT, buff=0.5).shift(UP * 1.5)
 
     def distribution(self, step: int):
-        """Top-k rows of the real distribution at this step, always including the sampled token.
+        """Rows of exactly the distribution the token was drawn from at this step (T, then the
+        cut to the top-k tokens, renormalised), always including the sampled token.
 
         Rows are ranked by logit, which orders them as the probabilities do at any T > 0 and
         still names the runners-up at T = 0 and tiny T, where their probabilities are all 0.
+        A row outside the cut (only when --top-k is below the rows shown) has probability 0.
         """
         pos = self.first_pos + step
         logits = self.trace["logits"][pos]
-        probs = model.softmax(logits, self.temperature)
+        probs = self.context.sampled_distribution(logits)
         chosen = self.new_tokens[step]
         rows, _ = self.top_tokens(logits, self.top_k)
         if chosen not in rows:
             rows[-1] = chosen
-        transform = derivations.softmax(T=self.temperature)
+        transform = derivations.sampled(self.temperature, self.context.top_k, self.n_vocab)
         values = [self.record("logits", (pos, t), probs[t], transform) for t in rows]
         pieces = [self.piece(t) for t in rows]
         return pieces, np.array(values), rows.index(chosen)
+
+    def make_bars(self, pieces: list[str], probs) -> ProbabilityBars:
+        """The chart at its place; a token outside the cut says "cut" instead of 0%."""
+        bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=2.0, theme=self.theme)
+        # anchor the bars' zero line, not the group's box: bars grow and shrink in place
+        bars.shift([1.7, 1.6, 0] - bars.bars[0].get_left())
+        for i, p in enumerate(probs):
+            if p == 0 and self.cut:
+                old = bars.percents[i]
+                mark = self.muted("cut").move_to(old.get_left(), aligned_edge=LEFT)
+                mark.text = "cut"
+                bars.percents.remove(old)
+                bars.percents.insert(i, mark)
+        return bars
+
+    def show_rule(self):
+        """The sampling rule, the first time it is used: what T is, and what the cut left out."""
+        s, pos = self.context, self.first_pos
+        t = self.temperature
+        head = ("T = 0: greedy, the likeliest token every time" if t == 0 else
+                f"drawn at T = {t:g} from the {s.top_k} likeliest tokens" if self.cut else
+                f"drawn at T = {t:g} from all {self.n_vocab:,} tokens")
+        runs = [Run(head + "\n", self.theme.text), Run(temperature_line(t), self.theme.muted)]
+        if self.cut:
+            rest = self.record("logits", (pos,), 1.0 - float(np.sort(model.softmax(self.trace["logits"][pos],
+                               t))[::-1][: s.top_k].sum()),
+                               derivations.softmax_outside_top(T=t, k=s.top_k))
+            runs.append(Run(f"\nthe other {self.n_vocab - s.top_k:,} tokens ({percent(rest)} at T = {t:g}) are cut: "
+                            f"the {s.top_k} kept share 100%", self.theme.muted))
+        self.rule_text = TextBlock(runs, 6.2, style.SMALL_SIZE, pitch=1.2, theme=self.theme)
+        self.rule_text.to_edge(LEFT, buff=0.5).to_edge(DOWN, buff=0.45)
+        return self.rule_text
 
     def predict_and_sample(self, step: int):
         pieces, probs, chosen_row = self.distribution(step)
         first = step == 0
         self.pace = 0.75 ** step      # each round runs faster than the one before
         if first:
-            self.bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=2.0, theme=self.theme)
-            # anchor the bars' zero line, not the group's box: bars grow and shrink in place
-            self.bars.shift([1.7, 1.6, 0] - self.bars.bars[0].get_left())
-            self.caption = label(f"next token, T = {self.temperature:g}", style.SMALL_SIZE, color=self.theme.muted)
-            self.caption.next_to(self.bars, UP, buff=0.3)
-            self.play(FadeIn(self.bars, shift=UP * 0.2), FadeIn(self.caption), run_time=1.0)
+            self.bars = self.make_bars(pieces, probs)
+            self.caption = label(f"next token · {self.rule}", style.SMALL_SIZE, color=self.theme.muted)
+            self.caption.next_to(self.bars, UP, buff=0.3).align_to(self.bars.labels, LEFT)
+            self.play(FadeIn(self.bars, shift=UP * 0.2), FadeIn(self.caption), FadeIn(self.show_rule()),
+                      run_time=1.0)
             self.say("Each bar is the model's probability for one possible next token.", 3.5)
-            self.wait(3.0)
-            self.pause("These are the model's real probabilities for the next token; the top few are shown.")
+            self.wait(1.0)
+            self.say(self.rule_sentence(), 4.0)
+            self.wait(2.0)
+            self.pause("These are the model's real probabilities for the next token, exactly as the token "
+                       f"is drawn: {self.rule_notes()}. The top few are shown.")
         else:
-            if step == 1:
+            if step == 1:   # the rule stays in the caption above the bars
+                self.play(FadeOut(self.rule_text), run_time=0.4)
                 self.say("Again and again: new probabilities, a new draw, one more token.")
-            self.play(self.bars.retarget(pieces, probs), run_time=0.6 * self.pace)
+            new = self.make_bars(pieces, probs)
+            self.play(Transform(self.bars, new), run_time=0.6 * self.pace)
+            self.remove(self.bars)
+            self.add(new)
+            self.bars = new
         self.sample_with_hops(chosen_row, hops=4 if first else 2)
         self.append_token(step, chosen_row)
         if first:
             self.say("One token is drawn at random by these weights, appended, and the loop runs again.", 4.0)
             self.wait(3.0)
             self.pause("Sampling picks one token in proportion to its bar. It is appended to the text and the whole model runs again.")
+
+    def rule_sentence(self) -> str:
+        t, k = self.temperature, self.context.top_k
+        if t == 0:
+            return "At temperature zero there is no chance involved: the likeliest token is always taken."
+        sharp = ("which makes likely tokens a little likelier" if t < 1 else
+                 "the model's own probabilities" if t == 1 else "which gives unlikely tokens more chance")
+        cut = (f" Only the {k} likeliest tokens may be drawn, so a freak token never is." if self.cut else "")
+        return f"The draw uses a temperature T of {t:g}, {sharp}.{cut}"
+
+    def rule_notes(self) -> str:
+        t, k = self.temperature, self.context.top_k
+        notes = f"the logits divided by the temperature T = {t:g} before softmax"
+        if self.cut:
+            notes += (f", then every token but the {k} likeliest cut and the rest renormalised to 100% "
+                      "(top-k sampling: it keeps a one-in-a-thousand token from derailing the text)")
+        return notes
 
     def sample_with_hops(self, chosen_row: int, hops: int):
         """The highlight hops over a few rows (a flourish, not data) and lands on the sample."""

@@ -6,6 +6,10 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
 
     softmax(T=<t>)     softmax over the last axis of the source at temperature t; index is the
                        element of the result
+    softmax(T=<t>, top-k=<k>)
+                       the distribution a sample was drawn from: softmax(T=t) over the last
+                       axis, every token but the k likeliest set to 0 (ties at the k-th kept),
+                       renormalised; index is the element of the result
     exp                e to the source value
     sum(exp)           the sum of e^x over the last axis of the source; index names the rest
     softmax(T=<t>) outside top <k>

@@ -79,7 +79,7 @@ class Title(ExplainerScene):
 
     def generative(self):
         s = self.context
-        new = model.generate(s.prompt, N_GENERATED, temperature=s.temperature, seed=s.seed, checkpoint=s.checkpoint)
+        new = s.sample(s.prompt, N_GENERATED)
         enc = model.get_encoding(s.checkpoint)
         lines = self.meaning(0, [line("it writes new text, one piece at a time", theme=self.theme),
                                  self.example(enc.decode(self.trace.tokens), enc.decode(new))])

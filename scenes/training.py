@@ -175,7 +175,7 @@ class Training(ExplainerScene):
     # --- 4. the same prompt continued by each snapshot ---------------------------------------
     def show_continuations(self):
         th, s = self.theme, self.context
-        rule = "greedy" if s.temperature == 0 else f"T = {s.temperature:g}, sampled, seed {s.seed}"
+        rule = "greedy" if s.temperature == 0 else f"sampled at {s.sampling_rule(self.trace.config['n_vocab'])}, seed {s.seed}"
         head = self.text(f"each snapshot continues the prompt ({rule})", style.BODY_SIZE)
         head.next_to(self.title, DOWN, buff=0.4).align_to(self.title, LEFT)
         tail = s.prompt.replace("\n", " ")
@@ -183,8 +183,7 @@ class Training(ExplainerScene):
         self.new = {}
         rows = Group()
         for snap in self.snapshots:
-            self.new[snap] = model.generate(s.prompt, N_NEW, temperature=s.temperature, seed=s.seed,
-                                            checkpoint=snap)
+            self.new[snap] = s.sample(s.prompt, N_NEW, checkpoint=snap)
             bpc = self.record("heldout_prose_bpc", (), card_entry(snap)["heldout_prose_bpc"],
                               derivations.MODEL_CARD, checkpoint=snap)
             name = text_lines([(f"{self.step_name(snap):>9} {bpc:.2f} bits", style.SMALL_SIZE, th.muted)],

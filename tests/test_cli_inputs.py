@@ -27,6 +27,8 @@ def run(capsys, *args):
     (["render", "Softmax", "--temperature", "nan"], "temperature must be a number"),
     (["render", "Softmax", "--temperature", "inf"], "temperature must be a number"),
     (["render", "Softmax", "--temperature", "1e9"], "too high"),
+    (["render", "Softmax", "--top-k", "-1"], "top-k must be between 1 and the model's 8,192 tokens"),
+    (["render", "Softmax", "--top-k", "9000"], "top-k must be between 1 and the model's 8,192 tokens"),
     (["render", "NoSuchScene"], "unknown scene NoSuchScene"),
     (["render", "Attention", "--layer", "6"], "layer 6 is out of range: the default model has 6 layers"),
     (["render", "Attention", "--head", "-1"], "head -1 is out of range"),

@@ -35,7 +35,7 @@ def test_reply_is_the_models_continuation_of_the_framed_text(prompt, tmp_path, d
     assert framed == framed_prompt(user_message(prompt))
     ids = enc.encode(framed, allowed_special="all")
     assert len(ids) + MAX_NEW <= 128                        # framing + reply fit the window whole
-    new = model.generate(framed, MAX_NEW, temperature=RenderContext.temperature, seed=0)
+    new = model.generate(framed, MAX_NEW, temperature=RenderContext.temperature, top_k=RenderContext.top_k, seed=0)
     reply = drawn["reply"]
     assert reply == reply_tokens(new, [enc.decode([t]) for t in new])
     assert 1 <= len(reply) <= MAX_NEW

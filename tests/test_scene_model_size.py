@@ -34,7 +34,8 @@ def test_columns_are_each_checkpoints_seeded_continuation(prompt, tmp_path, draw
     assert check_provenance(prov) > 0
     enc = model.get_encoding()
     for c, text in zip(CHECKPOINTS, drawn["texts"]):
-        new = model.generate(prompt, N_NEW, temperature=RenderContext.temperature, seed=0, checkpoint=c)
+        new = model.generate(prompt, N_NEW, temperature=RenderContext.temperature, top_k=RenderContext.top_k,
+                             seed=0, checkpoint=c)
         assert text == prompt + "".join(piece_text(enc, t) for t in new)
     # the counts drawn are the trained arrays' sizes (b_U is not one), as on the model card
     card = read_card()["checkpoints"]

@@ -55,7 +55,7 @@ def test_training_draws_the_snapshots_numbers(prompt, tmp_path, drawn):
     assert list(drawn["new"]) == snaps
     for s in snaps:
         assert drawn["new"][s] == model.generate(prompt, N_NEW, temperature=RenderContext.temperature,
-                                                 seed=0, checkpoint=s)
+                                                 top_k=RenderContext.top_k, seed=0, checkpoint=s)
 
 
 def test_the_check_fails_on_a_number_from_the_wrong_snapshot(tmp_path):
