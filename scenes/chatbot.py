@@ -45,8 +45,8 @@ class ChanceStrip(StepImage):
     accent colour with its text and percentage. ``show(k)`` draws the first ``k``."""
 
     def __init__(self, pieces: list[str], probs: list[float], width: float, n_slots: int, *,
-                 theme: style.Theme):
-        self.theme = theme
+                 theme: style.Theme, rule: str = ""):
+        self.theme, self.rule = theme, rule
         self.pieces, self.probs = pieces, [float(p) for p in probs]
         self.w, self.em = width, font_em(style.SMALL_SIZE)
         self.slot = width / max(n_slots, 1)
@@ -64,7 +64,7 @@ class ChanceStrip(StepImage):
             c.rect(i * self.slot + 0.04, top, (i + 1) * self.slot - 0.04, base,
                    th.chosen if i == k - 1 else th.muted)
         y = 1.0 * self.em
-        head = "chance the model gave each sampled token"
+        head = f"chance of each sampled token ({self.rule})" if self.rule else "chance of each sampled token"
         c.text(0, y, head, self.em, th.muted, anchor="ls", mono=False)
         if k > 0:
             x = drawn_width(head + "   ", self.em, pad=HAIR)
@@ -82,8 +82,9 @@ class Chatbot(ExplainerScene):
         self.show_title()
         self.show_raw_text()
         self.show_chat()
+        self.what_it_learned()
         self.write_reply()
-        self.be_honest()
+        self.what_the_reply_is()
 
     # --- the numbers --------------------------------------------------------------------------
     def generate_reply(self):
@@ -106,10 +107,12 @@ class Chatbot(ExplainerScene):
         self.reply = reply_tokens(new, [self.piece(t) for t in new])
         self.use_trace(model.run_tokens(framed_ids + self.reply, s.checkpoint, self.framed))
         first = len(framed_ids) - 1
-        transform = derivations.softmax(T=self.context.temperature)
+        n_vocab = self.trace.config["n_vocab"]
+        self.rule = s.sampling_rule(n_vocab)
+        transform = derivations.sampled(s.temperature, s.top_k, n_vocab)
         self.chances = []
-        for k, tok in enumerate(self.reply):
-            p = model.softmax(self.trace["logits"][first + k], self.context.temperature)[tok]
+        for k, tok in enumerate(self.reply):     # exactly the chance the sampler drew it with
+            p = s.sampled_distribution(self.trace["logits"][first + k])[tok]
             self.chances.append(self.record("logits", (first + k, tok), p, transform))
         self.reply_pieces = [self.piece(t) for t in self.reply]
 
@@ -151,7 +154,7 @@ class Chatbot(ExplainerScene):
                                     max_lines=5, bubble=(None, th.chosen), shown=0, theme=self.theme)
         self.bot_bubble.next_to(self.user_bubble, DOWN, buff=0.25).align_to([x0, 0, 0], LEFT)
         self.strip = ChanceStrip(self.reply_pieces, self.chances, 2 * PANEL_W + 0.9, MAX_NEW,
-                                  theme=self.theme)
+                                  theme=self.theme, rule=self.rule)
         self.strip.move_to([-6.75, -3.9, 0], aligned_edge=LEFT + DOWN)
         self.play(FadeIn(self.chat_head), FadeIn(self.user_bubble), run_time=0.6)
         self.say("A chat window shows only the turns; the framing stays hidden.", 3.0)
@@ -173,15 +176,41 @@ class Chatbot(ExplainerScene):
         self.pause("Each token is sampled from the model's real distribution; the bars show the chance it "
                    "gave each one. A chat program stops at a line break (or a length limit) and shows the reply.")
 
-    def be_honest(self):
+    def learned_note(self):
         th = self.theme
-        note = text_lines([("This small model learned Austen, the Bible and WordNet, never chat:",
+        note = text_lines([("Trained only on Austen's novels, the Bible and WordNet's definitions:",
                             style.SMALL_SIZE, th.text),
-                           ("it only continues text. Chat models are trained on conversations too.",
+                           ("never on user-assistant chats, never tuned to answer. It continues text.",
                             style.SMALL_SIZE, th.text)], gap=0.08)
-        note.move_to([0, -3.45, 0])
-        self.play(FadeOut(self.strip), FadeIn(note), run_time=0.6)
-        self.say("This model was never tuned for chat: it only continues text, in the style it learned.", 4.0)
-        self.wait(4.5)
+        return note.move_to([0, -3.45, 0])
+
+    def what_it_learned(self):
+        """Before the reply: what the model was trained on, and what that implies."""
+        self.note = self.learned_note()
+        self.play(FadeIn(self.note), run_time=0.6)
+        self.say("But this model never saw a chat with an assistant. It learned from Austen, the Bible "
+                 "and WordNet's definitions, and was never tuned to answer: it only continues the text.", 6.0)
+        self.wait(2.0)
+        self.pause("Honest framing before the reply: the model was trained on Jane Austen's novels, the "
+                   "World English Bible and WordNet's glosses (see the model card), never on dialogue, "
+                   "and never tuned to follow instructions. The user's message is your prompt, not a question.")
+        self.play(FadeOut(self.note), run_time=0.4)
+
+    def what_the_reply_is(self):
+        """After the reply: what it shows, measured on this reply (turn ended, turn markers written)."""
+        text = "".join(self.reply_pieces)
+        wrote_turn = any(m.rstrip(":") in text for m in (USER, ASSISTANT))
+        ended = "\n" in text
+        facts = []
+        if wrote_turn:
+            facts.append("it even writes a turn marker itself: to the model the markers are just more text")
+        elif ended:
+            facts.append("it happens to end the line, which the chat program takes as the end of the reply")
+        else:
+            facts.append(f"it runs on for all {len(self.reply)} tokens, and the chat program cuts it off")
+        self.play(FadeOut(self.strip), FadeIn(self.note), run_time=0.6)
+        self.say(f"So the reply only continues the text. Here {facts[0]}.", 5.0)
+        self.wait(3.0)
         self.pause("Honest caveat: this model never saw a chat. Real assistants are the same kind of "
-                   "predictor, then trained further on conversations and human feedback.")
+                   "predictor, then trained further on conversations and human feedback, which is what "
+                   "makes their continuations read as answers.")

@@ -261,7 +261,7 @@ class DataFlow(ExplainerScene):
         bars = ProbabilityBars(pieces, probs[top], max_width=3.0, row_height=0.56, label_width=2.2,
                                full=float(probs[top[0]]), theme=self.theme)
         bars.shift([2.0 - bars.bars[0].get_left()[0], vec.body.get_top()[1] - 0.28 - bars.bars[0].get_y(), 0])
-        bars_head = self.muted("next token").align_to(vec_head, UP).set_x(bars.get_center()[0])
+        bars_head = self.muted("next token, at T = 1").align_to(vec_head, UP).set_x(bars.get_center()[0])
         left, right = vec.body.get_right()[0] + 0.3, bars.labels.get_left()[0] - 0.3
         y = vec.body.get_center()[1]
         arrow = Arrow([left, y, 0], [right, y, 0], buff=0, color=self.theme.muted, stroke_width=3,

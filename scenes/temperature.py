@@ -10,6 +10,7 @@ import model
 from . import derivations, style
 from .base import ExplainerScene
 from .components import ProbabilityBars, PromptText, label
+from .components.formula import softmax_formula
 
 STOPS = (0.0, 0.5, 1.0, 2.0, 5.0)   # where the sweep pauses
 SUBSTEPS = 4                        # real distributions drawn between two stops
@@ -40,6 +41,13 @@ class Temperature(ExplainerScene):
     def show_title(self):
         self.title = label("Temperature", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.play(Write(self.title), run_time=0.6)
+        # the formula stays up through the whole sweep (about half a minute)
+        self.formula = softmax_formula(style.SMALL_SIZE, theme=self.theme)
+        self.formula_note = label("x: the logits. No top-k cut here", style.SMALL_SIZE,
+                                  color=self.theme.muted)
+        VGroup(self.formula, self.formula_note).arrange(DOWN, aligned_edge=LEFT, buff=0.15)\
+            .next_to(self.title, DOWN, buff=0.3).align_to(self.title, LEFT)
+        self.play(FadeIn(self.formula), FadeIn(self.formula_note), run_time=0.6)
         self.say("Before sampling, the logits can be divided by a temperature T.")
 
     def show_dial(self):
@@ -95,12 +103,14 @@ class Temperature(ExplainerScene):
     def compare_samples(self):
         self.play(FadeOut(Group(*[m for m in self.mobjects if m is not self.title])), run_time=0.5)
         s = self.context
+        n_vocab = self.trace.config["n_vocab"]
+        cut = f", top-k {s.top_k}" if 0 < s.top_k < n_vocab else ""
         columns = Group()
         tail = ["…"] + self.trace.pieces[-4:] if len(self.trace.pieces) > 4 else self.trace.pieces
         for i, t in enumerate(SAMPLE_TS):
-            new = model.generate(s.prompt, N_NEW, temperature=t, seed=s.seed, checkpoint=s.checkpoint)
+            new = s.with_(temperature=t).sample(s.prompt, N_NEW)    # the film's rule, at this T
             pieces = tail + [self.piece(k) for k in new]
-            head = label(f"T = {t:g}", style.BODY_SIZE, color=self.theme.chosen)
+            head = label(f"T = {t:g}{cut}", style.BODY_SIZE, color=self.theme.chosen)
             text = PromptText(pieces, len(tail), width=18, size=style.SMALL_SIZE, max_lines=6, theme=self.theme)
             col = Group(head, text.next_to(head, DOWN, buff=0.3, aligned_edge=LEFT))
             col.move_to([-6.5 + 4.6 * i, 1.6, 0], aligned_edge=UP + LEFT)
@@ -109,6 +119,7 @@ class Temperature(ExplainerScene):
         cap = label("services cap T (often at 2): past that, text falls apart", style.SMALL_SIZE,
                     color=self.theme.muted).to_edge(DOWN, buff=0.5)
         self.play(FadeIn(cap), run_time=0.5)
-        self.say("Same prompt, same seed: cold text is safe and repetitive, hot text is chaotic.", 4.0)
+        self.say("Same prompt, same seed, same cut: cold text plays safe, hot text takes long shots.", 4.0)
         self.wait(4.5)
-        self.pause("Same prompt and seed at three temperatures. Ask: which one reads most like a person?")
+        self.pause("Same prompt and seed at three temperatures" + (f", each drawn from the {s.top_k} likeliest "
+                   "tokens as everywhere in the film" if cut else "") + ". Ask: which one reads most like a person?")

@@ -202,7 +202,7 @@ class Unembedding(ExplainerScene):
         col_x = (0.2, 3.2, 6.0, 8.4)
         w, pitch = 11.6, 0.56
         c = Canvas(w, pitch * (len(rows) + 1) + 0.1)
-        for x, head in zip(col_x, ("at the token", "its best guess", "", "what came next")):
+        for x, head in zip(col_x, ("at the token", "its best guess", "at T = 1", "what came next")):
             c.text(x, 0.3, head, em, th.muted, anchor="lm", mono=False)
         for r, (tok, guess, pct, nxt) in enumerate(rows):
             y = pitch * (r + 1.5)
