@@ -12,6 +12,8 @@ def test_formatters_write_the_documented_strings():
     assert d.softmax(T=1) == "softmax(T=1)"
     assert d.softmax(T=0) == "softmax(T=0)"
     assert d.softmax_outside_top(T=1, k=5) == "softmax(T=1) outside top 5"
+    assert d.sampled(0.8, 40, 8192) == "softmax(T=0.8, top-k=40)"
+    assert d.sampled(0.8, 0, 8192) == d.sampled(0.8, None, 8192) == d.sampled(0.8, 8192, 8192) == "softmax(T=0.8)"
     assert (d.EXP, d.SUM_EXP, d.MINUS_B_IN, d.SIZE) == ("exp", "sum(exp)", "minus b_in", "size")
     assert d.pca3(400) == "pca3 of 400 frequent words"
     assert d.cosine_with_row(7) == "cosine with row 7"
@@ -24,6 +26,7 @@ def test_formatters_write_the_documented_strings():
 
 @pytest.mark.parametrize("text, name", [
     ("softmax(T=0.8)", "softmax"), ("softmax(T=1) outside top 5", "softmax outside top"),
+    ("softmax(T=0.8, top-k=40)", "softmax top-k"),
     ("cosine with row 3", "cosine with row"), ("cosine with position 3", "cosine with position"),
     ("cosine with blocks.0.hook_resid_post", "cosine with source"), ("size", "size"),
     ("size in checkpoint small", "size in checkpoint")])
@@ -53,6 +56,12 @@ def test_expected_values_on_small_arrays():
     assert d.expected("sum(exp)", "x", (0,), s) == pytest.approx(np.e + np.e ** 2 + np.e ** 3)
     assert d.expected("softmax(T=1)", "x", (0, 2), s) == pytest.approx(softmax([1, 2, 3], 1)[2])
     assert d.expected("softmax(T=1) outside top 1", "x", (0,), s) == pytest.approx(1 - softmax([1, 2, 3], 1)[2])
+    # top-k 2 of [1, 2, 3]: the two largest renormalised, the smallest cut to 0
+    kept = softmax([2, 3], 1)
+    assert d.expected("softmax(T=1, top-k=2)", "x", (0, 2), s) == pytest.approx(kept[1])
+    assert d.expected("softmax(T=1, top-k=2)", "x", (0, 1), s) == pytest.approx(kept[0])
+    assert d.expected("softmax(T=1, top-k=2)", "x", (0, 0), s) == 0.0
+    assert d.expected("softmax(T=1, top-k=3)", "x", (0, 0), s) == pytest.approx(softmax([1, 2, 3], 1)[0])
     assert d.expected("cosine with row 1", "x", (0,), s) == pytest.approx(2 / np.sqrt(14))
     assert d.expected("dot with W column 1, first 2 terms", "x", (0,), s) == 1 * 1 + 2 * 3
     assert d.expected("size", "W", (), s) == 6

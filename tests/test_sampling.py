@@ -80,3 +80,59 @@ def test_generate_validates():
         model.generate("x", 2, temperature=-1)
     with pytest.raises(ValueError):
         model.generate("x", -1)
+
+
+# --- the film's one sampling rule: T, then the top-k cut (model.sampling.TOP_K) -------------------
+
+def test_the_rule_is_the_render_default():
+    from scenes.context import RenderContext
+    assert RenderContext().top_k == model.TOP_K == 40
+    assert RenderContext().sampling_rule(8192) == "T = 0.8, top-k 40"
+    assert RenderContext(temperature=0).sampling_rule(8192) == "T = 0 (greedy)"
+    assert RenderContext(top_k=0).sampling_rule(8192) == "T = 0.8, all 8,192 tokens"
+
+
+def test_sampled_distribution_is_softmax_cut_and_renormalised():
+    logits = model.run("Mr. Darcy").cache["logits"][-1]
+    p = model.sampled_distribution(logits, 0.8, 40)
+    full = model.softmax(logits, 0.8)
+    kept = np.argsort(-full)[:40]
+    assert np.count_nonzero(p) == 40 and set(np.nonzero(p)[0]) == set(kept.tolist())
+    np.testing.assert_allclose(p[kept], full[kept] / full[kept].sum())
+    assert math.isclose(p.sum(), 1.0)
+    np.testing.assert_allclose(model.sampled_distribution(logits, 0.8, None), full)
+    np.testing.assert_allclose(model.sampled_distribution(logits, 0.8, 0), full)
+
+
+def test_rule_is_seeded_and_reproducible():
+    a = model.generate("Mr. Darcy", 10, temperature=0.8, top_k=40, seed=5)
+    b = model.generate("Mr. Darcy", 10, temperature=0.8, top_k=40, seed=5)
+    c = model.generate("Mr. Darcy", 10, temperature=0.8, top_k=40, seed=6)
+    assert a == b and len(a) == 10 and a != c
+
+
+def test_tokens_outside_the_cut_are_never_drawn():
+    """A cut of 3 at a high temperature (where uncut draws spread wide): every draw is one of the
+    3 likeliest tokens of the distribution it was drawn from."""
+    prompt = "The ship left the harbour at dawn and"
+    new = model.generate(prompt, 12, temperature=3.0, top_k=3, seed=1)
+    ids = model.run(prompt).tokens
+    logits = model.run_tokens(ids + new).cache["logits"]
+    for k, t in enumerate(new):
+        top3 = np.argsort(-logits[len(ids) - 1 + k], kind="stable")[:3]
+        assert t in top3
+    # and without the cut the same seed does leave the top 3 at T = 3
+    free = model.generate(prompt, 12, temperature=3.0, seed=1)
+    logits = model.run_tokens(ids + free).cache["logits"]
+    assert any(t not in np.argsort(-logits[len(ids) - 1 + k])[:3] for k, t in enumerate(free))
+
+
+def test_greedy_still_greedy_with_the_cut():
+    assert model.generate("Mr. Darcy", 4, temperature=0, top_k=40) == model.generate("Mr. Darcy", 4, temperature=0)
+
+
+def test_bad_cut_raises():
+    with pytest.raises(ValueError):
+        model.generate("x", 2, top_k=-1)
+    with pytest.raises(ValueError):
+        model.generate("x", 2, top_p=1.5)

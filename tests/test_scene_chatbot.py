@@ -50,7 +50,9 @@ def test_reply_is_the_models_continuation_of_the_framed_text(prompt, tmp_path, d
     assert [i for i, _ in got] == [[len(ids) - 1 + k, t] for k, t in enumerate(reply)]
     for k in (0, len(reply) - 1):
         seen = model.run_tokens(ids + reply[:k])["logits"][-1]
-        assert np.isclose(got[k][1], model.softmax(seen, RenderContext.temperature)[reply[k]], rtol=1e-4)
+        assert np.isclose(got[k][1], model.sampled_distribution(seen, RenderContext.temperature,
+                                                                RenderContext.top_k)[reply[k]], rtol=1e-4)
+    assert all(e["transform"] == "softmax(T=0.8, top-k=40)" for e in prov["numbers"])
 
 
 def test_user_message_keeps_the_end_of_a_long_prompt():

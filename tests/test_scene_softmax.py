@@ -19,12 +19,19 @@ def test_softmax_draws_real_numbers(prompt, tmp_path):
     by_transform = {}
     for n in prov["numbers"]:
         by_transform.setdefault(n.get("transform"), []).append(n)
-    # the six largest logits, their exponentials, the sum, the probabilities, and the rest
-    top6 = list(np.argsort(-trace.cache["logits"][pos], kind="stable")[:6])
+    # the six largest logits and, after a gap, the lowest-scored whole word (a negative logit),
+    # their exponentials, the sum, the probabilities, and the rest
+    logits = trace.cache["logits"][pos]
+    top6 = list(np.argsort(-logits, kind="stable")[:6])
+    from scenes.softmax import low_word
+    enc = model.get_encoding()
+    low = low_word(logits, lambda t: enc.decode([t]))
     for key in (None, "exp", "softmax(T=1)"):
-        assert [n["index"] for n in by_transform[key]] == [[pos, int(t)] for t in top6]
+        assert [n["index"] for n in by_transform[key]] == [[pos, int(t)] for t in top6 + [low]]
+    assert by_transform[None][-1]["value"] < 0 < by_transform["exp"][-1]["value"] < 1
+    assert logits[low] <= np.sort(logits)[len(logits) // 100]     # among the lowest 1 %
     assert len(by_transform["sum(exp)"]) == 1
     drawn = [n["value"] for n in by_transform["softmax(T=1)"]]
     rest = by_transform["softmax(T=1) outside top 6"][0]["value"]
-    assert sum(drawn) + rest == pytest.approx(1.0)
+    assert sum(drawn[:6]) + rest == pytest.approx(1.0)
     assert (tmp_path / "Softmax.png").exists()
