@@ -512,17 +512,17 @@ class Attention(ExplainerScene):
         self.pause(self.heads_notes(n_head))
 
     def head_lines(self) -> list[str]:
-        """What the followed head does for the followed token, measured (at most 3 short lines)."""
+        """What the followed head does for the followed token, measured (at most 4 short lines)."""
         r, room, em = self.reading, 4.3, font_em(style.SMALL_SIZE)
         if self.T == 1:
             return ["one token: each head", "sees only that token"]
-        if r.kind == "previous":
-            return [f"head {self.H}: mostly the", "token just before"]
-        if r.kind == "name":
-            return [f"head {self.H} looks back", shorten(f"at a name: {spoken(self.trace.pieces[r.top[0][0]])}", room, em)]
         k, w = r.top[0]
-        return [f"head {self.H}:", shorten(f"{self.q_said} → {spoken(self.trace.pieces[k])}", room, em),
-                f"{percent(w)} of its attention"]
+        said = shorten(f"{self.q_said} → {spoken(self.trace.pieces[k])}", room, em)
+        if r.kind == "previous":
+            return [f"head {self.H}:", "the token just before:", said, f"{percent(w)} of its attention"]
+        if r.kind == "name":
+            return [f"head {self.H}:", "looks back at a name:", said, f"{percent(w)} of its attention"]
+        return [f"head {self.H}:", said, f"{percent(w)} of its attention"]
 
     def first_token_lines(self, n_head: int) -> list[str]:
         """How many heads rest 30 % or more of the followed token's attention on the first token
