@@ -49,7 +49,8 @@ def context_from(args):
     size = parse_resolution(resolution) if resolution else cfg.get("size")
     fps = check_fps(fps) if fps is not None else cfg.get("fps")
     return checked_context(args.prompt, args.checkpoint, temperature=args.temperature,
-                           top_k=getattr(args, "top_k", 40), theme=args.theme, seed=args.seed, layer=args.layer, head=args.head,
+                           top_k=getattr(args, "top_k", 40), theme=args.theme, seed=args.seed,
+                           layer=args.layer, head=args.head, token=getattr(args, "token", None),
                            quality=args.quality or cfg.get("quality") or "l", size=size, fps=fps,
                            narration=getattr(args, "narration", "festival"))
 
@@ -272,8 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
                        help="every sample is drawn from the K likeliest tokens (default 40, measured by "
                        "tests/benchmarks/sampling.py; 0 = no cut)")
         p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
-        p.add_argument("--layer", type=int, help="the layer the Attention and MLP scenes show (default: measured)")
-        p.add_argument("--head", type=int, help="the head the Attention scene shows (default: measured)")
+        p.add_argument("--layer", type=int, help="the layer the Attention and MLP scenes show, 1 to the "
+                       "model's layers, as on screen (default: measured)")
+        p.add_argument("--head", type=int, help="the head the Attention scene shows, from 0 as on screen "
+                       "(default: measured)")
+        if one_prompt:
+            p.add_argument("--token", type=int, help="the token the Attention and ContextFlow scenes "
+                           "follow, counting from 1 as on screen (default: measured)")
         p.add_argument("-q", "--quality", choices=list(QUALITIES), default=None,
                        help="l 480p15, m 720p30, h 1080p60, k 2160p60, as Manim's -ql/-qm/-qh/-qk "
                        "(default l); other than l, files go to OUT/<height>p<fps>/")

@@ -54,10 +54,20 @@ def check_top_k(k: int, n_vocab: int) -> int:
 
 
 def check_head(layer: int | None, head: int | None, checkpoint: str, cfg: dict) -> None:
-    """Raises UsageError when ``layer`` or ``head`` is outside the checkpoint's (0-based) range
-    (the check is ``RenderContext.check_layer_head``, which the Attention scene runs too)."""
+    """Raises UsageError when ``layer`` (1 to n_layer, as on screen) or ``head`` (from 0) is outside
+    the checkpoint's range (the check is ``RenderContext.check_layer_head``, which the Attention
+    scene runs too)."""
     try:
         RenderContext(checkpoint=checkpoint, layer=layer, head=head).check_layer_head(cfg)
+    except ValueError as err:
+        raise UsageError(str(err)) from None
+
+
+def check_token(token: int | None, n_tokens: int) -> None:
+    """Raises UsageError when ``token`` (counted from 1) is not a position of a prompt of
+    ``n_tokens`` tokens (``RenderContext.check_token``, which the scenes run too)."""
+    try:
+        RenderContext(token=token).check_token(n_tokens)
     except ValueError as err:
         raise UsageError(str(err)) from None
 
@@ -134,6 +144,7 @@ def checked_context(prompt: str | None = None, checkpoint: str = "default", quie
         from .conventions import check_fps
         options["fps"] = check_fps(int(options["fps"]))
     n = len(model.get_encoding(checkpoint).encode(prompt, allowed_special="all"))
+    check_token(options.get("token"), min(n, cfg["n_ctx"]))
     if not quiet and n > cfg["n_ctx"]:
         print(f"note: the prompt is {n} tokens; the model reads only its last {cfg['n_ctx']}", file=sys.stderr)
     if not quiet and temperature == 0:

@@ -1,5 +1,15 @@
 """Beat 11: attention — queries and keys, their scaled dot products, the causal mask, softmax down
-each query's column, and the weighted sum of values added back to the vectors: one real head."""
+each query's column, and the weighted sum of values added back to the vectors: one real head.
+
+Which head and which query token are followed is measured on the prompt's own trace
+(``scenes.attention_reading.choose_focus``): the strongest attention weight from a token to an
+earlier one that is neither the first token nor the token just before it (that one only when no
+look further back reaches 40 %). ``--layer``/``--head``/``--token`` fix any of the three; the rest
+is measured the same way. What the followed token attends to is said from its weights
+(``read_row``): the keys it weighs most, with their weights; that much of the attention rests on
+the first token when it is 30 % or more; "the token just before it" or "a name" only when the
+numbers show it on this prompt. Layers are numbered 1…L on screen (``blocks.{L-1}`` in the
+provenance file)."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +17,9 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, UR, Arrow, Create, FadeIn, FadeOut
                    SurroundingRectangle, Transform, VGroup, Write)
 
 import model
-import model.heads
 
 from . import style
+from .attention_reading import FIRST_SHARE, choose_focus, read_row, spoken
 from .base import ExplainerScene
 from .components import AttentionGrid, DataVector, VectorArray, WeightMatrix, label, percent
 from .components.attention_parts import RoleVector, ScoreGrid, grid_label_width
@@ -22,7 +32,6 @@ GRID_MAX = 12         # tokens in the score grid: the last ones of a longer prom
 CELL_MAX = 1.0        # the grid's cells never grow past this (a one-token grid stays small)
 GRID_MIN = 1.4        # ... and the grid never shrinks below this (room for its "query →")
 TOP_KEYS = 3          # keys whose values are summed on screen
-NAME_RATIO = 3.0      # "looks back at the names" only for a head this many times above uniform
 NAME_X = -6.85        # left edge of the row names
 ROW_X = -5.2          # left edge of the first vector in a row
 GRID_BOX = (-0.55, 6.95, -3.75, 3.8)   # where the grid may go: x0, x1, y0, y1
@@ -60,30 +69,26 @@ class Attention(ExplainerScene):
 
     # --- which head, which tokens ----------------------------------------------------------------
     def choose_head(self):
-        """The user's layer/head, or the head measured to look back at names (model.heads).
-        Raises ValueError when the context's layer or head is out of the model's range."""
+        """The user's layer/head/token, the rest measured on this prompt (``choose_focus``; see the
+        module's docstring). Raises ValueError when the context's layer, head or token is out of
+        the model's or the prompt's range."""
         cfg, s = self.trace.config, self.context
-        self.best = model.heads.name_heads(s.checkpoint)
         s.check_layer_head(cfg)
-        layer = s.layer if s.layer is not None else self.best.layer
-        if s.head is not None:
-            head = s.head
-        elif layer == self.best.layer:
-            head = self.best.head
-        else:  # a layer was chosen but no head: its head that looks most at names
-            head = int(np.argmax(self.best.scores[layer]))
-        self.L, self.H = layer, head
-        # the claim is said only of the measured head, and only when it is clearly true
-        self.name_head = ((layer, head) == (self.best.layer, self.best.head)
-                          and self.best.scores[layer, head] >= NAME_RATIO * self.best.baseline)
         self.T = len(self.trace.tokens)
-        self.q = self.T - 1                        # the query we follow: the last token
+        s.check_token(self.T)
+        patterns = np.stack([self.trace[f"blocks.{i}.attn.hook_pattern"] for i in range(cfg["n_layer"])])
+        self.focus = choose_focus(patterns, s.layer_index, s.head, s.token_index,
+                                  first_query=self.T - min(self.T, GRID_MAX))
+        self.L, self.H, self.q = self.focus.layer, self.focus.head, self.focus.query
+        # the drawn tokens end at the followed one when it lies before the last GRID_MAX
+        self.end = self.T if self.q >= self.T - GRID_MAX else self.q + 1
         self.d_head = cfg["d_head"]
-        self.pattern = self.trace[f"blocks.{layer}.attn.hook_pattern"][head]
-        self.raw_scores = self.trace[f"blocks.{layer}.attn.hook_attn_scores_unmasked"][head]
-        self.scores = self.trace[f"blocks.{layer}.attn.hook_attn_scores"][head]   # -inf: key > query
-        row = self.pattern[self.q]
-        self.top = [int(k) for k in np.argsort(-row, kind="stable")[: min(TOP_KEYS, self.T)]]
+        self.pattern = self.trace[f"blocks.{self.L}.attn.hook_pattern"][self.H]
+        self.raw_scores = self.trace[f"blocks.{self.L}.attn.hook_attn_scores_unmasked"][self.H]
+        self.scores = self.trace[f"blocks.{self.L}.attn.hook_attn_scores"][self.H]   # -inf: key > query
+        self.reading = read_row(self.trace.pieces, self.pattern[self.q], self.q)
+        self.top = [k for k, _ in self.reading.top]
+        self.q_said = spoken(self.trace.pieces[self.q])
 
     def hook(self, name: str) -> str:
         return f"blocks.{self.L}.{name}"
@@ -113,13 +118,13 @@ class Attention(ExplainerScene):
     def show_vectors(self):
         t, th = self.trace, self.theme
         self.title = label("Attention", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
-        self.subtitle = label(f"layer {self.L} · head {self.H}", style.BODY_SIZE, color=th.muted)
+        self.subtitle = label(f"layer {self.L + 1} · head {self.H}", style.BODY_SIZE, color=th.muted)
         self.subtitle.next_to(self.title, RIGHT, buff=0.4).align_to(self.title, DOWN)
         x_all = t[self.hook("ln1.hook_normalized")]
-        n = min(self.T, MAX_VECTORS)
-        while True:   # as many of the last tokens as fit side by side
-            start = self.T - n
-            row = VectorArray(x_all[start:], t.pieces[start:], max_entries=3, max_vectors=n,
+        n = min(self.end, MAX_VECTORS)
+        while True:   # as many of the last drawn tokens as fit side by side
+            start = self.end - n
+            row = VectorArray(x_all[start:self.end], t.pieces[start:self.end], max_entries=3, max_vectors=n,
                               max_width=6.95 - ROW_X, theme=self.theme)
             if row.n_shown == n:
                 break
@@ -132,8 +137,8 @@ class Attention(ExplainerScene):
         self.start, self.x_row = start, row
         self.x_name = self.row_name("x", [str(t.config["d_model"]), "numbers"], 2.85, th.text)
         self.window_note = None
-        if start > 0:
-            self.window_note = label(f"last {n} of {self.T} tokens", style.SMALL_SIZE, color=th.muted)
+        if start > 0 or self.end < self.T:
+            self.window_note = label(self.window_text(start, n), style.SMALL_SIZE, color=th.muted)
             self.window_note.to_corner(UR, buff=0.35).align_to(self.title, DOWN)
         self.play(Write(self.title), FadeIn(self.subtitle), run_time=0.7)
         self.play(FadeIn(row, lag_ratio=0.1), FadeIn(self.x_name),
@@ -141,7 +146,27 @@ class Attention(ExplainerScene):
         self.say("Attention lets each token's vector take in information from the tokens before it.", 3.5)
         self.wait(2.5)
         self.pause("Here are the vectors entering the attention block of layer "
-                   f"{self.L}, each normalised first (LayerNorm). Grey: data. We follow head {self.H}.")
+                   f"{self.L + 1}, each normalised first (LayerNorm). Grey: data. We follow head "
+                   f"{self.H} and the token {self.q_said} (token {self.q + 1} of {self.T}): "
+                   + self.choice_words())
+
+    def window_text(self, start: int, n: int) -> str:
+        if self.end == self.T:
+            return f"last {n} of {self.T} tokens"
+        return f"tokens {start + 1}–{self.end} of {self.T}"
+
+    def choice_words(self) -> str:
+        """Why this head and token, in the teacher's words (what was given, what was measured)."""
+        s, f = self.context, self.focus
+        given = [w for w, v in (("layer", s.layer), ("head", s.head), ("token", s.token)) if v is not None]
+        if f.key is None:
+            return ("the prompt has no token between the first one and this one to look back at."
+                    if not given else f"{' and '.join(given)} as chosen.")
+        what = (f"of every head and token, this one looks back hardest: {100 * f.weight:.0f}% of its "
+                f"attention on {spoken(self.trace.pieces[f.key])}, an earlier token that is not the first")
+        if given:
+            what = f"{' and '.join(given)} as chosen; for the rest, " + what
+        return what + " (measured on this prompt)."
 
     # --- 2. W_Q, once ----------------------------------------------------------------------------
     def show_w_q(self):
@@ -194,9 +219,9 @@ class Attention(ExplainerScene):
 
     # --- 4. the grid of scaled dot products ------------------------------------------------------
     def grid_layout(self):
-        n = min(self.T, GRID_MAX)
-        self.gs = self.T - n                        # first token of the grid
-        self.glabels = self.trace.pieces[self.gs:]
+        n = min(self.end, GRID_MAX)
+        self.gs = self.end - n                      # first token of the grid (it ends at self.end)
+        self.glabels = self.trace.pieces[self.gs:self.end]
         self.glw = grid_label_width(self.glabels)
         _, _, y0, y1 = GRID_BOX
         self.gsize = max(GRID_MIN, min(y1 - y0 - self.glw - 0.55, n * CELL_MAX))
@@ -215,11 +240,11 @@ class Attention(ExplainerScene):
         recorded); every cell drawn as a number or a grey is recorded. The masked grid keeps the
         unmasked one's grey scale so the two blend in place."""
         if not masked:
-            w = self.raw_scores[self.gs:, self.gs:]
+            w = self.raw_scores[self.gs:self.end, self.gs:self.end]
             grid = ScoreGrid(w, self.glabels, self.gsize, self.glw, theme=self.theme)
             self.record_window("attn.hook_attn_scores_unmasked", self.H, w)
         else:
-            w = self.scores[self.gs:, self.gs:]
+            w = self.scores[self.gs:self.end, self.gs:self.end]
             raw = self.grid
             grid = ScoreGrid(w, self.glabels, self.gsize, self.glw, masked=True, low=raw.low,
                              high=raw.high, numbers=raw.numbers, theme=self.theme)
@@ -243,7 +268,7 @@ class Attention(ExplainerScene):
         self.grid_layout()
         self.grid = self.score_grid(masked=False)
         gq = self.q - self.gs
-        window = self.pattern[self.q, self.gs:]
+        window = self.pattern[self.q, self.gs:self.end]
         gk = int(np.argmax(window))                 # the key this query weighs most, in the grid
         k = self.gs + gk
         qv = self.trace[self.hook("attn.hook_q")][self.q, self.H]
@@ -268,8 +293,8 @@ class Attention(ExplainerScene):
         notes = [label(f"scaled by √d_head = √{self.d_head}", style.SMALL_SIZE, color=th.muted)]
         if not self.grid.numbers:
             notes.append(label("lighter cell = higher score", style.SMALL_SIZE, color=th.muted))
-        if self.gs > 0:
-            notes.append(label(f"grid: last {self.gn} of {self.T} tokens", style.SMALL_SIZE, color=th.muted))
+        if self.gs > 0 or self.end < self.T:
+            notes.append(label(f"grid: {self.window_text(self.gs, self.gn)}", style.SMALL_SIZE, color=th.muted))
         top_text = self.panel(head, top=2.75)
         bottom = self.panel(*notes, top=demo.get_bottom()[1] - 0.35, buff=0.15)
         old = [self.x_row, self.x_name, self.q_row, self.q_name, self.k_row, self.k_name]
@@ -310,7 +335,7 @@ class Attention(ExplainerScene):
     # --- 6. softmax down each column -------------------------------------------------------------
     def show_softmax(self):
         th = self.theme
-        window = self.pattern[self.gs:, self.gs:]
+        window = self.pattern[self.gs:self.end, self.gs:self.end]
         self.record_window("attn.hook_pattern", self.H, window)
         attn = self.place_grid(AttentionGrid(window, self.glabels, self.gsize, self.glw, theme=self.theme))
         gq = self.q - self.gs
@@ -335,23 +360,21 @@ class Attention(ExplainerScene):
         self.play(Create(column), FadeIn(focus), run_time=0.7)
         self.say("Softmax turns each column into weights that add up to one: the square's area is the weight.", 4.0)
         self.wait(2.0)
-        if self.name_head:
-            self.say("Measured on a passage full of names, this head looks back at the names: "
-                     "who the sentence is about.", 3.5)
-            self.wait(2.5)
+        for sentence in self.reading.sentences:     # measured on this prompt: see read_row
+            self.say(sentence, 3.5)
+            self.wait(1.5)
         self.pause(self.softmax_notes())
         self.panel_items = [text, focus, column]
 
     def softmax_notes(self) -> str:
         base = ("Each query's column is a softmax: how much this token attends to each earlier token. "
-                "Masked cells are exactly 0. ")
-        share = self.best.scores[self.L, self.H]
-        measured = (f"On a reference passage full of names, this head puts {100 * share:.0f}% of its "
-                    f"attention on capitalised names, where spreading it evenly would give "
-                    f"{100 * self.best.baseline:.0f}%.")
-        if self.name_head:
-            return base + measured + " It looks back at who the sentence is about."
-        return base + measured
+                "Masked cells are exactly 0. Measured on this prompt: ")
+        notes = base + " ".join(self.reading.sentences)
+        if self.reading.query > 0 and not self.reading.first_heavy:
+            notes += (f" The first token, {spoken(self.trace.pieces[0])}, gets "
+                      f"{100 * self.reading.first:.0f}% here; many heads rest much of their attention "
+                      "there when they find nothing they need.")
+        return notes
 
     # --- 7. values: the weighted sum, added back -------------------------------------------------
     def show_values(self):
@@ -400,7 +423,7 @@ class Attention(ExplainerScene):
         self.say(f"Each earlier token also offers a value. The query's weights mix those values into one "
                  f"vector z, {self.d_head} numbers for this head.", 4.5)
         self.wait(3.0)
-        self.pause("W_V gives each token a value vector. The last token's column of weights mixes them: "
+        self.pause(f"W_V gives each token a value vector. The column of weights of {self.q_said} mixes them: "
                    "z is the weighted sum over every visible key (only the largest weights are drawn).")
 
         # the residual stream: before + attention output = after
@@ -440,7 +463,7 @@ class Attention(ExplainerScene):
         self.play(FadeIn(note), run_time=0.5)
         self.say("Through W_O, together with the other heads, it is added to the token's vector.", 3.5)
         self.wait(3.0)
-        self.pause(f"The attention output of layer {self.L} sums all {n_head} heads (each z through its "
+        self.pause(f"The attention output of layer {self.L + 1} sums all {n_head} heads (each z through its "
                    "part of W_O) plus a bias, and is added to the vector: the residual stream now "
                    "carries what this token gathered from the others.")
         self.values_items = [row1, row2, r_name, note, arrow]
@@ -449,7 +472,7 @@ class Attention(ExplainerScene):
     def show_all_heads(self):
         th = self.theme
         n_head = self.trace.config["n_head"]
-        window = self.trace[self.hook("attn.hook_pattern")][:, self.gs:, self.gs:]
+        window = self.trace[self.hook("attn.hook_pattern")][:, self.gs:self.end, self.gs:self.end]
         rows, size = heads_layout(n_head)
         grids = Group()
         for h in range(n_head):
@@ -463,19 +486,15 @@ class Attention(ExplainerScene):
         x0, x1, y0, y1 = HEADS_BOX
         grids.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
         chosen = SurroundingRectangle(grids[self.H], color=th.chosen, buff=0.06, stroke_width=4)
-        lines = []
-        if self.name_head and self.T > 1:
-            lines += [label(f"head {self.H} looks back", style.BODY_SIZE, color=th.chosen),
-                      label("at the names", style.BODY_SIZE, color=th.chosen)]
-        elif self.T == 1:
-            lines += [label("one token: each head", style.SMALL_SIZE, color=th.text),
-                      label("sees only that token", style.SMALL_SIZE, color=th.text)]
+        lines = [label(line, style.BODY_SIZE if i == 0 else style.SMALL_SIZE, color=th.text)
+                 for i, line in enumerate(self.head_lines())]
+        lines += [label(line, style.SMALL_SIZE, color=th.text) for line in self.first_token_lines(n_head)]
         lead = len(lines)
-        lines += [label(f"layer {self.L}: {n_head} heads,", style.SMALL_SIZE, color=th.muted),
+        lines += [label(f"layer {self.L + 1}: {n_head} heads,", style.SMALL_SIZE, color=th.muted),
                   label("each with its own", style.SMALL_SIZE, color=th.muted),
                   label("W_Q, W_K and W_V", style.SMALL_SIZE, color=th.muted)]
-        if self.gs > 0:
-            lines.append(label(f"last {self.gn} of {self.T} tokens", style.SMALL_SIZE, color=th.muted))
+        if self.gs > 0 or self.end < self.T:
+            lines.append(label(self.window_text(self.gs, self.gn), style.SMALL_SIZE, color=th.muted))
         text = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         if 0 < lead < len(lines):   # a gap between what this head does and what every layer has
             for line in lines[lead:]:
@@ -484,16 +503,52 @@ class Attention(ExplainerScene):
         self.play(*[FadeOut(m) for m in self.values_items], run_time=0.5)
         self.play(FadeIn(grids, lag_ratio=0.1), run_time=1.2)
         self.play(Create(chosen), FadeIn(text), run_time=0.6)
-        self.say(f"Layer {self.L} runs {n_head} heads side by side, each with its own pattern; "
+        self.say(f"Layer {self.L + 1} runs {n_head} heads side by side, each with its own pattern; "
                  f"we followed head {self.H}.", 3.5)
+        if self.first_heavy_heads:
+            self.wait(1.0)
+            self.say(self.first_token_sentence(n_head), 3.5)
         self.wait(3.0)
         self.pause(self.heads_notes(n_head))
 
+    def head_lines(self) -> list[str]:
+        """What the followed head does for the followed token, measured (at most 4 short lines)."""
+        r, room, em = self.reading, 4.3, font_em(style.SMALL_SIZE)
+        if self.T == 1:
+            return ["one token: each head", "sees only that token"]
+        k, w = r.top[0]
+        said = shorten(f"{self.q_said} → {spoken(self.trace.pieces[k])}", room, em)
+        if r.kind == "previous":
+            return [f"head {self.H}:", "the token just before:", said, f"{percent(w)} of its attention"]
+        if r.kind == "name":
+            return [f"head {self.H}:", "looks back at a name:", said, f"{percent(w)} of its attention"]
+        return [f"head {self.H}:", said, f"{percent(w)} of its attention"]
+
+    def first_token_lines(self, n_head: int) -> list[str]:
+        """How many heads rest 30 % or more of the followed token's attention on the first token
+        (each head's weight recorded); nothing when none does."""
+        if self.q == 0:
+            self.first_heavy_heads = []
+            return []
+        shares = [self.record(self.hook("attn.hook_pattern"), (h, self.q, 0),
+                              self.trace[self.hook("attn.hook_pattern")][h, self.q, 0]) for h in range(n_head)]
+        self.first_heavy_heads = [h for h, w in enumerate(shares) if w >= FIRST_SHARE]
+        if not self.first_heavy_heads:
+            return []
+        return [f"{len(self.first_heavy_heads)} of {n_head} heads rest", f"≥ {100 * FIRST_SHARE:.0f}% on the first token"]
+
+    def first_token_sentence(self, n_head: int) -> str:
+        n = len(self.first_heavy_heads)
+        heads = "one head" if n == 1 else f"{n} of the {n_head} heads"
+        return (f"In {heads}, {self.q_said} puts {100 * FIRST_SHARE:.0f}% or more of its attention on the "
+                f"first token, {spoken(self.trace.pieces[0])}: a common resting place when a head finds "
+                "nothing it needs.")
+
     def heads_notes(self, n_head: int) -> str:
-        text = (f"All {n_head} heads of layer {self.L} on the same tokens: each learned its own way of "
-                "looking back, and their outputs add up. ")
-        if self.name_head:
-            text += ("We showed the head measured to look most at names on a reference passage: it "
-                     "tracks who the sentence is about. ")
-        return text + "Try the others with --layer and --head."
-        return text
+        text = (f"All {n_head} heads of layer {self.L + 1} on the same tokens: each learned its own way of "
+                f"looking back, and their outputs add up. For {self.q_said}, measured: "
+                + " ".join(self.reading.sentences) + " ")
+        if self.first_heavy_heads:
+            text += self.first_token_sentence(n_head) + " "
+        return text + ("Try the others with --layer (1 to "
+                       f"{self.trace.config['n_layer']}), --head and --token (which token to follow, from 1).")

@@ -6,7 +6,7 @@ A plain ``manim -ql scenes/x.py X`` has no caller to pass one, so the scene buil
 ``RenderContext.from_env()``: the one place the ``GPTX_*`` environment variables are read.
 
     ctx = RenderContext(prompt="Emma smiled and", theme="light", temperature=0.8)
-    ctx.with_(head=2)                      # a changed copy
+    ctx.with_(layer=2, head=5, token=8)    # a changed copy (layer and token counted from 1)
     ctx.picture_options()                  # what the pictures depend on (the cache key's part)
 """
 from __future__ import annotations
@@ -36,7 +36,12 @@ class RenderContext:
     top_k          every demo sample is drawn from the top_k likeliest tokens at ``temperature``,
                    renormalised (``model.sampled_distribution``); 0 = no cut. Default
                    ``model.sampling.TOP_K`` (40), measured by tests/benchmarks/sampling.py
-    layer, head    the layer/head the Attention and MLP scenes show; None = measured on the prompt
+    layer          the layer the Attention and MLP scenes show, numbered as on screen: 1 to
+                   n_layer (``layer_index`` is TransformerLens' 0-based ``blocks.{i}``); None =
+                   measured on the prompt
+    head           the head the Attention scene shows, 0 to n_head - 1; None = measured
+    token          the token the Attention and ContextFlow scenes follow, counting from 1 as
+                   on screen (``token_index`` is 0-based); None = measured on the prompt
     quality        Manim's quality letter: l 480p15, m 720p30, h 1080p60, k 2160p60
     size, fps      pixel (width, height) and frame rate overriding the quality's; None = its own
     narration      the voice: "festival" (default), "flite", "espeak-ng", a folder of recorded
@@ -53,6 +58,7 @@ class RenderContext:
     top_k: int = 40
     layer: int | None = None
     head: int | None = None
+    token: int | None = None
     quality: str = "l"
     size: tuple[int, int] | None = None
     fps: int | None = None
@@ -86,13 +92,33 @@ class RenderContext:
         """A copy with ``changes`` applied (the context itself never changes)."""
         return dataclasses.replace(self, **changes)
 
+    @property
+    def layer_index(self) -> int | None:
+        """``layer`` as TransformerLens numbers blocks (0-based), or None."""
+        return None if self.layer is None else self.layer - 1
+
+    @property
+    def token_index(self) -> int | None:
+        """``token`` as a 0-based position, or None."""
+        return None if self.token is None else self.token - 1
+
     def check_layer_head(self, cfg: dict) -> None:
-        """Raises ValueError when ``layer`` or ``head`` is outside the range of a model with
-        config ``cfg`` (``n_layer``, ``n_head``; both numbered from 0). None passes."""
-        for what, value, n in (("layer", self.layer, cfg["n_layer"]), ("head", self.head, cfg["n_head"])):
-            if value is not None and not 0 <= value < n:
-                raise ValueError(f"{what} {value} is out of range: the {self.checkpoint} model has "
-                                 f"{n} {what}s, numbered 0 to {n - 1}")
+        """Raises ValueError when ``layer`` (1 to n_layer, as on screen) or ``head`` (0 to
+        n_head - 1) is outside the range of a model with config ``cfg`` (``n_layer``, ``n_head``).
+        None passes."""
+        if self.layer is not None and not 1 <= self.layer <= cfg["n_layer"]:
+            raise ValueError(f"layer {self.layer} is out of range: the {self.checkpoint} model has "
+                             f"{cfg['n_layer']} layers, numbered 1 to {cfg['n_layer']}")
+        if self.head is not None and not 0 <= self.head < cfg["n_head"]:
+            raise ValueError(f"head {self.head} is out of range: the {self.checkpoint} model has "
+                             f"{cfg['n_head']} heads, numbered 0 to {cfg['n_head'] - 1}")
+
+    def check_token(self, n_tokens: int) -> None:
+        """Raises ValueError when ``token`` is not a position of a prompt of ``n_tokens`` tokens
+        (1 to n_tokens). None passes."""
+        if self.token is not None and not 1 <= self.token <= n_tokens:
+            raise ValueError(f"token {self.token} is out of range: the prompt has {n_tokens} "
+                             f"token{'s' if n_tokens != 1 else ''}, numbered 1 to {n_tokens}")
 
     def picture_options(self, uses_prompt: bool = True) -> dict:
         """The options a scene's pictures depend on, as JSON-able values (paths left out;
@@ -111,8 +137,9 @@ class RenderContext:
     @classmethod
     def from_env(cls, environ: dict | None = None) -> "RenderContext":
         """The context of a plain ``manim`` run: ``GPTX_PROMPT``, ``GPTX_CHECKPOINT``,
-        ``GPTX_THEME``, ``GPTX_SEED``, ``GPTX_TEMPERATURE``, ``GPTX_TOP_K``, ``GPTX_LAYER``, ``GPTX_HEAD``,
-        ``GPTX_NARRATION``; each unset one keeps its default.
+        ``GPTX_THEME``, ``GPTX_SEED``, ``GPTX_TEMPERATURE``, ``GPTX_TOP_K``, ``GPTX_LAYER`` (1 to
+        n_layer), ``GPTX_HEAD``, ``GPTX_TOKEN`` (from 1), ``GPTX_NARRATION``; each unset one keeps
+        its default.
 
         Raises ValueError when a set variable is not a number where one is needed.
         """
@@ -128,5 +155,5 @@ class RenderContext:
                    seed=int(env.get("GPTX_SEED") or 0),
                    temperature=float(env.get("GPTX_TEMPERATURE") or 0.8),
                    top_k=int(env.get("GPTX_TOP_K") or 40),
-                   layer=opt_int("GPTX_LAYER"), head=opt_int("GPTX_HEAD"),
+                   layer=opt_int("GPTX_LAYER"), head=opt_int("GPTX_HEAD"), token=opt_int("GPTX_TOKEN"),
                    narration=env.get("GPTX_NARRATION") or "festival")

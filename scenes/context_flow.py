@@ -1,171 +1,223 @@
-"""Beat 9: vectors absorb context — one token's vector after every layer, read from the residual stream."""
+"""Beat 9: vectors absorb context — one token's vector in two texts, compared layer by layer.
+
+Text A is the prompt; text B is the same token with only the prompt's first token before it (or
+alone, when it is the prompt's second token). Both are real forward passes. The chart is the
+cosine similarity of the token's two vectors in the residual stream (``blocks.0.hook_resid_pre``,
+then ``blocks.{i}.hook_resid_post`` after layer i+1), so a falling line is the context of A
+changing the vector. The token followed is ``--token`` or, measured, the word (a space and
+letters) among the last ``MAX_STRIP`` tokens whose two vectors end furthest apart (the lowest
+cosine after the last layer); what is said about the line is read from its numbers. The control
+text's numbers are recorded with their own ``tokens`` (``derivations.cosine_with_position_of``).
+"""
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, UL, Create, FadeIn, FadeOut, Group, Write
+from manim import DOWN, LEFT, RIGHT, UL, Create, FadeIn, FadeOut, Group, VGroup, Write
 
-from model.atlas import cosine
+import model
+from model.atlas import cosine, word_like
 
 from . import derivations, style
+from .attention_reading import spoken
 from .base import ExplainerScene
-from .components import TokenStrip, VectorArray, label, show_piece
-from .components.raster import Canvas, font_em, shorten
-from .components.vectors import contrast_text
+from .components import TokenStrip, VectorArray, label
+from .components.raster import Canvas, font_em
 
-MAX_STRIP = 12       # tokens shown in the strip (the last ones)
-MAX_EARLIER = 8      # earlier tokens compared in the similarity grid
+MAX_STRIP = 12       # tokens of text A shown (the last ones up to the followed token)
 ENTRIES = 4          # numbers shown per vector
-MAX_ROWS = 7         # rows of the similarity grid that fit the frame (start + 6 layers)
+CHANGED = 0.05       # "the context changed it" only when the cosine falls this far below its start
 
 
-def spread(n: int, k: int) -> list[int]:
-    """At most ``k`` of the indices 0..n-1: the first, the last, and evenly between."""
-    return list(range(n)) if n <= k else sorted({int(round(i)) for i in np.linspace(0, n - 1, k)})
+def stages(n_layer: int) -> list[str]:
+    """The residual stream's captures: the start, then after each of the n_layer layers."""
+    return ["blocks.0.hook_resid_pre"] + [f"blocks.{i}.hook_resid_post" for i in range(n_layer)]
+
+
+def control_tokens(tokens: list[int], pos: int) -> list[int]:
+    """Text B for the token at ``pos`` (>= 1): the first token then it, or it alone at pos 1."""
+    return [tokens[0], tokens[pos]] if pos >= 2 else [tokens[pos]]
+
+
+def two_texts(trace, pos: int, checkpoint: str) -> tuple[list[int], list[float]]:
+    """(text B's tokens, the cosine of the token's vectors in A and B at every stage)."""
+    other = control_tokens(trace.tokens, pos)
+    b = model.run_tokens(other, checkpoint)
+    names = stages(trace.config["n_layer"])
+    return other, [cosine(trace[s][pos], b[s][len(other) - 1]) for s in names]
+
+
+def pick_token(trace, checkpoint: str) -> int:
+    """The followed position: the word among the last MAX_STRIP tokens (from position 2) whose two
+    vectors end furthest apart; any token there when none is a word; position 1 for two tokens."""
+    T = len(trace.tokens)
+    if T <= 2:
+        return T - 1
+    cands = range(max(2, T - MAX_STRIP), T)
+    words = [p for p in cands if word_like(trace.pieces[p])] or list(cands)
+    return min(words, key=lambda p: (two_texts(trace, p, checkpoint)[1][-1], -p))
 
 
 class ContextFlow(ExplainerScene):
-    description = "one token's vector after every layer: it moves away from its embedding, toward its context"
+    description = "one token's vector in two texts: how the context changes it, layer by layer"
 
     def construct(self):
-        n_layer = self.trace.config["n_layer"]
-        self.pos = len(self.trace.tokens) - 1
-        self.stages = ["blocks.0.hook_resid_pre"] + [f"blocks.{i}.hook_resid_post" for i in range(n_layer)]
-        self.names = ["start"] + [str(i + 1) for i in range(n_layer)]
-        self.show_token()
+        t, s = self.trace, self.context
+        s.check_token(len(t.tokens))
+        self.n_layer = t.config["n_layer"]
+        self.stages = stages(self.n_layer)
+        self.names = ["start"] + [str(i + 1) for i in range(self.n_layer)]
+        self.pos = s.token_index if s.token is not None else pick_token(t, s.checkpoint)
+        self.word = spoken(t.pieces[self.pos])
+        self.title = label("Vectors absorb context", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
+        if self.pos == 0:
+            self.only_one()
+            return
+        self.other, self.sims = two_texts(t, self.pos, s.checkpoint)
+        self.b_trace = model.run_tokens(self.other, s.checkpoint)
+        self.show_texts()
+        self.show_chart()
         self.show_vectors()
-        self.show_drift()
-        self.show_neighbours()
 
     # --- steps ---------------------------------------------------------------------------------
-    def show_token(self):
-        self.title = label("Vectors absorb context", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
-        first = max(0, len(self.trace.tokens) - MAX_STRIP)
-        self.strip_first = first
-        strip = TokenStrip(self.trace.pieces[first:], self.trace.tokens[first:], size=style.SMALL_SIZE,
-                           max_width=12.8, max_height=1.3, show_ids=False, theme=self.theme)
-        strip.next_to(self.title, DOWN, buff=0.3).set_x(0)
-        self.strip = strip
-        box = strip.highlight(self.pos - first)
-        self.play(Write(self.title), FadeIn(strip), run_time=0.8)
-        self.play(Create(box), run_time=0.5)
-        self.say(f"Follow one token, {self.trace.pieces[self.pos].strip() or 'the last'!r}, through the "
-                 f"{len(self.stages) - 1} layers.", 3.5)
-        self.wait(3.0)
-        self.head = Group(self.title, strip, box)
-        self.pause("We follow the last token's vector: the one whose final state predicts the next token.")
+    def only_one(self):
+        note = label("the first token has nothing before it to take context from",
+                     style.SMALL_SIZE, color=self.theme.muted).next_to(self.title, DOWN, buff=0.6).set_x(0)
+        self.play(Write(self.title), FadeIn(note), run_time=0.8)
+        self.say(f"{self.word} is the first token: there is no context before it to absorb.", 4.0)
+        self.wait(2.0)
+        self.pause("Try a longer prompt, or --token with a later position, to see a vector take in "
+                   "its context.")
 
-    def show_vectors(self):
-        stages, names = self.stages, self.names
-        while True:   # as many stages as fit side by side: the start, the last, evenly between
-            values = np.array([self.trace[s][self.pos] for s in stages])
-            row = VectorArray(values, names, max_entries=ENTRIES, max_vectors=len(stages), max_width=12.8,
-                              theme=self.theme)
-            if row.n_shown == len(stages):
+    def strip_row(self, tag: str, pieces: list[str], ids: list[int], top: float):
+        """The text's name, then its tokens in one row (the first ones left out, with "…", when
+        they do not fit), the last one outlined."""
+        th = self.theme
+        name = label(tag, style.SMALL_SIZE, color=th.muted)
+        for cut in range(len(pieces)):
+            strip = TokenStrip((["…"] if cut else []) + pieces[cut:], ([0] if cut else []) + list(ids[cut:]),
+                               size=style.SMALL_SIZE, max_width=10.6, max_height=0.9, show_ids=False,
+                               theme=self.theme)
+            if len(set(strip.rows)) == 1:
                 break
-            pick = spread(len(self.stages), row.n_shown)
-            stages, names = [self.stages[i] for i in pick], [self.names[i] for i in pick]
-        for k, s in enumerate(stages):
-            self.record_block(s, row.shown[k], (self.pos,))
-        if row.shape_text is not None:
-            row.remove(row.shape_text)
-        row.next_to(self.strip, DOWN, buff=0.6).set_x(0)
-        axis = label("after layer", style.SMALL_SIZE, color=self.theme.muted)
-        axis.next_to(row, DOWN, buff=0.15)
-        for k, vec in enumerate(row.vectors):
-            self.play(FadeIn(vec, shift=0.2 * np.array([1, 0, 0])), run_time=0.5 if k < 2 else 0.3)
-        self.play(FadeIn(axis), run_time=0.3)
-        self.say("Each layer adds something to the vector: attention brings in the other tokens, "
-                 "the MLP adds what it knows.", 4.5)
-        self.wait(4.5)
-        self.pause("The residual stream: the same token's vector after each layer. The numbers "
-                   "change, and grow, as every block adds its output.")
-        self.vectors = Group(row, axis)
+        name.move_to([-6.85, top, 0], aligned_edge=UL)
+        strip.move_to([-4.4, top + 0.05, 0], aligned_edge=UL)
+        box = strip.highlight(len(pieces) - cut + bool(cut) - 1)
+        return Group(name, strip), box
 
-    def show_drift(self):
-        """Cosine similarity of the vector after each layer with where it started."""
-        start = self.stages[0]
-        sims = [self.record(s, (self.pos,), cosine(self.trace[s][self.pos], self.trace[start][self.pos]),
-                            derivations.cosine_with(start)) for s in self.stages]
+    def show_texts(self):
+        t = self.trace
+        first = max(0, self.pos + 1 - MAX_STRIP)
+        a, a_box = self.strip_row("text A", t.pieces[first: self.pos + 1], t.tokens[first: self.pos + 1], 2.45)
+        b, b_box = self.strip_row("text B", self.b_trace.pieces, self.other, 1.45)
+        about = label("only the first token, then the same one" if len(self.other) == 2
+                      else "the same token on its own", style.SMALL_SIZE, color=self.theme.muted)
+        b.add(about.next_to(b[1], RIGHT, buff=0.4))
+        drop = b[1].get_top()[1] - (a[1].get_bottom()[1] - 0.3)
+        if drop > 0:                   # A wrapped to a second row: B goes below it
+            b.shift(DOWN * drop)
+            b_box.shift(DOWN * drop)
+        self.play(Write(self.title), run_time=0.6)
+        self.play(FadeIn(a), Create(a_box), run_time=0.8)
+        self.play(FadeIn(b), Create(b_box), run_time=0.8)
+        where = (f"after only {spoken(t.pieces[0])}" if len(self.other) == 2 else "on its own")
+        self.say(f"The same token, {self.word}, in two texts: your prompt, and {where}.", 4.0)
+        self.wait(2.0)
+        self.head = Group(a, a_box, b, b_box)
+        later = len(t.tokens) - 1 - self.pos
+        self.pause(f"We follow {self.word} (token {self.pos + 1} of {len(t.tokens)}) in two real forward "
+                   f"passes: A is your prompt up to it, B is the same token {where}. "
+                   + (f"The {later} token{'s' if later != 1 else ''} after it cannot reach it (the causal "
+                      "mask), so they are not shown. " if later else "")
+                   + "Chosen with --token, or measured: the word whose two vectors end furthest apart.")
+
+    def show_chart(self):
+        sims = [self.record(st, (self.pos,), v, derivations.cosine_with_position_of(len(self.other) - 1, self.other))
+                for st, v in zip(self.stages, self.sims)]
         chart = self.line_chart(sims)
-        chart.next_to(self.strip, DOWN, buff=0.45).set_x(0)
-        self.play(FadeOut(self.vectors), run_time=0.4)
+        chart.move_to([0, -1.45, 0])
         self.play(FadeIn(chart), run_time=0.8)
-        self.say(f"Compared with where it started, the vector keeps turning away: its cosine "
-                 f"similarity falls from 1 to {sims[-1]:.2f}.", 4.5)
-        self.wait(4.5)
-        self.pause("Cosine similarity 1 means the same direction. After the first layer the token's "
-                   "vector already points somewhere new: it now carries context, not just the word.")
+        for line in self.sentences(sims):
+            self.say(line, 4.0)
+            self.wait(1.0)
+        self.pause("Cosine similarity 1 means the two vectors point the same way. Each layer's "
+                   "attention mixes in the other tokens of its text, so the same token drifts apart "
+                   "in two texts by as much as its context differs. Measured here: "
+                   + " ".join(self.sentences(sims)))
         self.chart = chart
+
+    def sentences(self, sims: list[float]) -> list[str]:
+        """What the line shows, from its numbers only."""
+        c0, low = sims[0], int(np.argmin(sims[1:])) + 1
+        out = [f"At the start the two vectors have a cosine similarity of {c0:.2f}: the same "
+               "token's embedding, only the position differs"
+               + (", and that already sets them apart." if c0 < 0.8 else ".")]
+        self.changed = c0 - sims[low] >= CHANGED
+        if self.changed:
+            text = f"After layer {low} it is {sims[low]:.2f}"
+            if low != len(sims) - 1:
+                text += f", and after the last layer {sims[-1]:.2f}"
+            out.append(text + f": the words before {self.word} changed its vector.")
+        elif sims[-1] - c0 >= CHANGED:
+            out.append(f"Here the two vectors grow more alike, {sims[-1]:.2f} after the last layer: the "
+                       f"words before {self.word} did not pull it away from the other text.")
+        else:
+            out.append(f"Here it stays near {c0:.2f} (lowest {sims[low]:.2f}, after layer {low}): "
+                       f"the words before {self.word} changed its vector little.")
+        return out
 
     def line_chart(self, sims: list[float]):
         th = self.theme
         em = font_em(style.SMALL_SIZE)
-        w, h = 10.0, 4.3
-        left, top, bottom = 1.3, 0.95, 0.75
+        w, h = 11.0, 3.9
+        left, top, bottom = 1.3, 0.7, 0.75
         c = Canvas(w, h)
         pw, ph = w - left - 0.9, h - top - bottom
+        step = 0.1 if min(sims) > 0.45 else 0.25      # the axis shows the range the line uses
+        lo = max(-1.0, float(np.floor(min(sims) / step) * step) - step)
+
+        inner = 0.45      # the first point stands clear of the axis's numbers
 
         def xy(k, v):
-            return left + pw * k / (len(sims) - 1), top + ph * (1 - v)
+            return left + inner + (pw - inner) * k / (len(sims) - 1), top + ph * (1 - (v - lo) / (1 - lo))
 
-        for v in (0.0, 0.5, 1.0):
-            c.line([xy(0, v), xy(len(sims) - 1, v)], th.neutral, 0.015)
-            c.text(left - 0.15, xy(0, v)[1], f"{v:.1f}", em, th.muted, anchor="rm", mono=False)
+        for v in np.arange(lo, 1.0 + step / 2, step):
+            c.line([(left, xy(0, v)[1]), xy(len(sims) - 1, v)], th.neutral, 0.015)
+            c.text(left - 0.15, xy(0, v)[1], f"{v:.2f}", em, th.muted, anchor="rm", mono=False)
         for k, name in enumerate(self.names):
-            c.text(xy(k, 0)[0], h - bottom + 0.35, name, em, th.muted, mono=False)
-        points = [xy(k, max(0.0, min(1.0, v))) for k, v in enumerate(sims)]
-        c.line(points, th.chosen, 0.04)
+            c.text(xy(k, lo)[0], h - bottom + 0.35, name if k == 0 else f"layer {name}", em, th.muted, mono=False)
+        points = [xy(k, v) for k, v in enumerate(sims)]
+        c.line(points, th.text, 0.04)
         for (x, y), v in zip(points, sims):
-            c.ellipse(x, y, 0.07, th.chosen)
-            c.text(x + 0.08, y - 0.3, f"{v:.2f}", em, th.text, anchor="lm", mono=False)
-        c.text(left + pw / 2, 0.2, "cosine similarity with its starting vector", em, th.text, mono=False)
+            c.ellipse(x, y, 0.07, th.text)
+            c.text(x, y - 0.3, f"{v:.2f}", em, th.text, mono=False)
+        c.text(left + pw / 2, 0.2, f"cosine similarity of the two vectors of {self.word}", em, th.text, mono=False)
         return c.mobject()
 
-    def show_neighbours(self):
-        """Cosine similarity with each earlier token's vector, at every layer: one grid."""
-        first = max(0, self.pos - MAX_EARLIER)
-        earlier = list(range(first, self.pos))
-        if not earlier:
-            note = label("a one-token prompt has no earlier tokens to take context from",
-                         style.SMALL_SIZE, color=self.theme.muted).to_edge(DOWN, buff=0.6)
-            self.play(FadeIn(note), run_time=0.5)
-            self.say("With a single token there is no context to absorb: only the blocks' own additions.", 4.0)
-            self.wait(4.0)
-            self.pause("Try a longer prompt to see the vector take in its neighbours.")
-            return
-        rows = spread(len(self.stages), MAX_ROWS)      # a deep model shows some of its layers
-        names = [self.names[i] for i in rows]
-        grid = np.array([[self.record(s, (self.pos,), cosine(self.trace[s][self.pos], self.trace[s][q]),
-                                      derivations.cosine_with_position(q)) for q in earlier]
-                         for s in (self.stages[i] for i in rows)])
-        image = self.similarity_grid(grid, earlier, names)
-        image.next_to(self.strip, DOWN, buff=0.35).set_x(0)
+    def show_vectors(self):
+        """The token's two vectors after the last layer, their first numbers side by side."""
+        last = self.stages[-1]
+        va, vb = self.trace[last][self.pos], self.b_trace[last][len(self.other) - 1]
+        row = VectorArray(np.array([va, vb]), ["A", "B"], max_entries=ENTRIES, max_vectors=2,
+                          theme=self.theme)
+        self.record_block(last, row.shown[0], (self.pos,))
+        for i, v in enumerate(row.shown[1]):
+            self.record(last, (len(self.other) - 1, i), v, tokens=self.other)
+        if row.shape_text is not None:
+            row.remove(row.shape_text)
+        note = VGroup(label(f"{self.word} after layer {self.n_layer}", style.SMALL_SIZE, theme=self.theme),
+                      label(f"first {ENTRIES} of {self.trace.config['d_model']} numbers", style.SMALL_SIZE,
+                            color=self.theme.muted)).arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        group = Group(row, note)
+        note.next_to(row, RIGHT, buff=0.5)
+        group.move_to([0, -1.25, 0])
         self.play(FadeOut(self.chart), run_time=0.4)
-        self.play(FadeIn(image), run_time=0.8)
-        mid = int(np.argmax(grid.mean(axis=1)))
-        self.say(f"Meanwhile it grows more like the earlier tokens' vectors, most after layer "
-                 f"{names[mid]}: it has taken in its context.", 5.0)
-        self.wait(5.0)
-        self.pause("Each row is a layer, each column an earlier token; lighter means more similar. "
-                   "Attention has mixed the neighbours' information into this vector.")
-
-    def similarity_grid(self, grid: np.ndarray, earlier: list[int], names: list[str]):
-        th = self.theme
-        em = font_em(style.SMALL_SIZE)
-        n_rows, n_cols = grid.shape
-        cw, ch, left, top = 1.3, 0.5, 1.7, 0.85
-        c = Canvas(left + n_cols * cw + 0.1, top + n_rows * ch + 0.05)
-        vmax = max(float(np.abs(grid).max()), 1e-6)
-        c.text(left + n_cols * cw / 2, 0.2, "cosine similarity with earlier tokens", em, th.text, mono=False)
-        for j, q in enumerate(earlier):
-            c.text(left + (j + 0.5) * cw, top - 0.22, shorten(show_piece(self.trace.pieces[q]), cw - 0.05, em, mono=True),
-                   em, th.text)
-        for i, name in enumerate(names):
-            y = top + (i + 0.5) * ch
-            c.text(left - 0.15, y, "start" if i == 0 else f"layer {name}", em, th.muted, anchor="rm", mono=False)
-            for j in range(n_cols):
-                fill = style.data_color(float(grid[i, j]), vmax, self.theme)
-                x0 = left + j * cw
-                c.rect(x0 + 0.03, top + i * ch + 0.03, x0 + cw - 0.03, top + (i + 1) * ch - 0.03, fill)
-                c.text(x0 + cw / 2, y, f"{grid[i, j]:+.2f}", em, contrast_text(fill, theme=self.theme))
-        return c.mobject()
+        self.play(FadeIn(group), run_time=0.8)
+        if self.changed:
+            self.say(f"Same token, same weights, different numbers: the vector of {self.word} now "
+                     "carries its context.", 4.0)
+        else:
+            self.say(f"Same token, same weights: here the context moved the two vectors of {self.word} "
+                     "no further apart than they started.", 4.0)
+        self.wait(2.0)
+        self.pause("Both vectors come from the same embedding and the same weights; only the text "
+                   "before the token differs. Attention brought that text into the vector.")

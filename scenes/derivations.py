@@ -38,6 +38,8 @@ class Sources:
     card()                      the model-card entry of the checked checkpoint or snapshot
     after_step(lr)              (mean next-token loss in nats, every weight) after one plain
                                 gradient-descent step on ``tokens`` at learning rate ``lr``
+    array_of(tokens, name)      capture ``name`` of a fresh forward pass of other token ids
+                                (same checkpoint), as numpy
     """
     array: Callable[..., np.ndarray]
     softmax: Callable[[np.ndarray, float], np.ndarray]
@@ -45,6 +47,7 @@ class Sources:
     tokens: tuple[int, ...] = ()
     card: Callable[[], dict] | None = None
     after_step: Callable[[float], tuple[float, dict]] | None = None
+    array_of: Callable[[tuple[int, ...], str], np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,11 @@ def _next_token_loss(source, index, s):
     return float(-logp[np.arange(len(s.tokens) - 1), np.asarray(s.tokens[1:])].mean())
 
 
+def _cosine_other_text(source, index, s, j, ids):
+    other = s.array_of(tuple(int(t) for t in ids.split(",")), source)
+    return _cos(s.array(source)[index[0]], other[int(j)])
+
+
 def _curve_point(source, index, s, n):
     points = [p for p in s.card()["curve"] if p["step"] == int(n)]
     if len(points) != 1:
@@ -156,6 +164,8 @@ TABLE: tuple[Derivation, ...] = (
                    s.array(source), s.frequent_word_ids(int(n)), index[0])[index[1]])),
     Derivation("cosine with row", r"cosine with row (?P<j>\d+)",
                lambda source, index, s, j: _cos(s.array(source)[index[0]], s.array(source)[int(j)])),
+    Derivation("cosine with position of tokens", r"cosine with position (?P<j>\d+) of tokens (?P<ids>\d+(?:,\d+)*)",
+               _cosine_other_text),
     Derivation("cosine with position", r"cosine with position (?P<j>\d+)",
                lambda source, index, s, j: _cos(s.array(source)[index[0]], s.array(source)[int(j)])),
     Derivation("cosine with source", r"cosine with (?P<other>[^\s\d][^\s]*)",
@@ -236,6 +246,12 @@ def cosine_with_row(j: int) -> str:
 
 def cosine_with_position(j: int) -> str:
     return _checked(f"cosine with position {int(j)}")
+
+
+def cosine_with_position_of(j: int, tokens) -> str:
+    """``cosine with position <j> of tokens <id,id,...>``: row index[0] of the source against row j
+    of the same capture in a forward pass of those other token ids (one word in two texts)."""
+    return _checked(f"cosine with position {int(j)} of tokens {','.join(str(int(t)) for t in tokens)}")
 
 
 def cosine_with(other_source: str) -> str:

@@ -113,10 +113,15 @@ class EmbeddingSpace(Explainer3DScene):
         ends = self.screen_labels(self.extremes, th.text, [self.title, self.sub])
         self.add(*[self.space.dots[self.at(t)] for t in self.extremes])
         self.play(ends.animate.set_opacity(1), run_time=0.6)
-        self.say("Tokens at the far ends of each direction show what that direction tells apart.", 4.0)
+        self.say("The labelled tokens lie farthest out along the three axes: the directions in which "
+                 "these words' numbers spread most.", 4.0)
         self.wait(4.5)
+        ends_text = ", ".join(show_piece(self.piece(t)) for t in self.extremes)
         self.pause("This is the model's own W_E, projected with PCA, not placed by hand. The labelled "
-                   "dots sit at the ends of the three axes: the axes separate kinds of tokens.")
+                   f"dots ({ends_text}) are the words farthest out along the three axes. PCA picks the "
+                   "directions of greatest spread, not a meaning: their ends need not be a contrast "
+                   "anyone can name. A direction that does mean something is measured later, from "
+                   "pairs of words.")
         self.play(FadeOut(ends), *[FadeOut(self.space.dots[self.at(t)]) for t in self.extremes], run_time=0.4)
 
     def place_prompt(self):

@@ -75,8 +75,8 @@ class MLP(ExplainerScene):
         t = self.trace
         self.W = model.weights(self.context.checkpoint)
         self.pos = len(t.tokens) - 1                   # the last token: the one that predicts
-        given = getattr(self.context, "layer", None)  # --layer, else measured
-        self.layer = given if given is not None else pick_layer(t, self.pos)
+        given = self.context.layer_index             # --layer (1…L on screen), else measured
+        self.layer = given if given is not None else pick_layer(t, self.pos)   # 0-based: blocks.{i}
         p = f"blocks.{self.layer}."
         self.names = {k: p + v for k, v in {
             "mid": "hook_resid_mid", "x": "ln2.hook_normalized", "pre": "mlp.hook_pre",
@@ -121,7 +121,7 @@ class MLP(ExplainerScene):
     def show_title(self):
         title = label("The MLP", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         piece = shorten(show_piece(self.trace.pieces[self.pos]), 3.2, font_em(style.SMALL_SIZE), mono=True)
-        where = self.muted(f"layer {self.layer} · token “{piece}” ({self.pos + 1} of {len(self.trace.tokens)})")
+        where = self.muted(f"layer {self.layer + 1} · token “{piece}” ({self.pos + 1} of {len(self.trace.tokens)})")
         where.next_to(title, RIGHT, buff=0.45).align_to(title, DOWN)
         self.title_group = VGroup(title, where)
         self.say("After attention, each token's vector goes through the MLP on its own.", 4.0)
@@ -146,7 +146,7 @@ class MLP(ExplainerScene):
         self.wait(1.7)
         self.say(f"It is normalised first; the MLP reads these {self.d_model} numbers.", 3.0)
         self.wait(3.0)
-        self.pause(f"The vector of this token after the attention step of layer {self.layer}, and "
+        self.pause(f"The vector of this token after the attention step of layer {self.layer + 1}, and "
                    "the same vector normalised. Grey: data, not learned weights.")
 
     def up_projection(self):

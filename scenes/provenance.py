@@ -35,6 +35,9 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
     cosine with position <j>
                        cosine similarity of the source's rows index[0] and j (e.g. two tokens'
                        residual vectors)
+    cosine with position <j> of tokens <id,id,...>
+                       cosine similarity of the source's row index[0] and row j of the same
+                       capture in a forward pass of those token ids (one word in two texts)
     cosine with <other source>
                        cosine similarity of row index[0] of the source and of the other source
                        (e.g. a residual vector and the same token's embedding)

@@ -1,6 +1,8 @@
 """Check a provenance file against a fresh forward pass: every drawn number is the model's."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 import model
@@ -26,9 +28,19 @@ def sources_of(trace, weights: dict, checkpoint: str = "default") -> derivations
         from model.checkpoint import card_entry
         return card_entry(checkpoint)
 
+    def array_of(tokens: tuple, name: str) -> np.ndarray:
+        return _other_trace(tuple(tokens), checkpoint).cache[name]
+
     return derivations.Sources(array=array, softmax=model.softmax,
                                frequent_word_ids=lambda n: frequent_word_ids(n, checkpoint),
-                               tokens=tuple(trace.tokens), card=card, after_step=after_step)
+                               tokens=tuple(trace.tokens), card=card, after_step=after_step,
+                               array_of=array_of)
+
+
+@functools.lru_cache(maxsize=16)
+def _other_trace(tokens: tuple, checkpoint: str):
+    """A fresh forward pass of other token ids (a derivation compares two texts)."""
+    return model.run_tokens(list(tokens), checkpoint)
 
 
 def expected_value(entry: dict, trace, weights: dict, checkpoint: str = "default") -> float:

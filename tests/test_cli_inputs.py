@@ -30,7 +30,11 @@ def run(capsys, *args):
     (["render", "Softmax", "--top-k", "-1"], "top-k must be between 1 and the model's 8,192 tokens"),
     (["render", "Softmax", "--top-k", "9000"], "top-k must be between 1 and the model's 8,192 tokens"),
     (["render", "NoSuchScene"], "unknown scene NoSuchScene"),
-    (["render", "Attention", "--layer", "6"], "layer 6 is out of range: the default model has 6 layers"),
+    # layers are numbered 1…6 as on screen (was 0…5: "--layer 6" was the out-of-range example)
+    (["render", "Attention", "--layer", "7"], "layer 7 is out of range: the default model has 6 layers, numbered 1 to 6"),
+    (["render", "Attention", "--layer", "0"], "layer 0 is out of range"),
+    (["render", "Attention", "--token", "99"], "token 99 is out of range: the prompt has 11 tokens"),
+    (["render", "Attention", "--token", "0"], "token 0 is out of range"),
     (["render", "Attention", "--head", "-1"], "head -1 is out of range"),
     (["render", "Attention", "--checkpoint", "huge"], "unknown checkpoint 'huge'"),
     (["deck", "Softmax", "--out", "slides.pdf"], "the deck file must end in .html"),

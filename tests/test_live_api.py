@@ -10,7 +10,7 @@ import pytest
 from provenance_check import check_provenance
 
 import model
-from pipeline.checks import check_head, check_prompt, check_temperature, checked_scenes
+from pipeline.checks import check_head, check_prompt, check_temperature, check_token, checked_scenes
 from pipeline.errors import UsageError
 
 PROMPT = "Mr. Darcy bowed to"
@@ -77,7 +77,9 @@ def test_still_is_a_480p_png_and_its_slides_carry_notes_and_true_numbers(live):
     ({"scene": "Softmax", "temperature": "nan"}, lambda: message(check_temperature, float("nan"))),
     ({"scene": "Nope"}, lambda: message(checked_scenes, ["Nope"])),
     ({"scene": "../../etc/passwd"}, lambda: message(checked_scenes, ["../../etc/passwd"])),
-    ({"scene": "Attention", "layer": "6"}, lambda: message(check_head, 6, None, "default", model.config())),
+    ({"scene": "Attention", "layer": "7"}, lambda: message(check_head, 7, None, "default", model.config())),
+    ({"scene": "Attention", "layer": "0"}, lambda: message(check_head, 0, None, "default", model.config())),
+    ({"scene": "Attention", "token": "12"}, lambda: message(check_token, 12, 11)),
     ({"scene": "Attention", "head": "-1"}, lambda: message(check_head, None, -1, "default", model.config())),
     ({"scene": "Softmax", "checkpoint": "../../x"}, None),
     ({"scene": "Softmax", "layer": "two"}, None),

@@ -6,7 +6,7 @@ import pytest
 from manim import tempconfig
 
 import model
-from model.heads import name_heads
+from scenes.attention_reading import FIRST_SHARE, KIND_SHARE, choose_focus, is_name, read_row
 from provenance_check import check_provenance
 from conftest import render as render_scene
 from scenes import style
@@ -40,6 +40,14 @@ def entries(prov, source, head=None):
     return out
 
 
+def focus_of(trace, **fixed):
+    """The head and query the scene must follow: the measurement of scenes.attention_reading."""
+    n = trace.config["n_layer"]
+    patterns = np.stack([trace.cache[f"blocks.{i}.attn.hook_pattern"] for i in range(n)])
+    T = len(trace.tokens)
+    return choose_focus(patterns, first_query=T - min(T, GRID_MAX), **fixed)
+
+
 def heads_drawn(prov, source_suffix):
     """The (layer, head) pairs of every recorded q/k/v/z entry."""
     return {(int(n["source"].split(".")[1]), n["index"][1])
@@ -50,13 +58,14 @@ def heads_drawn(prov, source_suffix):
 def test_attention_draws_the_real_head(prompt, tmp_path):
     prov = render(tmp_path, prompt)
     assert check_provenance(prov) > 0
-    best = name_heads()
-    L, H = best.layer, best.head
     trace = model.run(prompt)
     T = len(trace.tokens)
+    f = focus_of(trace)
+    L, H = f.layer, f.head
     assert prov["tokens"] == trace.tokens
 
-    # the default head is the one measured to look at names
+    # the default head (and query) is the one measured on this prompt (was: the head measured to
+    # look at names on a fixed passage; changed deliberately, issue 11)
     assert heads_drawn(prov, "attn.hook_q") == {(L, H)}
     assert heads_drawn(prov, "attn.hook_k") == {(L, H)}
 
@@ -82,8 +91,8 @@ def test_attention_draws_the_real_head(prompt, tmp_path):
     assert not [idx for idx in scores if idx[2] > idx[1]]
     assert all(np.isfinite(v) for v in scores.values())
 
-    # values: the last token's z and the residual stream add up as drawn
-    q = T - 1
+    # values: the followed token's z and the residual stream add up as drawn
+    q = f.query
     z = entries(prov, f"blocks.{L}.attn.hook_z")
     assert z and all(idx[:2] == (q, H) for idx in z)
     pre = entries(prov, f"blocks.{L}.hook_resid_pre")
@@ -102,7 +111,7 @@ def test_attention_draws_the_real_head(prompt, tmp_path):
 
 def test_a_chosen_layer_and_head_is_the_one_drawn(tmp_path):
     prompt = PROMPTS[1]
-    prov = render(tmp_path, prompt, layer=0, head=2)
+    prov = render(tmp_path, prompt, layer=1, head=2)   # layer 1 on screen is blocks.0 (was layer=0)
     assert check_provenance(prov) > 0
     assert heads_drawn(prov, "attn.hook_q") == {(0, 2)}
     assert heads_drawn(prov, "attn.hook_v") == {(0, 2)}
@@ -118,7 +127,89 @@ def test_a_chosen_layer_and_head_is_the_one_drawn(tmp_path):
 
 def test_out_of_range_head_is_refused(tmp_path):
     with pytest.raises(ValueError, match="out of range"):
-        render(tmp_path, "Emma", layer=0, head=99)
+        render(tmp_path, "Emma", layer=1, head=99)
+    with pytest.raises(ValueError, match="layer 0 is out of range"):
+        render(tmp_path, "Emma", layer=0)          # layers are numbered from 1, as on screen
+    with pytest.raises(ValueError, match="token 4 is out of range: the prompt has 3 tokens"):
+        render(tmp_path, "Emma smiled", token=4)
+
+
+CAT = "The cat sat on the mat because it was"
+
+
+def test_a_chosen_token_is_the_query_followed(tmp_path):
+    """--token 8 follows “it” (position 7): its q, z and residual vector, in the head measured
+    for that query."""
+    prov = render(tmp_path, CAT, token=8)
+    assert check_provenance(prov) > 0
+    trace = model.run(CAT)
+    f = focus_of(trace, query=7)
+    assert f.query == 7 and trace.pieces[7] == " it"
+    assert heads_drawn(prov, "attn.hook_q") == {(f.layer, f.head)}
+    z = entries(prov, f"blocks.{f.layer}.attn.hook_z")
+    assert z and {idx[0] for idx in z} == {7}
+    assert {idx[0] for idx in entries(prov, f"blocks.{f.layer}.hook_resid_mid")} == {7}
+    # the head measured for “it” looks further back than the token before it (“because”)
+    assert f.key not in (0, 6, 7) and f.weight >= KIND_SHARE
+
+
+def test_the_measured_focus_is_the_strongest_look_back():
+    trace = model.run(CAT)
+    f = focus_of(trace)
+    n = trace.config["n_layer"]
+    pats = np.stack([trace.cache[f"blocks.{i}.attn.hook_pattern"] for i in range(n)])
+    T = len(trace.tokens)
+    best = max(pats[L, h, q, k] for L in range(n) for h in range(pats.shape[1])
+               for q in range(3, T) for k in range(1, q - 1))
+    assert f.weight == pytest.approx(best) and 1 <= f.key < f.query - 1
+    assert pats[f.layer, f.head, f.query, f.key] == pytest.approx(f.weight)
+
+
+def caption_lines(prompt, **options):
+    from pipeline.timeline import caption_timeline
+    from scenes.context import RenderContext
+    ctx = RenderContext(prompt=prompt, narration="none", **options)
+    return [text for _, text in caption_timeline("Attention", ctx).lines]
+
+
+@pytest.mark.parametrize("prompt", [CAT, "The ship left the harbour at dawn and"])
+def test_no_names_no_name_sentence(prompt):
+    """Prompts without a name never hear "names"; what is said names the keys with their weights."""
+    said = " ".join(caption_lines(prompt))
+    assert "name" not in said
+    trace = model.run(prompt)
+    f = focus_of(trace)
+    r = read_row(trace.pieces, trace.cache[f"blocks.{f.layer}.attn.hook_pattern"][f.head, f.query], f.query)
+    assert r.sentences[0] in said
+    k, w = r.top[0]
+    assert f"“{trace.pieces[k].strip()}” {100 * w:.0f}%" in r.sentences[0]
+
+
+def test_a_name_is_said_only_when_measured():
+    """“with” in the Emma prompt (token 8) looks back at “Emma” in one head: that is said."""
+    prompt = "He looked at Emma and he spoke with great"
+    trace = model.run(prompt)
+    assert [is_name(trace.pieces, k) for k in range(len(trace.tokens))] == [
+        False, False, False, True, False, False, False, False, False]
+    said = caption_lines(prompt, token=8)
+    assert "It looks back at a name: “Emma”." in said
+    assert not any("name" in line for line in caption_lines(prompt))   # the default focus: no name
+
+
+def test_reading_says_what_the_weights_show():
+    pieces = ["The", " cat", " sat", " on", " Emma", " and"]
+    r = read_row(pieces, [0.5, 0.05, 0.05, 0.1, 0.2, 0.1], 5)
+    assert r.first_heavy and r.kind is None
+    assert any("rests on the first token, “The”" in s and "50%" in s for s in r.sentences)
+    r = read_row(pieces, [0.1, 0.05, 0.05, 0.1, 0.6, 0.1], 5)
+    assert r.kind == "previous" and not r.first_heavy   # Emma is just before “and”: that wins
+    r = read_row(pieces + [" he"], [0.1, 0.05, 0.05, 0.1, 0.6, 0.05, 0.05], 6)
+    assert r.kind == "name" and r.sentences[-1] == "It looks back at a name: “Emma”."
+    r = read_row(pieces, [0.2, 0.3, 0.1, 0.1, 0.2, 0.1], 5)
+    assert r.kind is None and len(r.sentences) == 1 and 0.2 < FIRST_SHARE
+    assert not is_name(["Hello", ".", " The"], 2) and not is_name(["Emma"], 0)
+    with pytest.raises(ValueError):
+        read_row(pieces, [0.5, 0.1, 0.1, 0.1, 0.1, 0.0], 5)
 
 
 # --- the scene's own drawing pieces -----------------------------------------------------------

@@ -59,3 +59,12 @@ def test_pca_is_fitted_on_the_frequent_words_only():
     var = coords.var(axis=0)
     assert list(var) == sorted(var, reverse=True)
     assert all(atlas.word_like(model.get_encoding().decode([i])) for i in ids)
+
+
+def test_the_axes_ends_are_not_given_a_meaning():
+    """Issue 11: "the far ends show what a direction tells apart" was said of PCA axes whose end
+    words (␣tr, ␣car, ␣into) show no nameable contrast; the scene now says only what is drawn."""
+    from pipeline.timeline import caption_timeline
+    from scenes.context import RenderContext
+    said = " ".join(t for _, t in caption_timeline("EmbeddingSpace", RenderContext(narration="none")).lines)
+    assert "tells apart" not in said and "farthest out along the three axes" in said

@@ -30,7 +30,7 @@ def _number(query: Mapping[str, str], name: str, kind, default=None):
 
 def context_from_query(query: Mapping[str, str]) -> RenderContext:
     """``prompt`` (absent: the default prompt; present, it must not be empty), ``temperature``,
-    ``layer``, ``head``, ``seed``, ``theme`` (dark or light), ``checkpoint``; 480p stills."""
+    ``layer`` (from 1), ``head``, ``token`` (from 1), ``seed``, ``theme`` (dark or light), ``checkpoint``; 480p stills."""
     prompt = query.get("prompt")
     if prompt is not None and len(prompt) > MAX_PROMPT_CHARS:
         raise UsageError(f"the prompt is {len(prompt):,} characters; the live page takes at most "
@@ -41,6 +41,7 @@ def context_from_query(query: Mapping[str, str]) -> RenderContext:
     return checked_context(prompt, query.get("checkpoint") or "default", quiet=True,
                            temperature=_number(query, "temperature", float, 0.8),
                            layer=_number(query, "layer", int), head=_number(query, "head", int),
+                           token=_number(query, "token", int),
                            seed=_number(query, "seed", int, 0), theme=theme, quality="l")
 
 

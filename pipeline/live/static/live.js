@@ -149,8 +149,8 @@ async function play() {
 async function start() {
   const info = await (await fetch("/api/scenes")).json();
   $("prompt").value = info.default_prompt;
-  for (const [id, n] of [["layer", info.n_layer], ["head", info.n_head]])
-    for (let i = 0; i < n; i++) $(id).add(new Option(String(i), String(i)));
+  for (const [id, n, from] of [["layer", info.n_layer, 1], ["head", info.n_head, 0]])   // as on screen
+    for (let i = from; i < n + from; i++) $(id).add(new Option(String(i), String(i)));
   $("beats").replaceChildren(...info.scenes.map((s) => {
     const li = document.createElement("li"), b = document.createElement("button");
     b.type = "button"; b.textContent = s.name; b.title = s.description; b.dataset.scene = s.name;
