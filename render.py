@@ -233,7 +233,9 @@ def cmd_batch(args) -> int:
     check_system()
     options = {"checkpoint": args.checkpoint, "temperature": args.temperature, "theme": args.theme,
                "seed": args.seed, "layer": args.layer, "head": args.head,
-               "quality": args.quality or "l", "narration": args.narration, "compare": args.compare}
+               "quality": args.quality or "l", "narration": args.narration}
+    if args.compare is not None:
+        options["compare"] = args.compare
     if args.resolution:
         options["size"] = parse_resolution(args.resolution)
     if args.fps is not None:

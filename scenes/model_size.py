@@ -57,6 +57,15 @@ def shown_name(checkpoint: str) -> str:
     return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
 
 
+def fitted_name(checkpoint: str, mark: str = "") -> str:
+    """``shown_name``, cut further until it and ``mark`` fit a column's width at body size."""
+    from .components.raster import drawn_width, font_em
+    name, em = shown_name(checkpoint), font_em(style.BODY_SIZE)
+    while drawn_width(name + mark, em) > COLUMN_W - 0.2 and len(name) > 4:
+        name = name[:-2] + "…"
+    return name
+
+
 def log2_next_token_probs(logits: np.ndarray, ids: list[int]) -> np.ndarray:
     """log2 of the probability (T = 1) each real next token of ``ids`` got from ``logits``
     [n_tokens, n_vocab]: shape [n_tokens - 1] (as ``derivations`` computes it)."""
@@ -205,8 +214,8 @@ class ModelSize(ExplainerScene):
         if "parent" in card:        # a snapshot: the run's minutes are the whole run's, not its own
             step = int(self.record("step", (), card["step"], derivations.MODEL_CARD, checkpoint=c))
             if step == 0:
-                return "step 0: random weights, untrained"
-            return f"after {step} training steps, {tokens / 1e6:.1f} M tokens"
+                return "step 0: random weights"
+            return f"trained {step} steps on {tokens / 1e6:.1f} M tokens"
         minutes = self.record("train_minutes", (), card["train_minutes"], derivations.MODEL_CARD, checkpoint=c)
         return f"trained {minutes:g} min on {tokens / 1e6:.1f} M tokens"
 
@@ -216,7 +225,7 @@ class ModelSize(ExplainerScene):
             return "a GPT-2 folder with no model card"
         if "parent" in card:
             return "random weights, never trained" if card["step"] == 0 else f"after {card['step']} training steps"
-        return f"trained for {card['train_minutes']:g} minutes"
+        return "trained for minutes" if card["train_minutes"] < 60 else "trained for hours"
 
     # --- drawing ------------------------------------------------------------------------------
     def show_title(self):
@@ -244,9 +253,8 @@ class ModelSize(ExplainerScene):
         self.heads, self.blocks = Group(), []
         for i, c in enumerate(self.models):
             cfg = self.cfg[c]
-            name = [(shown_name(c), th.text)]
-            if c == self.context.checkpoint:
-                name.append(("  (this film's model)", th.muted))
+            mark = "  (this film's model)" if c == self.context.checkpoint else ""
+            name = [(fitted_name(c, mark), th.text)] + ([(mark, th.muted)] if mark else [])
             head = text_lines([
                 (name, style.BODY_SIZE, th.text),
                 (f"{self.counts[c]:,} parameters", style.SMALL_SIZE, th.text),
@@ -331,7 +339,7 @@ class ModelSize(ExplainerScene):
     def show_surprise(self):
         th = self.theme
         left, right = self.models
-        names = [shown_name(c) for c in self.models]
+        names = [n if len(n) <= 22 else n[:21] + "…" for n in map(shown_name, self.models)]   # a strip column
         self.per_word = self.heldout[left] != self.heldout[right]
         if self.per_word:
             words, probs = self.next_word_probs()
