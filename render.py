@@ -52,7 +52,8 @@ def context_from(args):
                            top_k=getattr(args, "top_k", 40), theme=args.theme, seed=args.seed,
                            layer=args.layer, head=args.head, token=getattr(args, "token", None),
                            quality=args.quality or cfg.get("quality") or "l", size=size, fps=fps,
-                           narration=getattr(args, "narration", "festival"))
+                           narration=getattr(args, "narration", "festival"),
+                           compare=getattr(args, "compare", None))
 
 
 def manim_cfg(args) -> dict:
@@ -235,6 +236,8 @@ def cmd_batch(args) -> int:
                "theme": args.theme,
                "seed": args.seed, "layer": args.layer, "head": args.head,
                "quality": args.quality or "l", "narration": args.narration}
+    if args.compare is not None:
+        options["compare"] = args.compare
     if args.resolution:
         options["size"] = parse_resolution(args.resolution)
     if args.fps is not None:
@@ -291,6 +294,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="default, small, a snapshot of a training run such as small@step0 "
                        "(see model/assets/MODEL_CARD.md), or the path of a GPT-2 folder (config.json, "
                        "model.safetensors or pytorch_model.bin, vocab.json, merges.txt), e.g. ./gpt2")
+        p.add_argument("--compare", metavar="CHECKPOINT",
+                       help="the checkpoint ModelSize sets beside this film's: a shipped name, a "
+                       "snapshot such as small@step25, or a GPT-2 folder's path (default: small "
+                       "beside default)")
         p.add_argument("--narration", default="festival", metavar="VOICE",
                        help="the voice: festival (default), flite, espeak-ng, a folder of recorded "
                             "lines (render.py lines lists them), or none for a silent film")

@@ -95,6 +95,24 @@ def check_checkpoint(checkpoint: str) -> tuple[str, dict]:
     return checkpoint, cfg
 
 
+def check_compare(compare: str | None, checkpoint: str) -> str | None:
+    """The checkpoint ModelSize sets beside ``checkpoint`` (already checked), named as
+    ``check_checkpoint`` names it; None stays None (the shipped pair).
+
+    Raises UsageError for an unknown name, a bad folder, or the film's own checkpoint.
+    """
+    if compare is None:
+        return None
+    try:
+        compare, _ = check_checkpoint(compare)
+    except UsageError as err:
+        raise UsageError(f"--compare: {err}") from None
+    if compare == checkpoint:
+        raise UsageError(f"--compare {compare} is this film's own checkpoint; "
+                         "give another to set beside it")
+    return compare
+
+
 def check_out(folder: Path) -> None:
     """Raises UsageError unless ``folder`` can be created and written, with 50 MB free."""
     try:
@@ -131,6 +149,8 @@ def checked_context(prompt: str | None = None, checkpoint: str = "default", quie
     import model
     prompt = DEFAULT_PROMPT if prompt is None else check_prompt(prompt)
     checkpoint, cfg = check_checkpoint(checkpoint)
+    if "compare" in options:
+        options["compare"] = check_compare(options["compare"], checkpoint)
     temperature = check_temperature(float(options.pop("temperature", 0.8)))
     if "top_k" in options:
         options["top_k"] = check_top_k(int(options["top_k"]), cfg["n_vocab"])

@@ -36,6 +36,10 @@ def scene_key(name: str, ctx: RenderContext, movie: bool = True) -> tuple[str, b
     module = dict(scenes.FILM + scenes.EXTRAS)[name]
     uses_prompt = getattr(scenes.scene_class(name), "uses_prompt", True)
     options = ctx.picture_options(uses_prompt)
+    if not getattr(scenes.scene_class(name), "uses_compare", False):
+        options.pop("compare", None)      # only ModelSize draws the compared checkpoint
+    elif ctx.compare is not None:         # its files (a folder's, a snapshot's) by full path
+        options["compare_data"] = {str(f): cache.file_digest(f) for f in data_files(ctx.compare)}
     if not movie:
         options["still"] = True
     key = cache.cache_key(name, module, options, data_files(ctx.checkpoint))

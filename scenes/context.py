@@ -46,6 +46,8 @@ class RenderContext:
     size, fps      pixel (width, height) and frame rate overriding the quality's; None = its own
     narration      the voice: "festival" (default), "flite", "espeak-ng", a folder of recorded
                    lines (``<Scene>.<n>.wav``), or "none" (silent, captions only); scenes/narration.py
+    compare        the checkpoint ModelSize sets beside ``checkpoint`` (a name as ``checkpoint``
+                   takes); None = the shipped pair, "small" beside "default"
     slides_dir     where manim-slides writes the scene's slide files; None = Manim's default
     provenance_path where the provenance file goes; None = beside the video
     speech_cache   where synthesised speech is kept; None = narration.default_cache()
@@ -63,6 +65,7 @@ class RenderContext:
     size: tuple[int, int] | None = None
     fps: int | None = None
     narration: str = "festival"
+    compare: str | None = None
     slides_dir: Path | None = field(default=None, compare=False)
     provenance_path: Path | None = field(default=None, compare=False)
     speech_cache: Path | None = field(default=None, compare=False)
@@ -128,6 +131,8 @@ class RenderContext:
             opts["size"] = list(opts["size"])
         if not uses_prompt:
             opts.pop("prompt")
+        if opts["compare"] is None:   # the keys of renders without it stay as they were
+            opts.pop("compare")
         if Path(self.narration).is_dir():   # recordings: a new take changes the film
             from .narration import recordings_digest
             opts["narration"] = {"folder": str(Path(self.narration).resolve()),
@@ -138,8 +143,8 @@ class RenderContext:
     def from_env(cls, environ: dict | None = None) -> "RenderContext":
         """The context of a plain ``manim`` run: ``GPTX_PROMPT``, ``GPTX_CHECKPOINT``,
         ``GPTX_THEME``, ``GPTX_SEED``, ``GPTX_TEMPERATURE``, ``GPTX_TOP_K``, ``GPTX_LAYER`` (1 to
-        n_layer), ``GPTX_HEAD``, ``GPTX_TOKEN`` (from 1), ``GPTX_NARRATION``; each unset one keeps
-        its default.
+        n_layer), ``GPTX_HEAD``, ``GPTX_TOKEN`` (from 1), ``GPTX_NARRATION``, ``GPTX_COMPARE``; each
+        unset one keeps its default.
 
         Raises ValueError when a set variable is not a number where one is needed.
         """
@@ -156,4 +161,5 @@ class RenderContext:
                    temperature=float(env.get("GPTX_TEMPERATURE") or 0.8),
                    top_k=int(env.get("GPTX_TOP_K") or 40),
                    layer=opt_int("GPTX_LAYER"), head=opt_int("GPTX_HEAD"), token=opt_int("GPTX_TOKEN"),
-                   narration=env.get("GPTX_NARRATION") or "festival")
+                   narration=env.get("GPTX_NARRATION") or "festival",
+                   compare=env.get("GPTX_COMPARE") or None)

@@ -40,6 +40,9 @@ class Sources:
                                 gradient-descent step on ``tokens`` at learning rate ``lr``
     array_of(tokens, name)      capture ``name`` of a fresh forward pass of other token ids
                                 (same checkpoint), as numpy
+    characters()                how many characters the text of ``tokens[1:]`` holds (decoded
+                                with the checked checkpoint's tokenizer): what a next-token
+                                loss predicts, the denominator of bits per character
     """
     array: Callable[..., np.ndarray]
     softmax: Callable[[np.ndarray, float], np.ndarray]
@@ -48,6 +51,7 @@ class Sources:
     card: Callable[[], dict] | None = None
     after_step: Callable[[float], tuple[float, dict]] | None = None
     array_of: Callable[[tuple[int, ...], str], np.ndarray] | None = None
+    characters: Callable[[], int] | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,27 @@ def _next_token_loss(source, index, s):
 def _cosine_other_text(source, index, s, j, ids):
     other = s.array_of(tuple(int(t) for t in ids.split(",")), source)
     return _cos(s.array(source)[index[0]], other[int(j)])
+def _log2_next_token_probs(source, s) -> np.ndarray:
+    """log2 of the probability (T = 1) the ``source`` logits [n_tokens, n_vocab] gave each real
+    next token of ``s.tokens``: shape [n_tokens - 1]."""
+    x = _f64(s.array(source))[: len(s.tokens) - 1]
+    x = x - x.max(axis=-1, keepdims=True)
+    logp = x - np.log(np.exp(x).sum(axis=-1, keepdims=True))
+    return logp[np.arange(len(s.tokens) - 1), np.asarray(s.tokens[1:])] / np.log(2.0)
+
+
+def _bits_per_character(source, index, s):
+    """Total surprise (bits) of every real next token of ``s.tokens`` / the characters they spell."""
+    return float(-_log2_next_token_probs(source, s).sum() / s.characters())
+
+
+def _tokens_probability(source, index, s, a, b):
+    """The probability of tokens a..b (inclusive, a >= 1) given the ones before: the product of
+    the probability (T = 1) of each."""
+    a, b = int(a), int(b)
+    if not 1 <= a <= b < len(s.tokens):
+        raise ValueError(f"tokens {a} to {b} are not predicted tokens of a {len(s.tokens)}-token text")
+    return float(2.0 ** _log2_next_token_probs(source, s)[a - 1: b].sum())
 
 
 def _curve_point(source, index, s, n):
@@ -172,12 +197,14 @@ TABLE: tuple[Derivation, ...] = (
                lambda source, index, s, other: _cos(s.array(source)[index[0]], s.array(other)[index[0]])),
     Derivation("along", r"along row (?P<b>\d+) minus row (?P<a>\d+)", _along),
     Derivation("running dot", r"dot with (?P<w>\S+) column (?P<c>\d+), first (?P<k>\d+) terms", _running_dot),
-    Derivation("size in checkpoint", r"size in checkpoint (?P<checkpoint>\w+)",
+    Derivation("size in checkpoint", r"size in checkpoint (?P<checkpoint>\S.*)",
                lambda source, index, s, checkpoint: float(np.asarray(s.array(source, checkpoint)).size)),
     Derivation("size", r"size", lambda source, index, s: float(np.asarray(s.array(source)).size)),
     Derivation("next-token loss after step", rf"next-token loss after one gradient step \(lr=(?P<lr>{_LR})\)",
                lambda source, index, s, lr: float(s.after_step(float(lr))[0])),
     Derivation("next-token loss", r"next-token loss", _next_token_loss),
+    Derivation("bits per character", r"bits per character of the tokens", _bits_per_character),
+    Derivation("probability of tokens", r"probability of tokens (?P<a>\d+) to (?P<b>\d+)", _tokens_probability),
     Derivation("after step", rf"after one gradient step \(lr=(?P<lr>{_LR})\)",
                lambda source, index, s, lr: float(s.after_step(float(lr))[1][source][index])),
     Derivation("model card curve", r"model card curve at step (?P<n>\d+)", _curve_point),
@@ -270,6 +297,8 @@ def running_dot(w_source: str, column: int, k: int) -> str:
 
 
 def size_in_checkpoint(name: str) -> str:
+    """``size in checkpoint <name>``: a weight's size in another checkpoint (a shipped name, a
+    snapshot such as ``small@step0`` or a GPT-2 folder's absolute path)."""
     return _checked(f"size in checkpoint {name}")
 
 
@@ -283,6 +312,12 @@ def after_step(lr: float) -> str:
     return _checked(f"after one gradient step (lr={float(lr):g})")
 
 
+def tokens_probability(a: int, b: int) -> str:
+    """``probability of tokens <a> to <b>``: (source ``logits``, index []) the probability of the
+    entry's tokens a..b together (e.g. one whole word), the product of each one's at T = 1."""
+    return _checked(f"probability of tokens {int(a)} to {int(b)}")
+
+
 def card_curve_at(step: int) -> str:
     """``model card curve at step <n>``: the source field of that training-curve point."""
     return _checked(f"model card curve at step {int(step)}")
@@ -294,3 +329,4 @@ MINUS_B_IN = _checked("minus b_in")
 SIZE = _checked("size")
 NEXT_TOKEN_LOSS = _checked("next-token loss")
 MODEL_CARD = _checked("model card")
+BITS_PER_CHARACTER = _checked("bits per character of the tokens")

@@ -31,7 +31,8 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
                        d_in it is the whole product (W x)[c] without the bias
     size               how many numbers the source holds (a parameter count); index is []
     size in checkpoint <name>
-                       the same for the weight of that name in another shipped checkpoint
+                       the same for the weight of that name in another checkpoint: a shipped
+                       name, a snapshot (``small@step0``) or a GPT-2 folder's absolute path
     cosine with position <j>
                        cosine similarity of the source's rows index[0] and j (e.g. two tokens'
                        residual vectors)
@@ -46,6 +47,14 @@ Scenes write these strings with the formatters of ``scenes.derivations`` (its on
 computes each value for the provenance test); ``Provenance.record`` refuses any other string.
     next-token loss    (source ``logits``, index []) the mean cross-entropy in nats of each
                        token of the entry's tokens given the ones before it
+    bits per character of the tokens
+                       (source ``logits``, index []) the surprise in bits, -log2 p at T = 1, of
+                       each of the entry's tokens given the ones before, summed, divided by the
+                       number of characters those tokens (all but the first) spell
+    probability of tokens <a> to <b>
+                       (source ``logits``, index []) the probability of the entry's tokens a..b
+                       (inclusive) given the ones before: the product of each token's at T = 1
+                       (one whole word spelled by several tokens)
     next-token loss after one gradient step (lr=<x>)
                        the same after one plain gradient-descent step on those tokens
                        (``model.gradient_step``, learning rate x)

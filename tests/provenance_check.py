@@ -13,7 +13,8 @@ from scenes import derivations
 def sources_of(trace, weights: dict, checkpoint: str = "default") -> derivations.Sources:
     """The arrays and reference functions ``derivations.expected`` reads: ``trace``'s captures,
     ``weights`` (or another checkpoint's), ``model.softmax``, the atlas's frequent words, the
-    model card and one gradient step (recomputed with torch) of ``checkpoint``."""
+    model card, one gradient step (recomputed with torch) and the tokenizer (characters of the
+    predicted tokens) of ``checkpoint``."""
     def array(name: str, other: str | None = None) -> np.ndarray:
         if other is not None:   # a weight of another checkpoint (it may have other layers)
             return model.weights(other)[name]
@@ -30,11 +31,13 @@ def sources_of(trace, weights: dict, checkpoint: str = "default") -> derivations
 
     def array_of(tokens: tuple, name: str) -> np.ndarray:
         return _other_trace(tuple(tokens), checkpoint).cache[name]
+    def characters() -> int:
+        return len(model.get_encoding(checkpoint).decode(list(trace.tokens[1:])))
 
     return derivations.Sources(array=array, softmax=model.softmax,
                                frequent_word_ids=lambda n: frequent_word_ids(n, checkpoint),
                                tokens=tuple(trace.tokens), card=card, after_step=after_step,
-                               array_of=array_of)
+                               array_of=array_of, characters=characters)
 
 
 @functools.lru_cache(maxsize=16)

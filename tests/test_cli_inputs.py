@@ -171,3 +171,35 @@ def test_a_missing_recording_is_one_line_naming_it(capsys, tmp_path):
     assert "no recording of line Softmax.1" in err and "render.py lines" in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert not (tmp_path / "out" / "Softmax.mp4").exists()
+
+
+@pytest.mark.parametrize("compare, message", [
+    ("huge", "--compare: unknown checkpoint 'huge'"),
+    ("small@step7", "--compare: unknown checkpoint 'small@step7'"),
+    ("default", "--compare default is this film's own checkpoint"),
+    ("./no/such/folder", "--compare: "),
+])
+def test_bad_compare_gives_one_line_and_status_2(capsys, tmp_path, compare, message):
+    out = tmp_path / "out"
+    code, err = run(capsys, "render", "ModelSize", "--compare", compare, "--out", str(out))
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and err.startswith("render.py: error:") and "Traceback" not in err
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_compare_folder_missing_a_file_gives_one_line_and_status_2(capsys, tmp_path):
+    bad = tmp_path / "gpt2"
+    bad.mkdir()
+    (bad / "config.json").write_text("{}")
+    code, err = run(capsys, "render", "ModelSize", "--compare", str(bad), "--out", str(tmp_path / "out"))
+    assert code == 2 and err.startswith("render.py: error: --compare: ") and err.count("\n") == 1
+    assert str(bad) in err or "gpt2" in err
+
+
+def test_compare_reaches_the_context_checked():
+    ctx = checks.checked_context("Emma", "default", quiet=True, compare="small@step25")
+    assert ctx.compare == "small@step25"
+    assert checks.checked_context("Emma", quiet=True).compare is None
+    args = render.build_parser().parse_args(["render", "ModelSize", "--compare", "small"])
+    assert args.compare == "small"

@@ -24,3 +24,12 @@ def test_rows_are_outlined_where_the_first_model_is_surprised_and_the_second_is_
 def test_bad_input_is_refused(probs):
     with pytest.raises(ValueError):
         SurpriseStrip(["a", "b", "c", "d"], probs, ["small", "default"], theme=TH)
+
+
+def test_tiny_probabilities_stay_inside_their_column():
+    from scenes.components.surprise_strip import shown_percent
+    assert shown_percent(3.8e-25) == "<0.0001%" and shown_percent(1e-6) == "0.0001%"
+    assert shown_percent(0.328) == "32.8%" and shown_percent(1.5e-5) == "0.0015%"
+    strip = SurpriseStrip([" the", " Gardiners,"], np.array([[1e-20, 0.5], [0.3, 0.6]]), ["tiny", "default"],
+                          label_width=2.8, theme=TH)
+    assert strip.surprised == [True, False]

@@ -67,3 +67,32 @@ def test_expected_values_on_small_arrays():
     assert d.expected("size", "W", (), s) == 6
     with pytest.raises(ValueError):
         d.expected("softmax(T=1", "x", (0, 2), s)
+
+
+@pytest.mark.parametrize("text, name", [
+    ("size in checkpoint small@step0", "size in checkpoint"),
+    ("size in checkpoint /home/teacher/models/gpt 2", "size in checkpoint"),
+    ("bits per character of the tokens", "bits per character"),
+    ("probability of tokens 2 to 4", "probability of tokens")])
+def test_the_compare_strings_name_their_derivations(text, name):
+    assert d.parse(text)[0].name == name
+    assert d.size_in_checkpoint("small@step25") == "size in checkpoint small@step25"
+    assert d.tokens_probability(2, 4) == "probability of tokens 2 to 4"
+    assert d.BITS_PER_CHARACTER == "bits per character of the tokens"
+
+
+def test_bits_per_character_and_word_probability_on_small_arrays():
+    logits = np.log(np.array([[0.5, 0.25, 0.25], [0.125, 0.5, 0.375], [0.25, 0.25, 0.5], [1 / 3] * 3]))
+
+    def softmax(x, t):
+        e = np.exp(np.asarray(x, float) / t)
+        return e / e.sum(-1, keepdims=True)
+
+    s = d.Sources(array=lambda name, checkpoint=None: logits, softmax=softmax,
+                  frequent_word_ids=lambda n: [], tokens=(2, 1, 0, 2), characters=lambda: 4)
+    # p(1 | 2) = 0.25, p(0 | 2 1) = 0.125, p(2 | 2 1 0) = 0.5: 2 + 3 + 1 bits over 4 characters
+    assert d.expected("bits per character of the tokens", "logits", (), s) == pytest.approx(6 / 4)
+    assert d.expected("probability of tokens 1 to 2", "logits", (), s) == pytest.approx(0.25 * 0.125)
+    assert d.expected("probability of tokens 3 to 3", "logits", (), s) == pytest.approx(0.5)
+    with pytest.raises(ValueError):       # the first token is never predicted
+        d.expected("probability of tokens 0 to 1", "logits", (), s)

@@ -1,8 +1,10 @@
 """Two models side by side on one text: the probability each gave to each actual next token.
 
 One row per predicted token: the token, then for each model a grey bar of length ∝ p (on one
-fixed scale, so bars compare honestly) and its percentage. Rows where the first model gave the
-token far less than the second (``surprise_ratio`` times or more) are outlined in the accent.
+fixed scale, so bars compare honestly) and its percentage (below ``FLOOR`` shown as "<0.0001%",
+so a random model's 1e-20 stays inside its column). Rows where the first model gave the token far
+less than the second (``surprise_ratio`` times or more) are outlined in the accent. A row may be
+a whole word as well as a token.
 """
 from __future__ import annotations
 
@@ -15,7 +17,13 @@ from .text import percent, show_piece
 
 ROW_H = 0.36
 BAR_W = 2.6
-PCT_W = 1.45
+PCT_W = 1.8
+FLOOR = 1e-6        # the smallest probability written out: 0.0001%
+
+
+def shown_percent(p: float) -> str:
+    """``p`` as the strip writes it: ``percent(p)``, or "<0.0001%" below FLOOR."""
+    return percent(p) if p >= FLOOR else f"<{percent(FLOOR)}"
 
 
 class SurpriseStrip(Group):
@@ -58,6 +66,6 @@ class SurpriseStrip(Group):
                 x = label_width + 0.3 + m * col_w
                 c.rect(x, y - 0.13, x + BAR_W, y + 0.13, fill=th.data_low)
                 c.rect(x, y - 0.13, x + max(0.02, BAR_W * p[m, j]), y + 0.13, fill=th.data_high)
-                c.text(x + BAR_W + 0.12, y, percent(p[m, j]), em, th.text, anchor="lm")
+                c.text(x + BAR_W + 0.12, y, shown_percent(p[m, j]), em, th.text, anchor="lm")
         self.image = c.mobject()
         self.add(self.image)
