@@ -18,6 +18,7 @@ from pipeline import checks
 from pipeline.errors import UsageError
 from model.tokenizer import piece_text
 from provenance_check import check_provenance
+from scenes.style import THEMES
 
 TEMPERATURES = [0.0, 0.01, 0.5, 1.0, 2.0, checks.MAX_TEMPERATURE]
 # every scene that samples with --temperature (Temperature samples at its own fixed T values)
@@ -79,8 +80,7 @@ def test_temperature_scene_renders_its_own_sweep_from_0(tmp_path):
 def test_every_percentage_image_has_one_width(p):
     """Any two percentages blend in a Transform: their images have one pixel shape."""
     from scenes.components.bars import percent_image
-    from scenes.style import theme
-    assert percent_image(p, theme().muted).pixel_array.shape == percent_image(0.5, theme().muted).pixel_array.shape
+    assert percent_image(p, THEMES["dark"].muted).pixel_array.shape == percent_image(0.5, THEMES["dark"].muted).pixel_array.shape
 
 
 def test_control_byte_tokens_are_drawn_as_escapes():
@@ -88,7 +88,7 @@ def test_control_byte_tokens_are_drawn_as_escapes():
     assert show_piece("\x00\x06\x7f\x85") == "\\x00\\x06\\x7f\\x85"
     assert show_piece(" \n\t") == "␣↵⇥"
     for token in range(32):        # the single control bytes: each label builds with Pango
-        piece_label(piece_text(model.get_encoding(), token))
+        piece_label(piece_text(model.get_encoding(), token), theme=THEMES["dark"])
 
 
 # --- text a user can paste -----------------------------------------------------------------------
@@ -165,6 +165,7 @@ def test_running_text_of_a_cut_character_shows_its_bytes():
 
 def test_the_highlight_box_fits_the_percentage_text_not_its_padded_image():
     from scenes.components.bars import ProbabilityBars
-    bars = ProbabilityBars(["a", "b"], [1.0, 0.0], max_width=3.2, row_height=0.6, label_width=2.0)
+    bars = ProbabilityBars(["a", "b"], [1.0, 0.0], max_width=3.2, row_height=0.6, label_width=2.0,
+                           theme=THEMES["dark"])
     box = bars.highlight(0)
     assert box.get_right()[0] < bars.percents[0].get_right()[0]
