@@ -144,6 +144,21 @@ class ExplainerBase:
         from model.tokenizer import piece_text
         return piece_text(model.get_encoding(self.context.checkpoint), int(token))
 
+    def spoken_token(self, pos: int) -> str:
+        """Token ``pos`` of the trace as running text names it, in quotes: “cat”, or “↵” for a
+        line break; a token that is only part of a character (CJK, emoji in a byte-level
+        vocabulary) names its bytes and the character: “\\x82” (a byte of “。”). Never a
+        Python repr."""
+        from model.tokenizer import running_pieces
+
+        from .components.text import show_piece
+        piece = self.trace.pieces[pos]
+        running = running_pieces(model.get_encoding(self.context.checkpoint), self.trace.tokens)
+        if running[pos] == piece:
+            return f"“{show_piece(piece.strip() or piece)}”"
+        whole = next((r for r in running[pos:] if r), "")
+        return f"“{show_piece(piece)}” (a byte of “{show_piece(whole.strip() or whole)}”)"
+
     def top_tokens(self, logits, k: int) -> tuple[list[int], list[str]]:
         """The ``k`` largest entries of a logit vector: their ids and their texts."""
         import numpy as np

@@ -55,7 +55,7 @@ class DataFlow(ExplainerScene):
         self.L, self.d = t.config["n_layer"], t.config["d_model"]
         self.n_vocab = t.config["n_vocab"]
         self.who = shorten(show_piece(t.pieces[self.last]), 3.0, font_em(style.SMALL_SIZE), mono=True)
-        self.spoken = repr(t.pieces[self.last].strip() or t.pieces[self.last])   # for captions
+        self.spoken = self.spoken_token(self.last)   # for captions
         self.show_pipeline()
         self.show_tokens()
         self.show_vectors()
@@ -283,7 +283,7 @@ class DataFlow(ExplainerScene):
         self.remove(self.dot)
         self.play(FadeIn(bars_head), FadeIn(bars, shift=RIGHT * 0.2), run_time=0.8)
         self.play(FadeIn(other), Create(pick), run_time=0.6)
-        best = repr(pieces[0].strip() or pieces[0])
+        best = f"“{show_piece(pieces[0].strip() or pieces[0])}”"
         self.say(f"Softmax turns the scores into probabilities: {best} is the most likely next "
                  f"token, at {percent(float(probs[top[0]]))}.", 5.0)
         self.wait(5.0)

@@ -51,7 +51,7 @@ class WeightsAndData(ExplainerScene):
         self.W = model.weights(self.context.checkpoint)
         self.pos = len(t.tokens) - 1
         self.who = show_piece(t.pieces[self.pos])
-        self.spoken = repr(t.pieces[self.pos].strip() or t.pieces[self.pos])   # for captions
+        self.spoken = self.spoken_token(self.pos)   # for captions
         p = f"blocks.{LAYER}."
         self.names = {"W_in": p + "mlp.W_in", "b_in": p + "mlp.b_in", "x": p + "ln2.hook_normalized",
                       "pre": p + "mlp.hook_pre", "post": p + "mlp.hook_post"}

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .. import style
 from ..manim_internals import blend_pictures, scale_alpha, set_picture
+from .fonts import font_stack
 
 OVERSAMPLE = 1
 
@@ -61,8 +62,9 @@ MEASURE_SCALE = 240.0  # px per unit for measuring: layouts come out the same at
 
 
 def text_width(s: str, size_units: float, mono: bool = True) -> float:
-    """How wide ``s`` is drawn at ``size_units`` em, in scene units (no canvas needed)."""
-    return font(max(1, round(size_units * MEASURE_SCALE)), mono).getlength(s) / MEASURE_SCALE
+    """How wide ``s`` is drawn at ``size_units`` em, in scene units (no canvas needed); each
+    character in the font of the stack that draws it (``fonts.font_stack``)."""
+    return font_stack(max(1, round(size_units * MEASURE_SCALE)), mono).getlength(s) / MEASURE_SCALE
 
 
 def drawn_width(s: str, size_units: float, mono: bool = False, pad: float = 0.0) -> float:
@@ -72,7 +74,7 @@ def drawn_width(s: str, size_units: float, mono: bool = False, pad: float = 0.0)
     (``text_block``) with ``HAIR``."""
     scale = px_per_unit()
     return max(text_width(s, size_units, mono),
-               font(max(1, round(size_units * scale)), mono).getlength(s) / scale) + pad
+               font_stack(max(1, round(size_units * scale)), mono).getlength(s) / scale) + pad
 
 
 ELLIPSIS = "…"
@@ -152,9 +154,10 @@ class Canvas:
                        width=max(1, round(width_units * self.scale)))
 
     def text(self, x, y, s: str, size_units: float, color, anchor: str = "mm", mono: bool = True):
-        """``anchor`` as in PIL: 'mm' centre, 'rm' right-middle, 'lm' left-middle, 'ms' baseline..."""
-        self.draw.text(tuple(self.px(x, y)), s, font=font(max(1, round(size_units * self.scale)), mono),
-                       fill=rgba(color), anchor=anchor)
+        """``anchor`` as in PIL: 'mm' centre, 'rm' right-middle, 'lm' left-middle, 'ms' baseline...;
+        a character DejaVu lacks (CJK, emoji) in a fallback font (``fonts.font_stack``)."""
+        font_stack(max(1, round(size_units * self.scale)), mono).draw(
+            self.draw, tuple(self.px(x, y)), s, fill=rgba(color), anchor=anchor)
 
     def dots(self, cx, cy, step_x, step_y, r, color):
         """Three dots: an ellipsis in any direction, drawn (fonts lack ⋮ and ⋱)."""
