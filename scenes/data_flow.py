@@ -69,12 +69,33 @@ class DataFlow(ExplainerScene):
 
     def travel(self, legs, step_time: float = 0.35):
         """Animations moving the data dot along ``legs`` (it fades at rest, off the labels)."""
+        legs = [self.off_labels(pts) for pts in legs]
         self.dot.move_to(legs[0][0])
         moves = []
         for pts in legs:
             path = VMobject().set_points_as_corners([np.array(p, float) for p in pts])
             moves.append(MoveAlongPath(self.dot, path, run_time=step_time))
         return moves
+
+    def off_labels(self, pts) -> list[np.ndarray]:
+        """A leg of ``flow.waypoints`` (block centre to block centre) cut where it leaves the
+        first block and enters the last, just outside their borders: the dot runs along the
+        arrows and never covers a block's label."""
+        pts = [np.array(p, float) for p in pts]
+        if len(pts) < 2:
+            return pts
+        margin = self.dot.radius + 0.03
+
+        def exit_point(c, toward):
+            for block in self.flow.blocks.values():
+                if np.allclose(block.get_center()[:2], c[:2], atol=1e-6):
+                    d = toward - c
+                    half = (block.width / 2 + margin, block.height / 2 + margin)
+                    t = min([half[i] / abs(d[i]) for i in (0, 1) if abs(d[i]) > 1e-9] + [1.0])
+                    return c + t * d
+            return c
+        pts[0], pts[-1] = exit_point(pts[0], pts[1]), exit_point(pts[-1], pts[-2])
+        return pts
 
     def move_marker(self, name: str, *anims, run_time: float = 0.5):
         self.play(Transform(self.here, self.flow.marker(name)), *anims, run_time=run_time)

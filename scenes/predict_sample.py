@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, ReplacementTransform, Write,
-                   Transform)
+from manim import (DOWN, LEFT, UL, UP, FadeIn, FadeOut, ReplacementTransform, Transform, VGroup,
+                   Write)
 
 import model
 from model.tokenizer import running_pieces
@@ -11,6 +11,12 @@ from model.tokenizer import running_pieces
 from . import derivations, style
 from .base import ExplainerScene
 from .components import ProbabilityBars, PromptText, label
+
+
+# the prompt's width (units): from 0.5 inside the left edge to 0.3 short of the bar labels (their
+# right edge at x = 1.55, at most LABEL_W wide)
+LABEL_W = 2.0
+PROMPT_WIDTH = 7.11 - 0.5 + 1.55 - LABEL_W - 0.3
 
 
 class PredictSample(ExplainerScene):
@@ -57,7 +63,12 @@ class PredictSample(ExplainerScene):
         # running text: a character split over byte tokens is drawn whole, not as \xNN bytes
         pieces = running_pieces(model.get_encoding(self.context.checkpoint),
                                 self.trace.tokens[: self.n_prompt + n_generated])
-        return PromptText(pieces, self.n_prompt, width=30, theme=self.theme).to_edge(LEFT, buff=0.5).shift(UP * 1.3)
+        # wrapped narrow enough to end left of the bars' longest label (any script, any length)
+        for chars in range(30, 7, -2):
+            text = PromptText(pieces, self.n_prompt, width=chars, theme=self.theme)
+            if text.width <= PROMPT_WIDTH:
+                break
+        return text.to_edge(LEFT, buff=0.5).shift(UP * 1.3)
 
     def distribution(self, step: int):
         """Top-k rows of the real distribution at this step, always including the sampled token.
@@ -82,7 +93,7 @@ class PredictSample(ExplainerScene):
         first = step == 0
         self.pace = 0.75 ** step      # each round runs faster than the one before
         if first:
-            self.bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=2.0, theme=self.theme)
+            self.bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=LABEL_W, theme=self.theme)
             # anchor the bars' zero line, not the group's box: bars grow and shrink in place
             self.bars.shift([1.7, 1.6, 0] - self.bars.bars[0].get_left())
             self.caption = label(f"next token, T = {self.temperature:g}", style.SMALL_SIZE, color=self.theme.muted)
@@ -115,12 +126,22 @@ class PredictSample(ExplainerScene):
         self.box = box
 
     def append_token(self, step: int, chosen_row: int):
+        """The sampled label flies into its own place in the text (its glyphs there are hidden
+        until it lands), while the text re-wraps: it never lands on other words."""
         flying = self.bars.labels[chosen_row].copy().set_color(self.theme.chosen)
         new_text = self.prompt_text(step + 1)
-        self.play(flying.animate.move_to(new_text.get_corner(DOWN + RIGHT) + UP * 0.2 + LEFT * 0.3),
-                  run_time=max(0.2, 0.5 * self.pace))
-        self.play(ReplacementTransform(self.text, new_text), FadeOut(flying), FadeOut(self.box),
-                  run_time=max(0.2, 0.4 * self.pace))
+        n_glyphs = len("".join(new_text.pieces[-1].split()))
+        if n_glyphs == 0:              # a space or a line break: nothing to fly
+            self.play(ReplacementTransform(self.text, new_text), FadeOut(flying), FadeOut(self.box),
+                      run_time=max(0.2, 0.4 * self.pace))
+            self.text = new_text
+            return
+        glyphs = VGroup(*new_text[-n_glyphs:])
+        glyphs.set_opacity(0)
+        self.play(ReplacementTransform(self.text, new_text), FadeOut(self.box),
+                  Transform(flying, glyphs.copy().set_opacity(1)), run_time=max(0.3, 0.7 * self.pace))
+        self.remove(flying)
+        glyphs.set_opacity(1)
         self.text = new_text
 
     def finish(self):

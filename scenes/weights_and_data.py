@@ -20,7 +20,7 @@ import model
 from . import derivations, style
 from .base import ExplainerScene
 from .components import DataVector, MatrixVectorProduct, WeightMatrix, label, show_piece
-from .components.raster import IMAGE_PAD, Canvas, drawn_width, font_em, shorten, text_width
+from .components.raster import IMAGE_PAD, Canvas, drawn_width, font_em, shorten
 from .components.vectors import contrast_text, fmt
 from .components.text_image import text_image
 from .components.weight_matrix import TEXT_EM
@@ -136,7 +136,7 @@ class WeightsAndData(ExplainerScene):
         ramp_w, ramp_h, line_h = 1.6, 0.34, 0.55
         lines = [("data: computed from the prompt, new every time", style.data_color),
                  ("weights: learned in training, then fixed", style.weight_color)]
-        width = ramp_w + 0.3 + max(text_width(s, em, mono=False) for s, _ in lines) + 0.1
+        width = ramp_w + 0.3 + max(drawn_width(s, em, mono=False) for s, _ in lines) + 0.1
         c = Canvas(width, 2 * line_h)
         n = 24
         for r, (text, color) in enumerate(lines):

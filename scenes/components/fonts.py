@@ -142,6 +142,30 @@ class FontStack:
             x += f.getlength(t)
         return tuple(int(round(v)) for v in box)
 
+    def textbbox(self, xy, s: str, anchor: str = "la") -> tuple[float, float, float, float]:
+        """The ink box (left, top, right, bottom, pixels) of ``s`` drawn at ``xy`` with
+        ``anchor``, as ``draw`` would draw it; an empty box at ``xy`` for blank text."""
+        x, y = xy
+        if not s.strip():
+            return (x, y, x, y)
+        one = self.single(s)
+        if one is not None:
+            l, t, r, b = one.getbbox(s, anchor=anchor)
+            return (x + l, y + t, x + r, y + b)
+        x -= {"l": 0.0, "m": self.getlength(s) / 2, "r": self.getlength(s)}[anchor[0]]
+        ascent, descent = self.primary.getmetrics()
+        y += {"a": ascent, "t": ascent, "m": (ascent - descent) / 2, "s": 0.0,
+              "b": -descent, "d": -descent}[anchor[1]]
+        box = None
+        for t, f in self.runs(s):
+            if t.strip():
+                l, tp, r, b = f.getbbox(t, anchor="ls")
+                cur = (x + l, y + tp, x + r, y + b)
+                box = cur if box is None else (min(box[0], cur[0]), min(box[1], cur[1]),
+                                               max(box[2], cur[2]), max(box[3], cur[3]))
+            x += f.getlength(t)
+        return box
+
     def draw(self, draw, xy, s: str, fill, anchor: str = "la") -> None:
         """Draw ``s`` on the ``ImageDraw`` ``draw`` at ``xy`` (pixels) with PIL's two-letter
         ``anchor`` (horizontal l/m/r, vertical a/t/m/s/b/d). Raises ValueError for another one."""

@@ -158,6 +158,7 @@ class TextBlock(StepImage):
                 x = self.text_x + self._measure(self.text[a:k], c)
                 seg = self.text[k:e]
                 f.draw(c.draw, tuple(c.px(x, y)), seg, fill=rgba(self.runs[run].color), anchor="ls")
+                c.note_text(f, (x, y), seg, "ls")
                 if self.runs[run].box is not None and seg.strip():
                     lead = len(seg) - len(seg.lstrip())
                     x0 = x + self._measure(seg[:lead], c) - 0.04
