@@ -287,7 +287,10 @@ class DataFlow(ExplainerScene):
         y = vec.body.get_center()[1]
         arrow = Arrow([left, y, 0], [right, y, 0], buff=0, color=self.theme.muted, stroke_width=3,
                       max_tip_length_to_length_ratio=0.1)
-        how = Group(self.muted(f"× W_U: {self.n_vocab:,} scores").next_to(arrow, UP, buff=0.15),
+        scores = self.muted(f"× W_U: {self.n_vocab:,} scores")
+        if scores.width > right - left + 0.2:     # a long bar label leaves a short arrow
+            scores = self.muted(f"× W_U:\n{self.n_vocab:,} scores")
+        how = Group(scores.next_to(arrow, UP, buff=0.15),
                     self.muted("softmax").next_to(arrow, DOWN, buff=0.15))
         rest = self.record("logits", (self.last,), 1.0 - float(np.sort(probs)[::-1][:TOP_K].sum()),
                            derivations.softmax_outside_top(T=1, k=TOP_K))

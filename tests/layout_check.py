@@ -129,9 +129,14 @@ def shape_boxes(scene) -> list[tuple[str, tuple[float, float, float, float]]]:
     out = []
     for m in scene.get_mobject_family_members():
         if isinstance(m, ImageMobject):
-            if _image_visible(m):
+            if _image_visible(m):      # by its ink: a text image is padded to fit longer text
                 (x, y, _), w, h = _image_frame(scene, m)
-                out.append((_name(getattr(m, "text", None) or type(m).__name__), (x, y - h, x + w, y)))
+                alpha = m.pixel_array[:, :, 3] > 8
+                ph, pw = alpha.shape
+                cols, rows = np.nonzero(alpha.any(axis=0))[0], np.nonzero(alpha.any(axis=1))[0]
+                x0, x1 = x + cols[0] / pw * w, x + (cols[-1] + 1) / pw * w
+                y1, y0 = y - rows[0] / ph * h, y - (rows[-1] + 1) / ph * h
+                out.append((_name(getattr(m, "text", None) or type(m).__name__), (x0, y0, x1, y1)))
             continue
         pts = _visible_points(m)
         if pts is not None:
