@@ -4,7 +4,7 @@ The sweep builds every scene of the film for prompts of different lengths and sc
 still mode and checks the screen after every animation and at every slide end
 (tests/layout_check.py): no text over other text, no line, arrow or dot through a text, no text
 cut off inside its image, nothing outside the frame. It is marked ``layout_sweep`` (runs by
-default; about 3-4 minutes on 2 cores: `-m "not layout_sweep"` leaves it out).
+default; see the report for its time on 2 cores: `-m "not layout_sweep"` leaves it out).
 """
 from __future__ import annotations
 
@@ -26,12 +26,18 @@ LONG = ("It was a truth universally acknowledged that a single man in possession
         "of their daughters. My dear Mr. Bennet, said his lady to him one day, have you heard that "
         "Netherfield Park is let at last? Mr. Bennet replied that he had not, and she told him that it")
 CHINESE = "我喜欢读书，也喜欢写字。"
-PROMPTS = {"short": SHORT, "long": LONG, "chinese": CHINESE,
-           "default": None, "spoke": "He looked at Emma and he spoke with great"}
+PROMPTS = {"short": SHORT, "long": LONG, "chinese": CHINESE}
+# the issue's own cases, for the scenes where they were seen
+EXTRA = [("PredictSample", "He looked at Emma and he spoke with great"),
+         ("DataFlow", "He looked at Emma and he spoke with great"),
+         ("DataFlow", None), ("MLP", None)]
 
 # Layout defects still open, by (scene, prompt name): the sweep expects them to fail (strict, so
 # a fix shows up as an unexpected pass and the entry must go).
-KNOWN: dict[tuple[str, str], str] = {}
+_SPACE = ("EmbeddingSpace: the 3-D axes run through word labels and the subtitle, labels sit on "
+          "their dots (the leading ␣ over the dot), the brother→sister arrow's label on its head: "
+          "open, issue 11 Layout")
+KNOWN: dict[tuple[str, str], str] = {("EmbeddingSpace", p): _SPACE for p in ("short", "long", "chinese")}
 
 
 def test_long_prompt_is_near_the_context_limit():
@@ -49,13 +55,22 @@ def _cases():
             yield pytest.param(name, prompt, id=f"{name}-{prompt}", marks=marks)
 
 
-@pytest.mark.parametrize("name,prompt", list(_cases()))
-def test_layout(name, prompt):
-    text = PROMPTS[prompt]
+def _check(name, text):
     ctx = RenderContext(narration="none") if text is None else RenderContext(prompt=text, narration="none")
     problems, checks = check_scene(name, ctx)
     assert checks >= 5, f"{name}: only {checks} screens checked"
     assert not problems, "\n".join(str(p) for p in problems)
+
+
+@pytest.mark.parametrize("name,prompt", list(_cases()))
+def test_layout(name, prompt):
+    _check(name, PROMPTS[prompt])
+
+
+@pytest.mark.layout_sweep
+@pytest.mark.parametrize("name,text", EXTRA)
+def test_layout_of_the_issue_cases(name, text):
+    _check(name, text)
 
 
 # --- the checker itself must be able to fail ------------------------------------------------------
