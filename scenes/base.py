@@ -35,6 +35,8 @@ class ExplainerBase:
     description = ""          # one line for `render.py list`
     skip_reversing = True     # the film plays forward; reversed clips would double encode time
     key_frames = None         # a list to collect (frame, notes, numbers so far) at every pause
+    layout_probe = None       # a callable(scene, where) run after every play and at every pause
+    #                           (tests/layout_check.py: no text over text, nothing off the frame)
 
     def __init__(self, *args, context: RenderContext | None = None, **kwargs):
         """``context``: this render's options; None for a plain ``manim`` run, which reads them
@@ -144,6 +146,21 @@ class ExplainerBase:
         from model.tokenizer import piece_text
         return piece_text(model.get_encoding(self.context.checkpoint), int(token))
 
+    def spoken_token(self, pos: int) -> str:
+        """Token ``pos`` of the trace as running text names it, in quotes: “cat”, or “↵” for a
+        line break; a token that is only part of a character (CJK, emoji in a byte-level
+        vocabulary) names its bytes and the character: “\\x82” (a byte of “。”). Never a
+        Python repr."""
+        from model.tokenizer import running_pieces
+
+        from .components.text import show_piece
+        piece = self.trace.pieces[pos]
+        running = running_pieces(model.get_encoding(self.context.checkpoint), self.trace.tokens)
+        if running[pos] == piece:
+            return f"“{show_piece(piece.strip() or piece)}”"
+        whole = next((r for r in running[pos:] if r), "")
+        return f"“{show_piece(piece)}” (a byte of “{show_piece(whole.strip() or whole)}”)"
+
     def top_tokens(self, logits, k: int) -> tuple[list[int], list[str]]:
         """The ``k`` largest entries of a logit vector: their ids and their texts."""
         import numpy as np
@@ -201,6 +218,13 @@ class ExplainerBase:
             out.append((p, speech, max(reading_seconds(p), speech.seconds)))
         return out
 
+    def play(self, *args, **kwargs):
+        """Manim's ``play``; then, with ``layout_probe`` set (a test), what is on screen is
+        checked at the animation's end."""
+        super().play(*args, **kwargs)
+        if self.layout_probe is not None:
+            self.layout_probe(self, "play")
+
     def key_frame(self):
         """What is on screen now, as a [height, width, 4] uint8 array: every mobject drawn once
         on a clean background (Manim's kept image of the still parts is left out, as it would
@@ -216,6 +240,8 @@ class ExplainerBase:
         """
         self.wait_for_speech()
         self.pauses.append(self.time)
+        if self.layout_probe is not None:
+            self.layout_probe(self, "pause")
         if self.key_frames is not None:
             self.key_frames.append((self.key_frame(), notes, len(self.provenance.numbers)))
         close_slide_with_notes(self, notes)

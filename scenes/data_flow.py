@@ -55,7 +55,7 @@ class DataFlow(ExplainerScene):
         self.L, self.d = t.config["n_layer"], t.config["d_model"]
         self.n_vocab = t.config["n_vocab"]
         self.who = shorten(show_piece(t.pieces[self.last]), 3.0, font_em(style.SMALL_SIZE), mono=True)
-        self.spoken = repr(t.pieces[self.last].strip() or t.pieces[self.last])   # for captions
+        self.spoken = self.spoken_token(self.last)   # for captions
         self.show_pipeline()
         self.show_tokens()
         self.show_vectors()
@@ -69,12 +69,33 @@ class DataFlow(ExplainerScene):
 
     def travel(self, legs, step_time: float = 0.35):
         """Animations moving the data dot along ``legs`` (it fades at rest, off the labels)."""
+        legs = [self.off_labels(pts) for pts in legs]
         self.dot.move_to(legs[0][0])
         moves = []
         for pts in legs:
             path = VMobject().set_points_as_corners([np.array(p, float) for p in pts])
             moves.append(MoveAlongPath(self.dot, path, run_time=step_time))
         return moves
+
+    def off_labels(self, pts) -> list[np.ndarray]:
+        """A leg of ``flow.waypoints`` (block centre to block centre) cut where it leaves the
+        first block and enters the last, just outside their borders: the dot runs along the
+        arrows and never covers a block's label."""
+        pts = [np.array(p, float) for p in pts]
+        if len(pts) < 2:
+            return pts
+        margin = self.dot.radius + 0.03
+
+        def exit_point(c, toward):
+            for block in self.flow.blocks.values():
+                if np.allclose(block.get_center()[:2], c[:2], atol=1e-6):
+                    d = toward - c
+                    half = (block.width / 2 + margin, block.height / 2 + margin)
+                    t = min([half[i] / abs(d[i]) for i in (0, 1) if abs(d[i]) > 1e-9] + [1.0])
+                    return c + t * d
+            return c
+        pts[0], pts[-1] = exit_point(pts[0], pts[1]), exit_point(pts[-1], pts[-2])
+        return pts
 
     def move_marker(self, name: str, *anims, run_time: float = 0.5):
         self.play(Transform(self.here, self.flow.marker(name)), *anims, run_time=run_time)
@@ -266,7 +287,10 @@ class DataFlow(ExplainerScene):
         y = vec.body.get_center()[1]
         arrow = Arrow([left, y, 0], [right, y, 0], buff=0, color=self.theme.muted, stroke_width=3,
                       max_tip_length_to_length_ratio=0.1)
-        how = Group(self.muted(f"× W_U: {self.n_vocab:,} scores").next_to(arrow, UP, buff=0.15),
+        scores = self.muted(f"× W_U: {self.n_vocab:,} scores")
+        if scores.width > right - left + 0.2:     # a long bar label leaves a short arrow
+            scores = self.muted(f"× W_U:\n{self.n_vocab:,} scores")
+        how = Group(scores.next_to(arrow, UP, buff=0.15),
                     self.muted("softmax").next_to(arrow, DOWN, buff=0.15))
         rest = self.record("logits", (self.last,), 1.0 - float(np.sort(probs)[::-1][:TOP_K].sum()),
                            derivations.softmax_outside_top(T=1, k=TOP_K))
@@ -283,7 +307,7 @@ class DataFlow(ExplainerScene):
         self.remove(self.dot)
         self.play(FadeIn(bars_head), FadeIn(bars, shift=RIGHT * 0.2), run_time=0.8)
         self.play(FadeIn(other), Create(pick), run_time=0.6)
-        best = repr(pieces[0].strip() or pieces[0])
+        best = f"“{show_piece(pieces[0].strip() or pieces[0])}”"
         self.say(f"Softmax turns the scores into probabilities: {best} is the most likely next "
                  f"token, at {percent(float(probs[top[0]]))}.", 5.0)
         self.wait(5.0)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UL, UP, FadeIn, FadeOut, ReplacementTransform, Write,
-                   Transform)
+from manim import (DOWN, LEFT, UL, UP, FadeIn, FadeOut, ReplacementTransform, Transform, VGroup,
+                   Write)
 
 import model
 from model.tokenizer import running_pieces
@@ -23,6 +23,12 @@ def temperature_line(t: float) -> str:
     if t == 1:
         return "T, the temperature, divides the scores first: T = 1 leaves the model's own odds."
     return f"T, the temperature, divides the scores first: at T = {t:g} unlikely tokens gain."
+
+
+# the prompt's width (units): from 0.5 inside the left edge to 0.3 short of the bar labels (their
+# right edge at x = 1.55, at most LABEL_W wide)
+LABEL_W = 2.0
+PROMPT_WIDTH = 7.11 - 0.5 + 1.55 - LABEL_W - 0.3
 
 
 class PredictSample(ExplainerScene):
@@ -71,9 +77,12 @@ class PredictSample(ExplainerScene):
         # running text: a character split over byte tokens is drawn whole, not as \xNN bytes
         pieces = running_pieces(model.get_encoding(self.context.checkpoint),
                                 self.trace.tokens[: self.n_prompt + n_generated])
-        # 24 characters a line, clear of the bar labels; four lines at most (a long prompt shows its
-        # end), so the rule's lines fit below it
-        text = PromptText(pieces, self.n_prompt, width=24, max_lines=4, theme=self.theme)
+        # wrapped narrow enough to end left of the bars' longest label (any script, any length);
+        # four lines at most (a long prompt shows its end), so the rule's lines fit below it
+        for chars in range(30, 7, -2):
+            text = PromptText(pieces, self.n_prompt, width=chars, max_lines=4, theme=self.theme)
+            if text.width <= PROMPT_WIDTH:
+                break
         return text.to_edge(LEFT, buff=0.5).shift(UP * 1.5)
 
     def distribution(self, step: int):
@@ -98,7 +107,7 @@ class PredictSample(ExplainerScene):
 
     def make_bars(self, pieces: list[str], probs) -> ProbabilityBars:
         """The chart at its place; a token outside the cut says "cut" instead of 0%."""
-        bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=2.0, theme=self.theme)
+        bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=LABEL_W, theme=self.theme)
         # anchor the bars' zero line, not the group's box: bars grow and shrink in place
         bars.shift([1.7, 1.6, 0] - bars.bars[0].get_left())
         for i, p in enumerate(probs):
@@ -190,12 +199,22 @@ class PredictSample(ExplainerScene):
         self.box = box
 
     def append_token(self, step: int, chosen_row: int):
+        """The sampled label flies into its own place in the text (its glyphs there are hidden
+        until it lands), while the text re-wraps: it never lands on other words."""
         flying = self.bars.labels[chosen_row].copy().set_color(self.theme.chosen)
         new_text = self.prompt_text(step + 1)
-        self.play(flying.animate.move_to(new_text.get_corner(DOWN + RIGHT) + UP * 0.2 + LEFT * 0.3),
-                  run_time=max(0.2, 0.5 * self.pace))
-        self.play(ReplacementTransform(self.text, new_text), FadeOut(flying), FadeOut(self.box),
-                  run_time=max(0.2, 0.4 * self.pace))
+        n_glyphs = len("".join(new_text.pieces[-1].split()))
+        if n_glyphs == 0:              # a space or a line break: nothing to fly
+            self.play(ReplacementTransform(self.text, new_text), FadeOut(flying), FadeOut(self.box),
+                      run_time=max(0.2, 0.4 * self.pace))
+            self.text = new_text
+            return
+        glyphs = VGroup(*new_text[-n_glyphs:])
+        glyphs.set_opacity(0)
+        self.play(ReplacementTransform(self.text, new_text), FadeOut(self.box),
+                  Transform(flying, glyphs.copy().set_opacity(1)), run_time=max(0.3, 0.7 * self.pace))
+        self.remove(flying)
+        glyphs.set_opacity(1)
         self.text = new_text
 
     def finish(self):

@@ -252,15 +252,19 @@ class Tokenization(ExplainerScene):
         word = show_piece(self.enc.decode(self.tokens[a:b]))
         notes = [self.note([f"{cut}: one word, {b - a} tokens", f"{word}: one word, {b - a} tokens"],
                            self.theme.chosen, mono=True)]
+        left_out = ""
         for i, j, chars in spelled_in_bytes(self.tokens, a, b, self.context.checkpoint)[:1]:
             spelled = " ".join(show_piece(self.pieces[t]) for t in range(i, j))
-            notes.append(self.note([f"{spelled}: the {j - i} bytes of {char_name(chars)}"],
-                                   self.theme.muted, mono=True))
+            line = f"{spelled}: the {j - i} bytes of {char_name(chars)}"
+            if self.room_for_note():
+                notes.append(self.note([line], self.theme.muted, mono=True))
+            else:                        # a strip of many rows: the line goes to the notes
+                left_out = f" ({line}.)"
         self.play(*[Create(r) for r in boxes], *[FadeIn(m) for m in notes], run_time=0.8)
         self.say("A word the vocabulary lacks whole is built from several tokens.", 3.5)
         self.wait(3.5)
         self.pause("One word, several tokens: the vocabulary has no entry for the whole word, so "
-                   "the tokenizer spells it from pieces it does have.")
+                   "the tokenizer spells it from pieces it does have." + left_out)
         self.strip_extras = Group(*boxes, *notes)
 
     def example_word(self):
@@ -314,6 +318,12 @@ class Tokenization(ExplainerScene):
                    "written with them: at worst, byte by byte.")
 
     # --- helpers ----------------------------------------------------------------------------------
+    def room_for_note(self) -> bool:
+        """Whether one more line fits beneath the notes before the frame's bottom margin."""
+        from manim import config
+        height = 1.25 * font_em(style.SMALL_SIZE) + 0.1
+        return self.below - NOTE_GAP - height >= -config.frame_height / 2 + 0.2
+
     def note(self, texts: list[str], color, mono: bool = False):
         """A line beneath the strip, below the previous one: the first of ``texts`` that fits the
         width at the readable size (the last one cut with … if none does)."""

@@ -262,5 +262,5 @@ class Training(ExplainerScene):
         parts = [str(i) for i in index]
         vocab_axis = {"W_U": 1, "W_E": 0}.get(name)
         if vocab_axis is not None:
-            parts[vocab_axis] = repr(self.piece(index[vocab_axis]))
+            parts[vocab_axis] = f"“{show_piece(self.piece(index[vocab_axis]))}”"
         return f"{name}[{', '.join(parts)}]"

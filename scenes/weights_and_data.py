@@ -20,7 +20,7 @@ import model
 from . import derivations, style
 from .base import ExplainerScene
 from .components import DataVector, MatrixVectorProduct, WeightMatrix, label, show_piece
-from .components.raster import IMAGE_PAD, Canvas, drawn_width, font_em, shorten, text_width
+from .components.raster import IMAGE_PAD, Canvas, drawn_width, font_em, shorten
 from .components.vectors import contrast_text, fmt
 from .components.text_image import text_image
 from .components.weight_matrix import TEXT_EM
@@ -51,7 +51,7 @@ class WeightsAndData(ExplainerScene):
         self.W = model.weights(self.context.checkpoint)
         self.pos = len(t.tokens) - 1
         self.who = show_piece(t.pieces[self.pos])
-        self.spoken = repr(t.pieces[self.pos].strip() or t.pieces[self.pos])   # for captions
+        self.spoken = self.spoken_token(self.pos)   # for captions
         p = f"blocks.{LAYER}."
         self.names = {"W_in": p + "mlp.W_in", "b_in": p + "mlp.b_in", "x": p + "ln2.hook_normalized",
                       "pre": p + "mlp.hook_pre", "post": p + "mlp.hook_post"}
@@ -136,7 +136,7 @@ class WeightsAndData(ExplainerScene):
         ramp_w, ramp_h, line_h = 1.6, 0.34, 0.55
         lines = [("data: computed from the prompt, new every time", style.data_color),
                  ("weights: learned in training, then fixed", style.weight_color)]
-        width = ramp_w + 0.3 + max(text_width(s, em, mono=False) for s, _ in lines) + 0.1
+        width = ramp_w + 0.3 + max(drawn_width(s, em, mono=False) for s, _ in lines) + 0.1
         c = Canvas(width, 2 * line_h)
         n = 24
         for r, (text, color) in enumerate(lines):

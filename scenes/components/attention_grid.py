@@ -106,11 +106,11 @@ class AttentionGrid(Group):
         """Text turned 90° (reading upwards), anchored at (x, y) in canvas units."""
         from PIL import Image, ImageDraw
 
-        from .raster import font
-        f = font(max(1, round(size * c.scale)), mono=True)
+        from .fonts import font_stack
+        f = font_stack(max(1, round(size * c.scale)), mono=True)
         x0, y0, x1, y1 = f.getbbox(text)
         tile = Image.new("RGBA", (x1 + 2, max(y1, round(size * c.scale)) + 2), (0, 0, 0, 0))
-        ImageDraw.Draw(tile).text((1, 1), text, font=f, fill=rgba(color))
+        f.draw(ImageDraw.Draw(tile), (1, 1), text, fill=rgba(color))
         tile = tile.rotate(90, expand=True)
         px, py = c.px(x, y)
         left = px - tile.width / 2

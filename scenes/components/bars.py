@@ -96,7 +96,8 @@ class ProbabilityBars(Group):
         """A box in the 'chosen' accent around row ``i`` (label, bar and percentage): around the
         percentage's text, not its image, which is padded to the widest percentage."""
         pct = self.percents[i]
-        text = Rectangle(width=min(pct.width, drawn_width(pct.text, font_em(style.SMALL_SIZE))), height=pct.height)
+        text = Rectangle(width=min(pct.width, drawn_width(pct.text, font_em(style.SMALL_SIZE), pad=IMAGE_PAD)),
+                         height=pct.height)
         text.move_to(pct.get_left(), aligned_edge=LEFT)
         row = Group(self.labels[i], self.bars[i], text)
         return SurroundingRectangle(row, color=self.theme.chosen, buff=0.06, stroke_width=4)

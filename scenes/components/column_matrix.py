@@ -15,7 +15,7 @@ import numpy as np
 from manim import DOWN, UL, Group, Rectangle
 
 from .. import style
-from .raster import Canvas, px_per_unit, shorten
+from .raster import Canvas, px_per_unit, shorten, text_width
 from .text import label
 from .vectors import contrast_text, fmt
 from .checks import finite_array
@@ -24,6 +24,7 @@ from .weight_matrix import TEXT_EM
 GAP_W = 0.45      # a skipped run of columns
 HEAD_H = 0.8      # two header lines: the name, the index
 PAD = 0.18        # room for the brackets
+MAX_CELL_W = 2.0  # a column widens to fit its header up to this (units); beyond it is cut with …
 
 
 class ColumnMatrix(Group):
@@ -61,6 +62,9 @@ class ColumnMatrix(Group):
         self.rows_cut = full.shape[0] > n_rows
         self.n_rows = min(n_rows, full.shape[0])
         self.shown = full[: self.n_rows][:, self.ids].copy()
+        # a column as wide as its header needs (a token is never cut mid-token), up to MAX_CELL_W
+        need = max(text_width(h, TEXT_EM, mono=True) + 0.1 for h in self.headers)
+        cell_width = max(cell_width, min(MAX_CELL_W, need))
         self.cw, self.ch = cell_width, cell_height
 
         # x of each column's left edge: a gap before it when columns were skipped

@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from .. import style
 from ..manim_internals import blend_pictures, scale_alpha, set_picture
+from .fonts import font_stack
 
 OVERSAMPLE = 1
 
@@ -61,8 +62,9 @@ MEASURE_SCALE = 240.0  # px per unit for measuring: layouts come out the same at
 
 
 def text_width(s: str, size_units: float, mono: bool = True) -> float:
-    """How wide ``s`` is drawn at ``size_units`` em, in scene units (no canvas needed)."""
-    return font(max(1, round(size_units * MEASURE_SCALE)), mono).getlength(s) / MEASURE_SCALE
+    """How wide ``s`` is drawn at ``size_units`` em, in scene units (no canvas needed); each
+    character in the font of the stack that draws it (``fonts.font_stack``)."""
+    return font_stack(max(1, round(size_units * MEASURE_SCALE)), mono).getlength(s) / MEASURE_SCALE
 
 
 def drawn_width(s: str, size_units: float, mono: bool = False, pad: float = 0.0) -> float:
@@ -72,7 +74,7 @@ def drawn_width(s: str, size_units: float, mono: bool = False, pad: float = 0.0)
     (``text_block``) with ``HAIR``."""
     scale = px_per_unit()
     return max(text_width(s, size_units, mono),
-               font(max(1, round(size_units * scale)), mono).getlength(s) / scale) + pad
+               font_stack(max(1, round(size_units * scale)), mono).getlength(s) / scale) + pad
 
 
 ELLIPSIS = "…"
@@ -135,6 +137,7 @@ class Canvas:
         self.image = Image.new("RGBA", (max(1, round(width * self.scale)), max(1, round(height * self.scale))),
                                (0, 0, 0, 0))
         self.draw = ImageDraw.Draw(self.image)
+        self.text_boxes: list[tuple[float, float, float, float, str]] = []   # see note_text
 
     def px(self, *values: float) -> list[float]:
         return [v * self.scale for v in values]
@@ -152,9 +155,18 @@ class Canvas:
                        width=max(1, round(width_units * self.scale)))
 
     def text(self, x, y, s: str, size_units: float, color, anchor: str = "mm", mono: bool = True):
-        """``anchor`` as in PIL: 'mm' centre, 'rm' right-middle, 'lm' left-middle, 'ms' baseline..."""
-        self.draw.text(tuple(self.px(x, y)), s, font=font(max(1, round(size_units * self.scale)), mono),
-                       fill=rgba(color), anchor=anchor)
+        """``anchor`` as in PIL: 'mm' centre, 'rm' right-middle, 'lm' left-middle, 'ms' baseline...;
+        a character DejaVu lacks (CJK, emoji) in a fallback font (``fonts.font_stack``)."""
+        stack = font_stack(max(1, round(size_units * self.scale)), mono)
+        stack.draw(self.draw, tuple(self.px(x, y)), s, fill=rgba(color), anchor=anchor)
+        self.note_text(stack, (x, y), s, anchor)
+
+    def note_text(self, stack, xy: tuple[float, float], s: str, anchor: str) -> None:
+        """Keep where text ``s`` was drawn at ``xy`` (units) as (left, top, right, bottom, s)
+        in canvas units: the layout test (tests/layout_check.py) checks text against text."""
+        if s.strip():
+            box = stack.textbbox(tuple(self.px(*xy)), s, anchor)
+            self.text_boxes.append(tuple(v / self.scale for v in box) + (s,))
 
     def dots(self, cx, cy, step_x, step_y, r, color):
         """Three dots: an ellipsis in any direction, drawn (fonts lack ⋮ and ⋱)."""
@@ -164,6 +176,7 @@ class Canvas:
     def mobject(self) -> RasterImage:
         img = RasterImage(np.asarray(self.image), scale_to_resolution=OVERSAMPLE * config.pixel_height)
         img.set_resampling_algorithm(Image.Resampling.BILINEAR)
+        img.text_boxes = list(self.text_boxes)
         return img
 
 
@@ -182,6 +195,7 @@ class RasterImage(ImageMobject):
         super().__init__(*args, **kwargs)
         self.drawing = next(_drawings)
         self.opacity = 1.0
+        self.text_boxes: list = []   # the text drawn in it, in canvas units (Canvas.note_text)
 
     def set_opacity(self, alpha: float):
         super().set_opacity(alpha)
@@ -199,6 +213,7 @@ class RasterImage(ImageMobject):
                 super().interpolate_color(mobject1, mobject2, alpha)
             if alpha >= 1 and isinstance(mobject2, RasterImage):
                 self.drawing, self.opacity = mobject2.drawing, mobject2.opacity
+                self.text_boxes = list(mobject2.text_boxes)
             else:
                 self.drawing = next(_drawings)
             return self
@@ -236,6 +251,7 @@ class StepImage(RasterImage):
         c = Canvas(*self.canvas_units)
         self.draw(c, k)
         set_picture(self, np.asarray(c.image), self.opacity)
+        self.text_boxes = list(c.text_boxes)
 
     def grow(self, start: int, end: int, run_time: float = 1.0):
         """An animation drawing steps ``start`` to ``end`` one after another, evenly in time."""

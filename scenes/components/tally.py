@@ -16,7 +16,7 @@ from manim import DOWN, LEFT, RIGHT, UL, UP, Animation, Group, ImageMobject, Lin
 
 from .. import style
 from ..manim_internals import set_picture
-from .raster import Canvas, font_em, text_width
+from .raster import Canvas, drawn_width, font_em
 from .text import label as text_label
 
 
@@ -71,8 +71,8 @@ class ParameterTally(Group):
         self.pitch = 1.55 * self.em
         self.rule_gap = 0.35 * self.em           # extra space around the rule above the total
         n = len(self.values)
-        self.names_w = max(text_width(s, self.em, mono=False) for s in self.names + [total_name])
-        self.numbers_w = text_width(fmt_count(self.total), self.em) + 0.04
+        self.names_w = max(drawn_width(s, self.em, mono=False) for s in self.names + [total_name])
+        self.numbers_w = drawn_width(fmt_count(self.total), self.em, mono=True) + 0.04
         self.height_units = (n + 1) * self.pitch + self.rule_gap
 
         self.title = text_label(title, size, color=th.text)

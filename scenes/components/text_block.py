@@ -20,7 +20,8 @@ from manim import ManimColor
 from PIL import Image
 
 from .. import style
-from .raster import HAIR, Canvas, StepImage, drawn_width, font, font_em, rgba
+from .fonts import font_stack
+from .raster import HAIR, Canvas, StepImage, drawn_width, font_em, rgba
 
 ELLIPSIS = "…"
 
@@ -113,7 +114,7 @@ class TextBlock(StepImage):
 
     # --- drawing ------------------------------------------------------------------------------
     def _measure(self, s: str, canvas: Canvas) -> float:
-        return font(max(1, round(self.em * canvas.scale)), self.mono).getlength(s) / canvas.scale
+        return font_stack(max(1, round(self.em * canvas.scale)), self.mono).getlength(s) / canvas.scale
 
     def rows_used(self, n_runs: int) -> list[tuple[int, int, int]]:
         """(row on screen, start, end) of every line holding text of the first ``n_runs`` runs."""
@@ -144,7 +145,7 @@ class TextBlock(StepImage):
             self.text_x = x0 + self.pad
         else:
             self.text_x = self.pad
-        f = font(max(1, round(self.em * c.scale)), self.mono)
+        f = font_stack(max(1, round(self.em * c.scale)), self.mono)
         if self.first_line and rows:
             c.text(self.text_x, top + self._baseline(0), ELLIPSIS, self.em, th.muted, anchor="ls",
                    mono=self.mono)
@@ -156,7 +157,8 @@ class TextBlock(StepImage):
                 e = min(b, int(self.ends[run]))
                 x = self.text_x + self._measure(self.text[a:k], c)
                 seg = self.text[k:e]
-                c.draw.text(tuple(c.px(x, y)), seg, font=f, fill=rgba(self.runs[run].color), anchor="ls")
+                f.draw(c.draw, tuple(c.px(x, y)), seg, fill=rgba(self.runs[run].color), anchor="ls")
+                c.note_text(f, (x, y), seg, "ls")
                 if self.runs[run].box is not None and seg.strip():
                     lead = len(seg) - len(seg.lstrip())
                     x0 = x + self._measure(seg[:lead], c) - 0.04
