@@ -256,7 +256,7 @@ class Attention(ExplainerScene):
         score = self.record(self.hook("attn.hook_attn_scores_unmasked"), (self.H, self.q, k),
                             self.raw_scores[self.q, k])
         dot, div = label("·", style.BODY_SIZE, theme=self.theme), label(f"/ √{self.d_head}", style.BODY_SIZE, theme=self.theme)
-        eq = label(f"= {score:.2f}", style.BODY_SIZE, color=th.chosen)
+        eq = label(f"= {score:.2f}", style.BODY_SIZE, color=th.text)
         demo = Group(q_vec, dot, k_vec, div, eq)
         q_vec.move_to([PANEL_X, 1.6, 0], aligned_edge=UL)
         dot.next_to(q_vec.body, RIGHT, buff=0.15)
@@ -267,7 +267,7 @@ class Attention(ExplainerScene):
                      t2c={"query": th.query, "key": th.key}, theme=self.theme)
         notes = [label(f"scaled by √d_head = √{self.d_head}", style.SMALL_SIZE, color=th.muted)]
         if not self.grid.numbers:
-            notes.append(label("lighter cell = higher score", style.SMALL_SIZE, color=th.muted))
+            notes.append(label(f"{style.data_shading(th)} cell = higher score", style.SMALL_SIZE, color=th.muted))
         if self.gs > 0:
             notes.append(label(f"grid: last {self.gn} of {self.T} tokens", style.SMALL_SIZE, color=th.muted))
         top_text = self.panel(head, top=2.75)
@@ -276,7 +276,7 @@ class Attention(ExplainerScene):
         old += [self.window_note] if self.window_note else []
         self.play(*[FadeOut(m) for m in old], run_time=0.5)
         self.play(FadeIn(self.grid), FadeIn(top_text), FadeIn(demo), run_time=1.0)
-        self.hl = self.cell_rect(self.grid, gq, gk, th.chosen)
+        self.hl = self.cell_rect(self.grid, gq, gk, th.text)
         self.play(Create(self.hl), FadeIn(bottom), run_time=0.6)
         self.say(f"Every query meets every key: a dot product, divided by the square root of "
                  f"{self.d_head} to keep the numbers tame.", 4.0)
@@ -455,18 +455,18 @@ class Attention(ExplainerScene):
         for h in range(n_head):
             self.record_window("attn.hook_pattern", h, window[h])
             g = AttentionGrid(window[h], None, size, theme=self.theme)
-            tag = label(f"head {h}", style.SMALL_SIZE, color=th.chosen if h == self.H else th.muted)
+            tag = label(f"head {h}", style.SMALL_SIZE, color=th.text if h == self.H else th.muted)
             tag.next_to(g, DOWN, buff=0.12)
             grids.add(Group(g, tag))
         cols = -(-n_head // rows)
         grids.arrange_in_grid(rows, cols, buff=(HEADS_GAP, HEADS_GAP))
         x0, x1, y0, y1 = HEADS_BOX
         grids.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
-        chosen = SurroundingRectangle(grids[self.H], color=th.chosen, buff=0.06, stroke_width=4)
+        chosen = SurroundingRectangle(grids[self.H], color=th.text, buff=0.06, stroke_width=4)
         lines = []
         if self.name_head and self.T > 1:
-            lines += [label(f"head {self.H} looks back", style.BODY_SIZE, color=th.chosen),
-                      label("at the names", style.BODY_SIZE, color=th.chosen)]
+            lines += [label(f"head {self.H} looks back", style.BODY_SIZE, color=th.text),
+                      label("at the names", style.BODY_SIZE, color=th.text)]
         elif self.T == 1:
             lines += [label("one token: each head", style.SMALL_SIZE, color=th.text),
                       label("sees only that token", style.SMALL_SIZE, color=th.text)]

@@ -114,9 +114,9 @@ class ContextFlow(ExplainerScene):
         for k, name in enumerate(self.names):
             c.text(xy(k, 0)[0], h - bottom + 0.35, name, em, th.muted, mono=False)
         points = [xy(k, max(0.0, min(1.0, v))) for k, v in enumerate(sims)]
-        c.line(points, th.chosen, 0.04)
+        c.line(points, th.text, 0.04)
         for (x, y), v in zip(points, sims):
-            c.ellipse(x, y, 0.07, th.chosen)
+            c.ellipse(x, y, 0.07, th.text)
             c.text(x + 0.08, y - 0.3, f"{v:.2f}", em, th.text, anchor="lm", mono=False)
         c.text(left + pw / 2, 0.2, "cosine similarity with its starting vector", em, th.text, mono=False)
         return c.mobject()
@@ -146,7 +146,7 @@ class ContextFlow(ExplainerScene):
         self.say(f"Meanwhile it grows more like the earlier tokens' vectors, most after layer "
                  f"{names[mid]}: it has taken in its context.", 5.0)
         self.wait(5.0)
-        self.pause("Each row is a layer, each column an earlier token; lighter means more similar. "
+        self.pause(f"Each row is a layer, each column an earlier token; {style.data_shading(self.theme)} means more similar. "
                    "Attention has mixed the neighbours' information into this vector.")
 
     def similarity_grid(self, grid: np.ndarray, earlier: list[int], names: list[str]):

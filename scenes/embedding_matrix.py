@@ -105,7 +105,7 @@ class EmbeddingMatrix(ExplainerScene):
                    "where a token sits only through these numbers.")
         summed = self.vector_row("blocks.0.hook_resid_pre", self.trace["blocks.0.hook_resid_pre"][: self.n])
         self.play(*[Create(w_pos.highlight_column(p)) for p in positions], run_time=0.6)
-        plus = self.side_note("= token + position", self.theme.chosen)
+        plus = self.side_note("= token + position", self.theme.text)
         self.play(*[Transform(a.body, b.body) for a, b in zip(self.vectors.vectors, summed.vectors)],
                   FadeIn(plus), run_time=1.2)
         self.say("Each token's vector plus its position's vector: that is what the first layer reads.", 4.0)

@@ -182,7 +182,7 @@ class ParameterCount(ExplainerScene):
         middle = mid.mobject()
         middle.next_to(tally.names_image, RIGHT, buff=gap).align_to(tally.names_image, UP)
         last = Canvas(w_col + gap + f_col, tally.height_units)
-        last.text(x, baseline(len(groups)), foot, em, th.chosen, anchor="ls", mono=False)
+        last.text(x, baseline(len(groups)), foot, em, th.text, anchor="ls", mono=False)
         matrices = last.mobject().move_to(middle)
         # column heads on the title's line; the title moves up a line
         head = Canvas(w_col + gap + f_col, 1.4 * em)

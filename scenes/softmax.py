@@ -74,7 +74,7 @@ class Softmax(ExplainerScene):
         total = float(np.exp(self.logits).sum())
         self.record("logits", (self.pos,), total, derivations.SUM_EXP)
         n = len(self.logits)
-        text = label(f"sum over all {n:,} tokens = {short(total)}", style.SMALL_SIZE, color=self.theme.chosen)
+        text = label(f"sum over all {n:,} tokens = {short(total)}", style.SMALL_SIZE, theme=self.theme)
         text.move_to([-2.3, self.row_y[-1] - 0.85, 0])
         self.play(FadeIn(text, shift=UP * 0.2), run_time=0.7)
         self.say(f"Add up e to the logit over all {n:,} tokens, and divide each by that sum.", 4.0)

@@ -81,11 +81,11 @@ class Unembedding(ExplainerScene):
 
         def running():
             k = int(np.clip(round(t.get_value()), 1, len(sums)))
-            text = label(f"Σ over {k} of {len(sums)}: {fmt(sums[k - 1], 2)}", style.SMALL_SIZE, color=th.chosen)
+            text = label(f"Σ over {k} of {len(sums)}: {fmt(sums[k - 1], 2)}", style.SMALL_SIZE, color=th.text)
             return text.next_to(row, DOWN, buff=0.25).align_to(row, LEFT)
 
         box = self.matrix.highlight_column(first)
-        vbox = Rectangle(width=self.vec.body.width, height=self.vec.body.height, color=th.chosen,
+        vbox = Rectangle(width=self.vec.body.width, height=self.vec.body.height, color=th.text,
                          stroke_width=4).move_to(self.vec.body)
         counter = always_redraw(running)
         cover = Group(*[self.cell_cover(row, j) for j in range(len(ids))])
@@ -137,7 +137,7 @@ class Unembedding(ExplainerScene):
         for i, v in enumerate(self.logits):
             self.record("logits", (self.last, i), v)
         plot = self.scatter()
-        word = label("logits", style.TITLE_SIZE, color=self.theme.chosen)
+        word = label("logits", style.TITLE_SIZE, theme=self.theme)
         word.next_to(plot, UP, buff=0.2).align_to(plot, LEFT).shift(RIGHT * 0.6)
         count = label(f"one for each of the {n:,} tokens", style.SMALL_SIZE, color=self.theme.muted)
         count.next_to(word, RIGHT, buff=0.35).align_to(word, DOWN)
@@ -179,10 +179,11 @@ class Unembedding(ExplainerScene):
         for r, (piece, (x, y)) in enumerate(zip(self.top_pieces, dots)):
             ly = 0.75 + r * 0.45
             text = shorten(show_piece(piece), 2.4, em, mono=True)
-            c.line([(x, y), (label_x - 0.12, ly)], th.chosen, 0.015)
-            c.text(label_x, ly, text, em, th.chosen, anchor="lm")
-        for x, y in dots:
-            c.ellipse(x, y, 0.06, th.chosen)
+            ink = th.chosen if r == 0 else th.text     # orange: only the token the model ranks first
+            c.line([(x, y), (label_x - 0.12, ly)], ink, 0.015)
+            c.text(label_x, ly, text, em, ink, anchor="lm")
+        for r, (x, y) in enumerate(dots):
+            c.ellipse(x, y, 0.06, th.chosen if r == 0 else th.text)
         img = c.mobject()
         return Group(img.move_to([0, -0.55, 0]))
 
@@ -207,15 +208,14 @@ class Unembedding(ExplainerScene):
         for r, (tok, guess, pct, nxt) in enumerate(rows):
             y = pitch * (r + 1.5)
             last = r == len(rows) - 1
-            ink = th.chosen if last else th.text
-            c.text(col_x[0], y, shorten(tok, 2.8, em, mono=True), em, ink, anchor="lm")
-            c.text(col_x[1], y, shorten(guess, 2.5, em, mono=True), em, ink, anchor="lm")
-            c.text(col_x[2], y, pct, em, ink, anchor="lm")
-            c.text(col_x[3], y, shorten(nxt, 3.0, em, mono=True), em, th.muted if not last else th.chosen, anchor="lm")
+            c.text(col_x[0], y, shorten(tok, 2.8, em, mono=True), em, th.text, anchor="lm")
+            c.text(col_x[1], y, shorten(guess, 2.5, em, mono=True), em, th.chosen if last else th.text, anchor="lm")
+            c.text(col_x[2], y, pct, em, th.text, anchor="lm")
+            c.text(col_x[3], y, shorten(nxt, 3.0, em, mono=True), em, th.text if last else th.muted, anchor="lm")
         table = c.mobject().move_to([0, -0.2, 0])
         title = label("Every position predicts its next token", style.BODY_SIZE, theme=self.theme)
         title.next_to(table, UP, buff=0.35)
-        note = label("generating text uses only the last row", style.SMALL_SIZE, color=th.chosen)
+        note = label("generating text uses only the last row", style.SMALL_SIZE, theme=self.theme)
         note.next_to(table, DOWN, buff=0.35)
         self.play(FadeOut(self.plot_group), run_time=0.5)
         self.play(FadeIn(title), FadeIn(table), run_time=0.9)

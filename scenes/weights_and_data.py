@@ -105,7 +105,7 @@ class WeightsAndData(ExplainerScene):
                  f"of {self.spoken}, {emb.size} numbers.", 4.5)
         self.wait(4.5)
         self.pause("Data: the numbers computed from the input, here one token's embedding. Drawn "
-                   "grey, lighter for bigger values; the sign is in the digits.")
+                   f"grey, {style.data_shading(self.theme)} for bigger values; the sign is in the digits.")
 
     # --- step 2: weights --------------------------------------------------------------------------
     def show_weights(self):
@@ -187,14 +187,14 @@ class WeightsAndData(ExplainerScene):
 
         def running():
             n = int(np.clip(math.floor(k.get_value()), 1, len(sums)))
-            return text_image(f"Σ = {fmt(sums[n - 1], 3)}", style.BODY_SIZE, th.chosen,
+            return text_image(f"Σ = {fmt(sums[n - 1], 3)}", style.BODY_SIZE, th.text,
                               min_width=width, align="center").move_to(self.sum_at)
 
         def pair_box():
             j = min(int(np.clip(math.floor(k.get_value()), 1, len(sums))) - 1, SUM_TERMS)
             top = weights.cell_center(0, j) + UP * 0.3
             bottom = self.data_cell(data, j) + DOWN * 0.3
-            return Rectangle(width=CELL_W, height=top[1] - bottom[1], color=th.chosen,
+            return Rectangle(width=CELL_W, height=top[1] - bottom[1], color=th.text,
                              stroke_width=4).move_to((top + bottom) / 2)
 
         counter, box = always_redraw(running), always_redraw(pair_box)
@@ -204,7 +204,7 @@ class WeightsAndData(ExplainerScene):
         self.play(k.animate(rate_func=linear, run_time=1.6).set_value(len(sums)))
         counter.clear_updaters()
         box.clear_updaters()
-        result = text_image(f"Σ = {fmt(total, 3)}", style.BODY_SIZE, th.chosen).move_to(self.sum_at)
+        result = text_image(f"Σ = {fmt(total, 3)}", style.BODY_SIZE, th.text).move_to(self.sum_at)
         note = self.muted(f"all {self.d_model} terms added up: one number, for neuron {NEURON}")
         note.next_to(result, DOWN, buff=0.3)
         self.remove(counter)
