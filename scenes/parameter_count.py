@@ -1,4 +1,10 @@
-"""Beat 17: counting parameters — GPT-3's tally by matrix group, then this model's, from its weights."""
+"""Beat 17: counting parameters — GPT-3's tally by matrix group, then this model's, from its weights.
+
+Every shape is written rows × columns in the film's one orientation (``scenes.shapes``): a matrix
+that maps a vector has one row per output and one column per input (W_Q 32 × 192, W_in 768 × 192,
+W_out 192 × 768, W_O 192 × 192 per layer), the token tables one column per token or position
+(W_E 192 × 8,192, W_pos 192 × 128, W_U 192 × 8,192), as EmbeddingMatrix, Attention,
+WeightsAndData, MLP and Unembedding draw them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,6 +20,7 @@ from .components.raster import HAIR, Canvas, drawn_width, font_em
 from .components.tally import ParameterTally, fmt_count
 from .components.text import label
 from .components.text_block import text_lines
+from .shapes import drawn_shape, shape_text
 
 
 @dataclass(frozen=True)
@@ -32,8 +39,12 @@ class MatrixGroup:
 
 
 class GPT3:
-    """GPT-3's sizes and the video's tally of its weight matrices, in one place."""
+    """GPT-3's sizes and the video's tally of its weight matrices, in one place. Shapes are written
+    in the film's one orientation (``scenes.shapes``: outputs × inputs, token tables one column
+    per token), the same as every earlier scene draws this model's matrices."""
     n_vocab, d_embed, d_head, n_heads, n_layers, d_mlp, n_ctx = 50_257, 12_288, 128, 96, 96, 49_152, 2_048
+    CONFIG = {"n_vocab": n_vocab, "d_model": d_embed, "d_head": d_head, "n_head": n_heads,
+              "n_layer": n_layers, "d_mlp": d_mlp, "n_ctx": n_ctx}
     # the figures as the storyboard states them (a test derives each from the sizes above)
     FIGURES = {"Embedding": 617_558_016, "Key": 14_495_514_624, "Query": 14_495_514_624,
                "Value-down": 14_495_514_624, "Value-up": 14_495_514_624,
@@ -41,17 +52,9 @@ class GPT3:
                "Unembedding": 617_558_016}
     TOTAL = 175_181_291_520
     MATRICES = 27_938
-    PER_LAYER, PER_HEAD = f"{n_layers}", f"{n_layers} × {n_heads}"
     # Value-up: each layer's heads' value-up maps (128 → 12,288) side by side make one
     # 12,288 × 12,288 output matrix per layer; counted that way the matrices come to 27,938.
-    groups = (MatrixGroup("Embedding", "W_E", n_vocab, d_embed, 1),
-              MatrixGroup("Key", "W_K", d_embed, d_head, n_layers * n_heads, PER_HEAD),
-              MatrixGroup("Query", "W_Q", d_embed, d_head, n_layers * n_heads, PER_HEAD),
-              MatrixGroup("Value-down", "W_V", d_embed, d_head, n_layers * n_heads, PER_HEAD),
-              MatrixGroup("Value-up", "W_O", n_heads * d_head, d_embed, n_layers, PER_LAYER),
-              MatrixGroup("Up-projection", "W_in", d_embed, d_mlp, n_layers, PER_LAYER),
-              MatrixGroup("Down-projection", "W_out", d_mlp, d_embed, n_layers, PER_LAYER),
-              MatrixGroup("Unembedding", "W_U", d_embed, n_vocab, 1))
+    groups = ()   # filled in below, from CONFIG
 
 
 # --- this model's weights, grouped -------------------------------------------------------------
@@ -60,6 +63,23 @@ MATRIX_GROUPS = (("Embedding", "W_E"), ("Key", "W_K"), ("Query", "W_Q"), ("Value
                  ("Unembedding", "W_U"))
 EXTRA_GROUPS = ("Position embedding", "Biases", "Layer norms")   # what GPT-3's tally leaves out
 NOT_PARAMETERS = ("b_U",)   # the unembedding has no bias: weights() fills b_U with zeros
+
+
+def matrix_groups(cfg: dict) -> tuple[MatrixGroup, ...]:
+    """The eight matrix groups of a model with config ``cfg`` (n_vocab, n_ctx, n_layer, n_head,
+    d_model, d_head, d_mlp), each shape as drawn (``scenes.shapes.drawn_shape``): W_Q, W_K, W_V
+    one per head in every layer, W_O, W_in, W_out one per layer, W_E and W_U once."""
+    L, H = cfg["n_layer"], cfg["n_head"]
+    counts = {"W_Q": (L * H, f"{L} × {H}"), "W_K": (L * H, f"{L} × {H}"), "W_V": (L * H, f"{L} × {H}"),
+              "W_O": (L, f"{L}"), "W_in": (L, f"{L}"), "W_out": (L, f"{L}")}
+    out = []
+    for name, w in MATRIX_GROUPS:
+        count, how = counts.get(w, (1, ""))
+        out.append(MatrixGroup(name, w, *drawn_shape(w, cfg), count, how))
+    return tuple(out)
+
+
+GPT3.groups = matrix_groups(GPT3.CONFIG)
 
 
 def group_of(name: str) -> str | None:
@@ -124,25 +144,12 @@ class ParameterCount(ExplainerScene):
         return total_note_text(self.total, card, self.sizes["W_U"] if tied else None)
 
     def own_matrix_groups(self) -> list[MatrixGroup]:
-        """This model's eight matrix groups, shapes read off its weights.
-        Raises AssertionError when the weights' shapes disagree with the config."""
-        cfg = self.trace.config
-        L, H = cfg["n_layer"], cfg["n_head"]
-        out = []
-        for name, w in MATRIX_GROUPS:
-            first = self.groups[name][0]
-            shape = self.W[first].shape
-            if w in ("W_Q", "W_K", "W_V"):
-                g = MatrixGroup(name, w, shape[1], shape[2], L * H, f"{L} × {H}")
-            elif w == "W_O":
-                g = MatrixGroup(name, w, shape[0] * shape[1], shape[2], L, f"{L}")
-            elif w in ("W_in", "W_out"):
-                g = MatrixGroup(name, w, shape[0], shape[1], L, f"{L}")
-            else:
-                g = MatrixGroup(name, w, shape[0], shape[1], 1)
-            if g.parameters != self.group_total[name]:
-                raise AssertionError(f"{name}: shape says {g.parameters}, weights hold {self.group_total[name]}")
-            out.append(g)
+        """This model's eight matrix groups, shapes as drawn in every scene (``scenes.shapes``).
+        Raises AssertionError when a group's shape × count disagrees with its weights' sizes."""
+        out = list(matrix_groups(self.trace.config))
+        for g in out:
+            if g.parameters != self.group_total[g.name]:
+                raise AssertionError(f"{g.name}: shape says {g.parameters}, weights hold {self.group_total[g.name]}")
         return out
 
     # --- drawing ------------------------------------------------------------------------------
@@ -242,7 +249,7 @@ class ParameterCount(ExplainerScene):
         matrices = sum(self.group_total[g] for g, _ in MATRIX_GROUPS)
         rows = [("The matrices above", matrices, "")]
         # W_pos; b_Q, b_K, b_V, b_O, b_in, b_out per layer; scale and shift of 2 norms per layer + 1
-        formulas = {"Position embedding": (f"{n_ctx} × {d}", n_ctx * d),
+        formulas = {"Position embedding": (shape_text("W_pos", cfg), n_ctx * d),
                     "Biases": (f"{L} × (4 × {d} + {d_mlp} + {d})", L * (4 * d + d_mlp + d)),
                     "Layer norms": (f"({L} × 2 + 1) × 2 × {d}", (L * 2 + 1) * 2 * d)}
         for g in EXTRA_GROUPS:
