@@ -159,6 +159,7 @@ class Attention(ExplainerScene):
         self.q_name = self.row_name("query", ["W_Q·x", "+ b_Q"], -0.15, th.query)
         self.w_q = Group(mat, words)
         self.play(FadeIn(self.w_q), FadeIn(self.q_name), run_time=0.9)
+        self.count_parameters("W_Q")
         self.say(f"Each head has its own learned matrix W_Q, {self.d_head} rows by "
                  f"{self.trace.config['d_model']} columns.", 3.5)
         self.wait(2.5)
@@ -187,6 +188,7 @@ class Attention(ExplainerScene):
         self.k_row = self.role_row("attn.hook_k", th.key, -2.1)
         self.k_name = self.row_name("key", ["W_K·x", "+ b_K"], -2.1, th.key)
         self.play(FadeIn(self.k_row, shift=DOWN * 0.3, lag_ratio=0.1), FadeIn(self.k_name), run_time=1.0)
+        self.count_parameters("W_K")
         self.say("Another matrix, W_K, gives each token a key: what it has to offer.", 3.0)
         self.wait(2.5)
         self.pause(f"Every token gets a query and a key, {self.d_head} numbers each, from this head's "
@@ -396,6 +398,7 @@ class Attention(ExplainerScene):
         row1 = Group(terms, *pieces_row, z_vec, z_name, v_name)
         self.play(*[FadeOut(m) for m in self.panel_items], FadeOut(self.grid), run_time=0.5)
         self.play(FadeIn(v_name), FadeIn(terms, lag_ratio=0.15), run_time=1.0)
+        self.count_parameters("W_V")
         self.play(FadeIn(Group(*pieces_row)), FadeIn(z_vec, shift=RIGHT * 0.3), FadeIn(z_name), run_time=0.8)
         self.say(f"Each earlier token also offers a value. The query's weights mix those values into one "
                  f"vector z, {self.d_head} numbers for this head.", 4.5)
@@ -438,6 +441,7 @@ class Attention(ExplainerScene):
                       stroke_width=4, max_tip_length_to_length_ratio=0.15)
         self.play(Create(arrow), FadeIn(r_name), FadeIn(row2, lag_ratio=0.1), run_time=1.0)
         self.play(FadeIn(note), run_time=0.5)
+        self.count_parameters("W_O")
         self.say("Through W_O, together with the other heads, it is added to the token's vector.", 3.5)
         self.wait(3.0)
         self.pause(f"The attention output of layer {self.L} sums all {n_head} heads (each z through its "

@@ -7,6 +7,7 @@ import model
 
 from . import style
 from .base import ExplainerScene
+from .shapes import shape_text
 from .components import ColumnMatrix, VectorArray, label, show_piece
 
 MAX_TOKENS = 6   # tokens that fly out (the rest of a long prompt is counted, not drawn)
@@ -29,11 +30,12 @@ class EmbeddingMatrix(ExplainerScene):
         cfg = self.trace.config
         self.title = label("Embedding matrix W_E", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.title_mob = self.title
-        self.shape = self.shape_label(f"{cfg['d_model']:,} × {cfg['n_vocab']:,}")
+        self.shape = self.shape_label(shape_text("W_E", cfg))
         ids = self.trace.tokens[: self.n]
         self.matrix = self.columns(self.W["W_E"].T, ids, [show_piece(self.piece(t)) for t in ids], "W_E")
         self.play(Write(self.title), run_time=0.6)
         self.play(FadeIn(self.matrix), FadeIn(self.shape), run_time=1.0)
+        self.count_parameters("W_E")
         self.say(f"The model keeps one column of {cfg['d_model']} learned numbers for each of its "
                  f"{cfg['n_vocab']:,} tokens.", 4.0)
         self.wait(3.5)
@@ -96,9 +98,10 @@ class EmbeddingMatrix(ExplainerScene):
         w_pos = self.columns(self.W["W_pos"].T, positions, ["pos"] * self.n, "W_pos")
         title = label("Position embedding W_pos", style.TITLE_SIZE, theme=self.theme).move_to(self.title, aligned_edge=LEFT)
         self.title = title
-        pos_shape = self.shape_label(f"{self.trace.config['d_model']} × {self.trace.config['n_ctx']}")
+        pos_shape = self.shape_label(shape_text("W_pos", self.trace.config))
         self.play(FadeOut(self.matrix), FadeOut(self.shape), run_time=0.4)
         self.play(FadeIn(w_pos), FadeIn(pos_shape), Transform(self.title_mob, title), run_time=0.7)
+        self.count_parameters("W_pos")
         self.say("Word order matters too: a second matrix holds one learned vector per position.", 3.5)
         self.wait(3.0)
         self.pause("W_pos: one learned column per position in the context window. The model knows "

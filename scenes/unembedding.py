@@ -9,6 +9,7 @@ import model
 
 from . import derivations, style
 from .base import ExplainerScene
+from .shapes import shape_text
 from .components import ColumnMatrix, DataVector, label, percent, show_piece
 from .components.raster import Canvas, font_em, shorten
 from .components.vectors import contrast_text, fmt
@@ -36,7 +37,7 @@ class Unembedding(ExplainerScene):
     def show_vector_and_matrix(self):
         cfg = self.trace.config
         self.title = label("Unembedding W_U", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
-        shape = label(f"{cfg['d_model']:,} × {cfg['n_vocab']:,}", style.SMALL_SIZE, color=self.theme.muted)
+        shape = label(shape_text("W_U", cfg), style.SMALL_SIZE, color=self.theme.muted)
         shape.next_to(self.title, RIGHT, buff=0.45).align_to(self.title, DOWN)
         self.vec = DataVector(self.x, max_entries=ROWS, show_length=True, theme=self.theme)
         self.record_block("ln_final.hook_normalized", self.vec.shown, (self.last,))
@@ -56,6 +57,7 @@ class Unembedding(ExplainerScene):
         self.say("After the last layer, the vector at the final position is normalised once more.", 3.5)
         self.wait(3.0)
         self.play(FadeIn(self.matrix), FadeIn(dot), run_time=0.8)
+        self.count_parameters("W_U")
         self.say("The unembedding matrix W_U has one column per token in the vocabulary.", 3.5)
         self.wait(3.0)
         self.head = Group(self.title, shape)
