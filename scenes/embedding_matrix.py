@@ -7,6 +7,7 @@ import model
 
 from . import style
 from .base import ExplainerScene
+from .parameter_count import GPT3
 from .shapes import shape_text
 from .components import ColumnMatrix, VectorArray, label, show_piece
 
@@ -87,9 +88,13 @@ class EmbeddingMatrix(ExplainerScene):
         notes = [self.side_note(f"{self.trace.config['d_model']} numbers each")]
         if total > self.n:
             notes.append(self.side_note(f"first {self.n} of {total} tokens"))
+        notes.append(self.side_note(f"(GPT-3: {GPT3.d_embed:,} each)"))
         self.play(*[FadeIn(m) for m in notes], run_time=0.4)
         self.say("Copied out, the columns become the vectors the network works on: data now, so grey.", 4.0)
         self.wait(3.5)
+        self.say(f"GPT-3 gives each token {GPT3.d_embed:,} numbers: so many directions that a great "
+                 "many distinct meanings can each have their own.", 5.0)
+        self.wait(4.5)
         self.pause("The same token always starts from the same vector. Once copied out, the numbers "
                    "are data flowing through the network, drawn grey.")
 

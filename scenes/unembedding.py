@@ -60,10 +60,38 @@ class Unembedding(ExplainerScene):
         self.count_parameters("W_U")
         self.say("The unembedding matrix W_U has one column per token in the vocabulary.", 3.5)
         self.wait(3.0)
+        relation = self.relation_to_w_e()
+        self.play(FadeIn(relation), run_time=0.5)
+        self.say(self.relation_said, 5.0)
+        self.wait(4.5)
         self.head = Group(self.title, shape)
         self.step1 = Group(self.vec, self.vec_name, self.matrix, dot)
+        self.relation = relation
         self.pause("W_U: learned weights again, one column for each of the vocabulary's tokens. "
                    "Shown: the columns of the tokens that will score highest.")
+
+    def relation_to_w_e(self):
+        """W_U beside W_E: the same shape as drawn (one column of d_model numbers per token); tied
+        (GPT-2: W_U is W_E) or learned apart, measured by the cosine of the top token's two
+        columns (recorded)."""
+        cfg, top = self.trace.config, self.top[0]
+        who = show_piece(self.top_pieces[0])
+        w_u, w_e = self.W["W_U"], self.W["W_E"]
+        cos = self.record("W_U", (top,), float(np.dot(w_u[:, top], w_e[top])
+                                                / (np.linalg.norm(w_u[:, top]) * np.linalg.norm(w_e[top]))),
+                          derivations.cosine_column_with_row("W_E"))
+        same = f"like W_E: {shape_text('W_U', cfg)}, one column per token"
+        if np.array_equal(w_u, w_e.T):
+            second = f"here it is W_E itself (tied): “{who}” reads and scores with one column"
+            self.relation_said = "It has W_E's shape, and in this model it is W_E itself: the same column reads a token in and scores it out."
+        else:
+            second = f"but learned apart: the two columns of “{who}” have cosine {cos:+.2f}"
+            self.relation_said = ("It has W_E's shape, one column per token, but this model learned it "
+                                  f"separately: for {self.top_pieces[0].strip() or repr(self.top_pieces[0])}, "
+                                  f"the two columns have a cosine of {cos:+.2f}, unrelated directions.")
+        lines = Group(*[label(t, style.SMALL_SIZE, color=self.theme.muted) for t in (same, second)])
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        return lines.to_edge(DOWN, buff=0.35)
 
     # --- step 2: column · vector = logit ---------------------------------------------------------
     def dot_products(self):
@@ -91,6 +119,7 @@ class Unembedding(ExplainerScene):
                          stroke_width=4).move_to(self.vec.body)
         counter = always_redraw(running)
         cover = Group(*[self.cell_cover(row, j) for j in range(len(ids))])
+        self.play(FadeOut(self.relation), run_time=0.4)
         self.add(row, row_name, cover)
         self.play(Succession(
             AnimationGroup(Create(box), Create(vbox), FadeIn(counter), run_time=0.5),

@@ -280,7 +280,7 @@ class WeightsAndData(ExplainerScene):
         from model.flops import matvec_share
         n = len(self.trace.tokens)
         share = self.record("W_E", (), matvec_share(self.trace.config, n), derivations.MATVEC_SHARE)
-        most = self.muted(f"{100 * share:.1f} % of this model's arithmetic on your {n} token{'s' * (n > 1)}: "
+        most = self.muted(f"{100 * share:.1f}% of this model's arithmetic on your {n} token{'s' * (n > 1)}: "
                           "weight matrices times vectors")
         most.next_to(how, UP, buff=0.2)
         self.play(FadeIn(most), run_time=0.5)
@@ -289,7 +289,7 @@ class WeightsAndData(ExplainerScene):
         self.wait(4.5)
         self.pause(f"Row {NEURON} is the weighted sum we just added up. The whole product: "
                    f"{self.d_mlp} × {self.d_model} weights, {self.d_mlp} results. Almost all the work "
-                   f"of a transformer is products like this one: {100 * share:.1f} % of this model's "
+                   f"of a transformer is products like this one: {100 * share:.1f}% of this model's "
                    "operations on this prompt (model/flops.py counts them: the rest is attention's "
                    "scores and weighted sums, softmax, layer norm, GELU, biases).")
         self.mv = mv
