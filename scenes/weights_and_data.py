@@ -280,8 +280,7 @@ class WeightsAndData(ExplainerScene):
         from model.flops import matvec_share
         n = len(self.trace.tokens)
         share = self.record("W_E", (), matvec_share(self.trace.config, n), derivations.MATVEC_SHARE)
-        most = self.muted(f"{100 * share:.1f}% of this model's arithmetic on your {n} token{'s' * (n > 1)}: "
-                          "weight matrices times vectors")
+        most = self.muted(f"{100 * share:.1f}% of the model's arithmetic on your prompt: products like this")
         most.next_to(how, UP, buff=0.2)
         self.play(FadeIn(most), run_time=0.5)
         self.say(f"Almost all of the computation is this: {100 * share:.1f} percent of this model's "
