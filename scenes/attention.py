@@ -159,7 +159,8 @@ class Attention(ExplainerScene):
         self.q_name = self.row_name("query", ["W_Q·x", "+ b_Q"], -0.15, th.query)
         self.w_q = Group(mat, words)
         self.play(FadeIn(self.w_q), FadeIn(self.q_name), run_time=0.9)
-        self.count_parameters("W_Q")
+        # the top-right corner holds "last n of T tokens" on a long prompt: the counter sits left of it
+        self.count_parameters("W_Q", self.window_note.get_left()[0] - 0.3 if self.window_note else None)
         self.say(f"Each head has its own learned matrix W_Q, {self.d_head} rows by "
                  f"{self.trace.config['d_model']} columns.", 3.5)
         self.wait(2.5)
@@ -276,6 +277,7 @@ class Attention(ExplainerScene):
         bottom = self.panel(*notes, top=demo.get_bottom()[1] - 0.35, buff=0.15)
         old = [self.x_row, self.x_name, self.q_row, self.q_name, self.k_row, self.k_name]
         old += [self.window_note] if self.window_note else []
+        old += [self.parameter_counter] if getattr(self, "parameter_counter", None) else []   # the grid's corner
         self.play(*[FadeOut(m) for m in old], run_time=0.5)
         self.play(FadeIn(self.grid), FadeIn(top_text), FadeIn(demo), run_time=1.0)
         self.hl = self.cell_rect(self.grid, gq, gk, th.text)
