@@ -191,9 +191,9 @@ TABLE: tuple[Derivation, ...] = (
     Derivation("running dot", r"dot with (?P<w>\S+) column (?P<c>\d+), first (?P<k>\d+) terms", _running_dot),
     Derivation("summed size", r"size summed over (?P<names>[\w,]+) in every layer", _summed_size),
     Derivation("matrix-vector share", r"matrix-vector share of the forward pass", _matvec_share),
-    Derivation("cosine of column with row", r"cosine of column with row of (?P<other>\S+)",
-               lambda source, index, s, other: _cos(np.asarray(s.array(source))[:, index[0]],
-                                                    np.asarray(s.array(other))[index[0]])),
+    Derivation("cosine with column", r"cosine with column of (?P<other>\S+)",
+               lambda source, index, s, other: _cos(np.asarray(s.array(source))[index[0]],
+                                                    np.asarray(s.array(other))[:, index[0]])),
     Derivation("size in checkpoint", r"size in checkpoint (?P<checkpoint>\w+)",
                lambda source, index, s, checkpoint: float(np.asarray(s.array(source, checkpoint)).size)),
     Derivation("size", r"size", lambda source, index, s: float(np.asarray(s.array(source)).size)),
@@ -280,9 +280,9 @@ def summed_size(names) -> str:
     return _checked(f"size summed over {','.join(names)} in every layer")
 
 
-def cosine_column_with_row(other_source: str) -> str:
-    """Cosine similarity of column index[0] of the source (W_U) and row index[0] of another (W_E)."""
-    return _checked(f"cosine of column with row of {other_source}")
+def cosine_with_column(other_source: str) -> str:
+    """Cosine similarity of row index[0] of the source (W_E) and column index[0] of another (W_U)."""
+    return _checked(f"cosine with column of {other_source}")
 
 
 def size_in_checkpoint(name: str) -> str:

@@ -77,9 +77,9 @@ class Unembedding(ExplainerScene):
         cfg, top = self.trace.config, self.top[0]
         who = show_piece(self.top_pieces[0])
         w_u, w_e = self.W["W_U"], self.W["W_E"]
-        cos = self.record("W_U", (top,), float(np.dot(w_u[:, top], w_e[top])
+        cos = self.record("W_E", (top,), float(np.dot(w_u[:, top], w_e[top])
                                                 / (np.linalg.norm(w_u[:, top]) * np.linalg.norm(w_e[top]))),
-                          derivations.cosine_column_with_row("W_E"))
+                          derivations.cosine_with_column("W_U"))
         same = f"like W_E: {shape_text('W_U', cfg)}, one column per token"
         if np.array_equal(w_u, w_e.T):
             second = f"here it is W_E itself (tied): “{who}” reads and scores with one column"

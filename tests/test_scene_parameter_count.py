@@ -88,11 +88,24 @@ def test_shapes_are_written_in_the_orientation_every_scene_draws(tmp_path, monke
         monkeypatch.setattr(cls, "__init__", spy)
     expect = {"EmbeddingMatrix": ["W_E", "W_pos"], "Attention": ["W_Q"], "WeightsAndData": ["W_in"],
               "MLP": ["W_in", "W_out"], "Unembedding": ["W_U"]}
+    from scenes.components.parameter_counter import FILM_ORDER, SOURCE, arrays_of
+    w_all = model.weights()
+    running = 0
     for scene, weights in expect.items():
         drawn.clear()
-        render_scene(scene, tmp_path / scene, movie=False, size=(256, 144), narration="none")
+        files = render_scene(scene, tmp_path / scene, movie=False, size=(256, 144), narration="none")
         for w in weights:
             assert drawn_shape(w, cfg) in drawn, (scene, w, drawn)
+        # the corner counter: its counts are recorded and end on every matrix met so far
+        prov = json.loads(files["numbers.json"].read_text())
+        counts = [e for e in prov["numbers"] if e["source"] == SOURCE]
+        new = dict(FILM_ORDER).get(scene, ())
+        if new:
+            running += sum(w_all[n].size for s in new for n in arrays_of(w_all, s))
+            assert counts and counts[-1]["value"] == running, (scene, counts[-1:])
+            assert check_provenance({**prov, "numbers": counts}) == len(counts)
+        else:
+            assert not counts, scene
     # GPT-3 in the same orientation
     g3 = {g.weight: (g.rows, g.cols) for g in GPT3.groups}
     assert g3["W_Q"] == (128, 12_288) and g3["W_E"] == g3["W_U"] == (12_288, 50_257)

@@ -17,6 +17,8 @@ from manim import DOWN, RIGHT, UR, FadeIn, FadeOut, Group
 from .. import style
 from .text_image import text_image
 
+SOURCE = "parameters"    # the provenance source of every count (its transform names the weights)
+
 # The film's order: which scene first shows which matrices.
 FILM_ORDER: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("EmbeddingMatrix", ("W_E", "W_pos")),
@@ -82,15 +84,11 @@ class ParameterCounter(Group):
         self.number.next_to(self.heading, DOWN, buff=0.08).align_to(self.heading, RIGHT)
         self.to_corner(UR, buff=0.3)
 
-    def source(self, short: str) -> str:
-        """A real weight name standing for ``short`` in the provenance file."""
-        return arrays_of(self.weights, short)[0]
-
     def record(self, scene) -> None:
         """Record the total now shown (call once it is drawn, before any ``grow``)."""
         if self.names:
             from .. import derivations
-            scene.record(self.source(self.names[-1]), (), self.total, derivations.summed_size(self.names))
+            scene.record(SOURCE, (), self.total, derivations.summed_size(self.names))
 
     def grow(self, short: str, scene) -> None:
         """Play it: "+ W_Q × 6 layers: 221,184" appears under the count, then the count becomes the new
@@ -100,10 +98,10 @@ class ParameterCounter(Group):
         if short not in self.to_add or short in self.names:
             raise ValueError(f"{self.scene} introduces {', '.join(self.to_add)}; {short!r} is not new here")
         n = self.copies[short]
-        scene.record(self.source(short), (), self.sizes[short], derivations.summed_size([short]))
+        scene.record(SOURCE, (), self.sizes[short], derivations.summed_size([short]))
         self.names.append(short)
         self.total += self.sizes[short]
-        scene.record(self.source(short), (), self.total, derivations.summed_size(self.names))
+        scene.record(SOURCE, (), self.total, derivations.summed_size(self.names))
         what = f"+ {short}" + (f" × {n} layers" if n > 1 else "") + f": {self.sizes[short]:,}"
         plus = text_image(what, self.size, color=self.theme.muted)
         plus.next_to(self.number, DOWN, buff=0.08).align_to(self.number, RIGHT)
