@@ -137,7 +137,7 @@ class ExplainerBase:
             counter.record(self)
             self.parameter_counter = counter
         elif counter not in self.mobjects:      # faded out while the scene needed the corner
-            counter.to_corner(UR, buff=0.3)
+            counter.to_corner(UR, buff=0.2)
             self.play(FadeIn(counter), run_time=0.4)
         counter.grow(short, self)
 

@@ -78,11 +78,11 @@ class ParameterCounter(Group):
         self._place()
 
     def _number(self, n: int):
-        return text_image(f"{n:,}", style.BODY_SIZE, color=self.theme.text)
+        return text_image(f"{n:,}", self.size, color=self.theme.text)
 
     def _place(self):
-        self.number.next_to(self.heading, DOWN, buff=0.08).align_to(self.heading, RIGHT)
-        self.to_corner(UR, buff=0.3)
+        self.number.next_to(self.heading, DOWN, buff=-0.08).align_to(self.heading, RIGHT)   # descender room only
+        self.to_corner(UR, buff=0.2)
 
     def record(self, scene) -> None:
         """Record the total now shown (call once it is drawn, before any ``grow``)."""
