@@ -184,6 +184,8 @@ class Attention(ExplainerScene):
         self.q_name = self.row_name("query", ["W_Q·x", "+ b_Q"], -0.15, th.query)
         self.w_q = Group(mat, words)
         self.play(FadeIn(self.w_q), FadeIn(self.q_name), run_time=0.9)
+        # the top-right corner holds "last n of T tokens" on a long prompt: the counter sits left of it
+        self.count_parameters("W_Q", self.window_note.get_left()[0] - 0.3 if self.window_note else None)
         self.say(f"Each head has its own learned matrix W_Q, {self.d_head} rows by "
                  f"{self.trace.config['d_model']} columns.", 3.5)
         self.wait(2.5)
@@ -212,6 +214,7 @@ class Attention(ExplainerScene):
         self.k_row = self.role_row("attn.hook_k", th.key, -2.1)
         self.k_name = self.row_name("key", ["W_K·x", "+ b_K"], -2.1, th.key)
         self.play(FadeIn(self.k_row, shift=DOWN * 0.3, lag_ratio=0.1), FadeIn(self.k_name), run_time=1.0)
+        self.count_parameters("W_K")
         self.say("Another matrix, W_K, gives each token a key: what it has to offer.", 3.0)
         self.wait(2.5)
         self.pause(f"Every token gets a query and a key, {self.d_head} numbers each, from this head's "
@@ -281,7 +284,7 @@ class Attention(ExplainerScene):
         score = self.record(self.hook("attn.hook_attn_scores_unmasked"), (self.H, self.q, k),
                             self.raw_scores[self.q, k])
         dot, div = label("·", style.BODY_SIZE, theme=self.theme), label(f"/ √{self.d_head}", style.BODY_SIZE, theme=self.theme)
-        eq = label(f"= {score:.2f}", style.BODY_SIZE, color=th.chosen)
+        eq = label(f"= {score:.2f}", style.BODY_SIZE, color=th.text)
         demo = Group(q_vec, dot, k_vec, div, eq)
         q_vec.move_to([PANEL_X, 1.6, 0], aligned_edge=UL)
         dot.next_to(q_vec.body, RIGHT, buff=0.15)
@@ -292,16 +295,17 @@ class Attention(ExplainerScene):
                      t2c={"query": th.query, "key": th.key}, theme=self.theme)
         notes = [label(f"scaled by √d_head = √{self.d_head}", style.SMALL_SIZE, color=th.muted)]
         if not self.grid.numbers:
-            notes.append(label("lighter cell = higher score", style.SMALL_SIZE, color=th.muted))
+            notes.append(label(f"{style.data_shading(th)} cell = higher score", style.SMALL_SIZE, color=th.muted))
         if self.gs > 0 or self.end < self.T:
             notes.append(label(f"grid: {self.window_text(self.gs, self.gn)}", style.SMALL_SIZE, color=th.muted))
         top_text = self.panel(head, top=2.75)
         bottom = self.panel(*notes, top=demo.get_bottom()[1] - 0.35, buff=0.15)
         old = [self.x_row, self.x_name, self.q_row, self.q_name, self.k_row, self.k_name]
         old += [self.window_note] if self.window_note else []
+        old += [self.parameter_counter] if getattr(self, "parameter_counter", None) else []   # the grid's corner
         self.play(*[FadeOut(m) for m in old], run_time=0.5)
         self.play(FadeIn(self.grid), FadeIn(top_text), FadeIn(demo), run_time=1.0)
-        self.hl = self.cell_rect(self.grid, gq, gk, th.chosen)
+        self.hl = self.cell_rect(self.grid, gq, gk, th.text)
         self.play(Create(self.hl), FadeIn(bottom), run_time=0.6)
         self.say(f"Every query meets every key: a dot product, divided by the square root of "
                  f"{self.d_head} to keep the numbers tame.", 4.0)
@@ -419,6 +423,7 @@ class Attention(ExplainerScene):
         row1 = Group(terms, *pieces_row, z_vec, z_name, v_name)
         self.play(*[FadeOut(m) for m in self.panel_items], FadeOut(self.grid), run_time=0.5)
         self.play(FadeIn(v_name), FadeIn(terms, lag_ratio=0.15), run_time=1.0)
+        self.count_parameters("W_V")
         self.play(FadeIn(Group(*pieces_row)), FadeIn(z_vec, shift=RIGHT * 0.3), FadeIn(z_name), run_time=0.8)
         self.say(f"Each earlier token also offers a value. The query's weights mix those values into one "
                  f"vector z, {self.d_head} numbers for this head.", 4.5)
@@ -461,6 +466,7 @@ class Attention(ExplainerScene):
                       stroke_width=4, max_tip_length_to_length_ratio=0.15)
         self.play(Create(arrow), FadeIn(r_name), FadeIn(row2, lag_ratio=0.1), run_time=1.0)
         self.play(FadeIn(note), run_time=0.5)
+        self.count_parameters("W_O")
         self.say("Through W_O, together with the other heads, it is added to the token's vector.", 3.5)
         self.wait(3.0)
         self.pause(f"The attention output of layer {self.L + 1} sums all {n_head} heads (each z through its "
@@ -478,14 +484,14 @@ class Attention(ExplainerScene):
         for h in range(n_head):
             self.record_window("attn.hook_pattern", h, window[h])
             g = AttentionGrid(window[h], None, size, theme=self.theme)
-            tag = label(f"head {h}", style.SMALL_SIZE, color=th.chosen if h == self.H else th.muted)
+            tag = label(f"head {h}", style.SMALL_SIZE, color=th.text if h == self.H else th.muted)
             tag.next_to(g, DOWN, buff=0.12)
             grids.add(Group(g, tag))
         cols = -(-n_head // rows)
         grids.arrange_in_grid(rows, cols, buff=(HEADS_GAP, HEADS_GAP))
         x0, x1, y0, y1 = HEADS_BOX
         grids.move_to([(x0 + x1) / 2, (y0 + y1) / 2, 0])
-        chosen = SurroundingRectangle(grids[self.H], color=th.chosen, buff=0.06, stroke_width=4)
+        chosen = SurroundingRectangle(grids[self.H], color=th.text, buff=0.06, stroke_width=4)
         lines = [label(line, style.BODY_SIZE if i == 0 else style.SMALL_SIZE, color=th.text)
                  for i, line in enumerate(self.head_lines())]
         lines += [label(line, style.SMALL_SIZE, color=th.text) for line in self.first_token_lines(n_head)]

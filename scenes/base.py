@@ -122,6 +122,27 @@ class ExplainerBase:
         for k, v in enumerate(sums, 1):
             self.record(x_source, (pos,), v, derivations.running_dot(w_source, column, k))
 
+    def count_parameters(self, short: str, right: float | None = None) -> None:
+        """Grow the corner parameter counter by matrix ``short`` (W_E, W_Q, ...) as it first appears
+        (``components.parameter_counter``); the counter fades in on the first call, from the
+        count of the matrices the earlier scenes introduced, in the top-right corner (or with its right
+        edge at x = ``right``, when the corner is taken). Every count is recorded."""
+        from manim import RIGHT, UR, FadeIn
+        from .components.parameter_counter import ParameterCounter
+        counter = getattr(self, "parameter_counter", None)
+        if counter is None:
+            counter = ParameterCounter(model.weights(self.context.checkpoint), type(self).__name__,
+                                       theme=self.theme)
+            if right is not None:
+                counter.shift(RIGHT * (right - counter.get_right()[0]))
+            self.play(FadeIn(counter), run_time=0.4)
+            counter.record(self)
+            self.parameter_counter = counter
+        elif counter not in self.mobjects:      # faded out while the scene needed the corner
+            counter.to_corner(UR, buff=0.2)
+            self.play(FadeIn(counter), run_time=0.4)
+        counter.grow(short, self)
+
     def use_trace(self, trace: model.Trace) -> None:
         """Draw from another forward pass (e.g. the prompt plus sampled tokens) from here on."""
         if self.provenance.numbers:

@@ -171,6 +171,47 @@ def _curve_point(source, index, s, n):
     return float(points[0][source])
 
 
+def _layer_arrays(s: Sources, name: str) -> list[np.ndarray]:
+    """Weight ``name`` itself (W_E, W_pos, W_U) or every layer's copy (W_Q → blocks.i.attn.W_Q)."""
+    try:
+        return [np.asarray(s.array(name))]
+    except KeyError:
+        pass
+    out = []
+    for i in range(10_000):
+        found = []
+        for part in ("attn", "mlp"):
+            try:
+                found.append(np.asarray(s.array(f"blocks.{i}.{part}.{name}")))
+            except KeyError:
+                pass
+        if not found:
+            break
+        out += found
+    if not out:
+        raise KeyError(f"no weight {name!r} in any layer")
+    return out
+
+
+def _summed_size(source, index, s, names):
+    return float(sum(a.size for n in names.split(",") for a in _layer_arrays(s, n)))
+
+
+def _matvec_share(source, index, s):
+    """Weight-matrix products against everything else, counted from the weights' shapes and the
+    number of tokens (the convention of model/flops.py, written out again here to check it)."""
+    v, d = np.asarray(s.array("W_E")).shape
+    W_Q = _layer_arrays(s, "W_Q")
+    L, (H, _, dh) = len(W_Q), W_Q[0].shape
+    m = np.asarray(s.array("blocks.0.mlp.W_in")).shape[1]
+    T = len(s.tokens)
+    pairs = T * (T + 1) / 2
+    weights = T * L * (4 * d * H * dh + 2 * d * m) + T * d * v
+    other = (L * 2 * H * dh * pairs + L * 4 * H * pairs + (2 * L + 1) * 5 * d * T + L * m * T
+             + T * L * (4 * d + 3 * H * dh + m))
+    return float(weights / (weights + other))
+
+
 _NUM = r"[0-9]+(?:\.[0-9]+)?"
 _LR = r"[0-9.e-]+"
 
@@ -197,6 +238,11 @@ TABLE: tuple[Derivation, ...] = (
                lambda source, index, s, other: _cos(s.array(source)[index[0]], s.array(other)[index[0]])),
     Derivation("along", r"along row (?P<b>\d+) minus row (?P<a>\d+)", _along),
     Derivation("running dot", r"dot with (?P<w>\S+) column (?P<c>\d+), first (?P<k>\d+) terms", _running_dot),
+    Derivation("summed size", r"size summed over (?P<names>[\w,]+) in every layer", _summed_size),
+    Derivation("matrix-vector share", r"matrix-vector share of the forward pass", _matvec_share),
+    Derivation("cosine with column", r"cosine with column of (?P<other>\S+)",
+               lambda source, index, s, other: _cos(np.asarray(s.array(source))[index[0]],
+                                                    np.asarray(s.array(other))[:, index[0]])),
     Derivation("size in checkpoint", r"size in checkpoint (?P<checkpoint>\S.*)",
                lambda source, index, s, checkpoint: float(np.asarray(s.array(source, checkpoint)).size)),
     Derivation("size", r"size", lambda source, index, s: float(np.asarray(s.array(source)).size)),
@@ -296,6 +342,16 @@ def running_dot(w_source: str, column: int, k: int) -> str:
     return _checked(f"dot with {w_source} column {int(column)}, first {int(k)} terms")
 
 
+def summed_size(names) -> str:
+    """The number of parameters in weights ``names`` (W_E, W_Q, ...), every layer's copy counted."""
+    return _checked(f"size summed over {','.join(names)} in every layer")
+
+
+def cosine_with_column(other_source: str) -> str:
+    """Cosine similarity of row index[0] of the source (W_E) and column index[0] of another (W_U)."""
+    return _checked(f"cosine with column of {other_source}")
+
+
 def size_in_checkpoint(name: str) -> str:
     """``size in checkpoint <name>``: a weight's size in another checkpoint (a shipped name, a
     snapshot such as ``small@step0`` or a GPT-2 folder's absolute path)."""
@@ -327,6 +383,7 @@ EXP = _checked("exp")
 SUM_EXP = _checked("sum(exp)")
 MINUS_B_IN = _checked("minus b_in")
 SIZE = _checked("size")
+MATVEC_SHARE = _checked("matrix-vector share of the forward pass")
 NEXT_TOKEN_LOSS = _checked("next-token loss")
 MODEL_CARD = _checked("model card")
 BITS_PER_CHARACTER = _checked("bits per character of the tokens")

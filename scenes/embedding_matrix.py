@@ -7,6 +7,8 @@ import model
 
 from . import style
 from .base import ExplainerScene
+from .parameter_count import GPT3
+from .shapes import shape_text
 from .components import ColumnMatrix, VectorArray, label, show_piece
 
 MAX_TOKENS = 6   # tokens that fly out (the rest of a long prompt is counted, not drawn)
@@ -29,11 +31,12 @@ class EmbeddingMatrix(ExplainerScene):
         cfg = self.trace.config
         self.title = label("Embedding matrix W_E", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         self.title_mob = self.title
-        self.shape = self.shape_label(f"{cfg['d_model']:,} × {cfg['n_vocab']:,}")
+        self.shape = self.shape_label(shape_text("W_E", cfg))
         ids = self.trace.tokens[: self.n]
         self.matrix = self.columns(self.W["W_E"].T, ids, [show_piece(self.piece(t)) for t in ids], "W_E")
         self.play(Write(self.title), run_time=0.6)
         self.play(FadeIn(self.matrix), FadeIn(self.shape), run_time=1.0)
+        self.count_parameters("W_E")
         self.say(f"The model keeps one column of {cfg['d_model']} learned numbers for each of its "
                  f"{cfg['n_vocab']:,} tokens.", 4.0)
         self.wait(3.5)
@@ -85,9 +88,13 @@ class EmbeddingMatrix(ExplainerScene):
         notes = [self.side_note(f"{self.trace.config['d_model']} numbers each")]
         if total > self.n:
             notes.append(self.side_note(f"first {self.n} of {total} tokens"))
+        notes.append(self.side_note(f"(GPT-3: {GPT3.d_embed:,} each)"))
         self.play(*[FadeIn(m) for m in notes], run_time=0.4)
         self.say("Copied out, the columns become the vectors the network works on: data now, so grey.", 4.0)
         self.wait(3.5)
+        self.say(f"GPT-3 gives each token {GPT3.d_embed:,} numbers: so many directions that a great "
+                 "many distinct meanings can each have their own.", 5.0)
+        self.wait(4.5)
         self.pause("The same token always starts from the same vector. Once copied out, the numbers "
                    "are data flowing through the network, drawn grey.")
 
@@ -96,16 +103,17 @@ class EmbeddingMatrix(ExplainerScene):
         w_pos = self.columns(self.W["W_pos"].T, positions, ["pos"] * self.n, "W_pos")
         title = label("Position embedding W_pos", style.TITLE_SIZE, theme=self.theme).move_to(self.title, aligned_edge=LEFT)
         self.title = title
-        pos_shape = self.shape_label(f"{self.trace.config['d_model']} × {self.trace.config['n_ctx']}")
+        pos_shape = self.shape_label(shape_text("W_pos", self.trace.config))
         self.play(FadeOut(self.matrix), FadeOut(self.shape), run_time=0.4)
         self.play(FadeIn(w_pos), FadeIn(pos_shape), Transform(self.title_mob, title), run_time=0.7)
+        self.count_parameters("W_pos")
         self.say("Word order matters too: a second matrix holds one learned vector per position.", 3.5)
         self.wait(3.0)
         self.pause("W_pos: one learned column per position in the context window. The model knows "
                    "where a token sits only through these numbers.")
         summed = self.vector_row("blocks.0.hook_resid_pre", self.trace["blocks.0.hook_resid_pre"][: self.n])
         self.play(*[Create(w_pos.highlight_column(p)) for p in positions], run_time=0.6)
-        plus = self.side_note("= token + position", self.theme.chosen)
+        plus = self.side_note("= token + position", self.theme.text)
         self.play(*[Transform(a.body, b.body) for a, b in zip(self.vectors.vectors, summed.vectors)],
                   FadeIn(plus), run_time=1.2)
         self.say("Each token's vector plus its position's vector: that is what the first layer reads.", 4.0)

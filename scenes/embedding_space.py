@@ -128,8 +128,8 @@ class EmbeddingSpace(Explainer3DScene):
         th = self.theme
         dots = [self.space.dots[self.at(t)] for t in self.prompt_ids]
         for dot in dots:
-            dot.set_color(th.chosen)
-        marks = self.screen_labels(self.prompt_ids, th.chosen, [self.title, self.sub])
+            dot.set_color(th.text)
+        marks = self.screen_labels(self.prompt_ids, th.text, [self.title, self.sub])
         self.play(*[FadeIn(d) for d in dots], marks.animate.set_opacity(1), run_time=0.8)
         self.say("The prompt's own tokens land among them.", 3.0)
         self.say("Each one starts from its own row of W_E.")
@@ -173,9 +173,9 @@ class EmbeddingSpace(Explainer3DScene):
         d = self.direction
         a, b = self.space.dots[self.at(d.a)], self.space.dots[self.at(d.b)]
         for dot in (a, b):
-            dot.set_color(th.chosen)
-        arrow = arrow_3d(a.get_center(), b.get_center(), th.chosen, tip=0.2)
-        labs = self.screen_labels([d.a, d.b], th.chosen, [self.title, self.sub])
+            dot.set_color(th.text)
+        arrow = arrow_3d(a.get_center(), b.get_center(), th.text, tip=0.2)
+        labs = self.screen_labels([d.a, d.b], th.text, [self.title, self.sub])
         self.play(FadeIn(a), FadeIn(b), Create(arrow), labs.animate.set_opacity(1), run_time=1.0)
         self.say(f"The difference between two embeddings is a direction: here from "
                  f"{self.piece(d.a).strip()!r} to {self.piece(d.b).strip()!r}.", 4.0)
@@ -212,7 +212,7 @@ class EmbeddingSpace(Explainer3DScene):
             # the left word's label ends at its dot, the right word's starts at its dot: no overlap
             left, right = (m, f) if values[m] <= values[f] else (f, m)
             for t, edge in ((left, RIGHT), (right, LEFT)):
-                color = th.chosen if t == f else th.muted
+                color = th.text if t == f else th.muted
                 rows.add(Dot([x(values[t]), y, 0], radius=0.06, color=color))
                 lab = label(show_piece(self.piece(t)), style.SMALL_SIZE, color=color, theme=self.theme)
                 rows.add(lab.move_to([x(values[t]), y + 0.2, 0], aligned_edge=edge))
@@ -223,7 +223,7 @@ class EmbeddingSpace(Explainer3DScene):
             ticks.add(label(f"{v:+.2f}", style.SMALL_SIZE, color=th.muted).move_to([x(v), axis_y - 0.35, 0]))
         later = sum(values[f] > values[m] for m, f in pairs)
         verdict = label(f"{d.separated} of {len(d.others)} pairs: the female word lies further along",
-                        style.SMALL_SIZE, color=th.chosen)
+                        style.SMALL_SIZE, theme=self.theme)
         verdict.move_to([0, axis_y - 1.0, 0])
         self.add_fixed_in_frame_mobjects(head, rows, axis, ticks, verdict)
         for m in (head, rows, axis, ticks, verdict):

@@ -19,7 +19,6 @@ from .base import ExplainerScene
 from .components import DataVector, MatrixVectorProduct, MLPLayer, WeightMatrix, label, show_piece
 from .components.raster import Canvas, font_em, shorten, text_width
 
-ROWS_COMPUTED = 2      # rows of W_in · x counted out term by term
 N_FIRST = 6            # neurons 0..5, whose pre-activations the product showed, again on the curve
 N_TOP = 4              # and the neurons that fire most
 FIRE = 0.5             # a neuron "fires" when its GELU output is above this
@@ -113,7 +112,8 @@ class MLP(ExplainerScene):
         return heads
 
     def clear(self, run_time: float = 0.5):
-        gone = [m for m in self.mobjects if m not in self.title_group]
+        keep = [*self.title_group, getattr(self, "parameter_counter", None)]
+        gone = [m for m in self.mobjects if m not in keep]
         if gone:
             self.play(FadeOut(Group(*gone)), run_time=run_time)
 
@@ -160,17 +160,16 @@ class MLP(ExplainerScene):
         heads = self.level(VGroup(self.header("W_in: one row per neuron", mv.matrix.image),
                                   self.header("x", mv.x.body), self.header("W_in · x", mv.y.body)))
         self.play(FadeIn(mv), FadeIn(heads), run_time=0.8)
-        self.say("Up-projection: each row of W_in, dotted with x, gives one neuron's value.", 4.0)
-        for i in range(ROWS_COMPUTED):
-            # the counter ends on the whole dot product: the number that lands in the output
-            self.rec("pre", i, mv.y_values[i], derivations.MINUS_B_IN)
-            self.record_running_sum(self.names["x"], self.pos, self.names["W_in"], i, mv.partial_sums(i))
-            self.play(mv.compute_row(i, run_time=1.6 if i == 0 else 1.0))
+        self.count_parameters("W_in")
+        # the row-by-row weighted sum was worked out in WeightsAndData (on another layer): here the
+        # whole product lands at once, and the beat moves on to what is new, the neurons
+        self.say("Up-projection: each row of W_in, dotted with x, gives one neuron's value, all "
+                 "at once.", 4.0)
         for i, v in enumerate(mv.y.shown):
             self.rec("pre", i, v, derivations.MINUS_B_IN)
-        self.play(mv.reveal_all(), run_time=0.5)
-        self.say(f"{self.d_mlp} rows, so {self.d_mlp} numbers come out.", 2.5)
-        self.wait(2.0)
+        self.play(mv.reveal_all(), run_time=0.8)
+        self.say(f"{self.d_mlp} rows, so {self.d_mlp} numbers come out: one per neuron.", 3.0)
+        self.wait(2.5)
         self.pause("Each row of W_in is one neuron's pattern: its dot product with x scores how "
                    "well the vector matches it. Blue positive, red negative.")
         self.product, self.product_head = mv, heads[2]
@@ -181,7 +180,8 @@ class MLP(ExplainerScene):
         # leaves the scene): gather it again, then all but the output column and its header go
         self.remove(mv)
         self.add(mv.matrix, mv.x, mv.equals, y)
-        gone = [m for m in self.mobjects if m not in self.title_group and m not in (y, self.product_head)]
+        gone = [m for m in self.mobjects if m not in self.title_group
+                and m not in (y, self.product_head, getattr(self, "parameter_counter", None))]
         self.play(FadeOut(Group(*gone)), run_time=0.5)
 
         n = len(y.shown)
@@ -349,6 +349,7 @@ class MLP(ExplainerScene):
         self.say(f"Down-projection: W_out has {self.d_model} rows of {self.d_mlp}, so the output "
                  f"has {self.d_model} numbers again, like the vector the MLP read.", 5.0)
         self.play(FadeIn(mat), FadeIn(h), FadeIn(heads[:2]), run_time=0.7)
+        self.count_parameters("W_out")
         self.play(FadeIn(plus), FadeIn(bias), FadeIn(heads[2]), FadeIn(equals),
                   FadeIn(out, shift=RIGHT * 0.3), FadeIn(heads[3]), run_time=0.8)
         self.wait(3.6)

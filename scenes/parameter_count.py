@@ -1,4 +1,10 @@
-"""Beat 17: counting parameters — GPT-3's tally by matrix group, then this model's, from its weights."""
+"""Beat 17: counting parameters — GPT-3's tally by matrix group, then this model's, from its weights.
+
+Every shape is written rows × columns in the film's one orientation (``scenes.shapes``): a matrix
+that maps a vector has one row per output and one column per input (W_Q 32 × 192, W_in 768 × 192,
+W_out 192 × 768, W_O 192 × 192 per layer), the token tables one column per token or position
+(W_E 192 × 8,192, W_pos 192 × 128, W_U 192 × 8,192), as EmbeddingMatrix, Attention,
+WeightsAndData, MLP and Unembedding draw them."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,8 +18,9 @@ from . import derivations, style
 from .base import ExplainerScene
 from .components.raster import HAIR, Canvas, drawn_width, font_em
 from .components.tally import ParameterTally, fmt_count
-from .components.text import label
+from .components.text import label, percent, show_piece
 from .components.text_block import text_lines
+from .shapes import drawn_shape, shape_text
 
 
 @dataclass(frozen=True)
@@ -32,8 +39,12 @@ class MatrixGroup:
 
 
 class GPT3:
-    """GPT-3's sizes and the video's tally of its weight matrices, in one place."""
+    """GPT-3's sizes and the video's tally of its weight matrices, in one place. Shapes are written
+    in the film's one orientation (``scenes.shapes``: outputs × inputs, token tables one column
+    per token), the same as every earlier scene draws this model's matrices."""
     n_vocab, d_embed, d_head, n_heads, n_layers, d_mlp, n_ctx = 50_257, 12_288, 128, 96, 96, 49_152, 2_048
+    CONFIG = {"n_vocab": n_vocab, "d_model": d_embed, "d_head": d_head, "n_head": n_heads,
+              "n_layer": n_layers, "d_mlp": d_mlp, "n_ctx": n_ctx}
     # the figures as the storyboard states them (a test derives each from the sizes above)
     FIGURES = {"Embedding": 617_558_016, "Key": 14_495_514_624, "Query": 14_495_514_624,
                "Value-down": 14_495_514_624, "Value-up": 14_495_514_624,
@@ -41,17 +52,9 @@ class GPT3:
                "Unembedding": 617_558_016}
     TOTAL = 175_181_291_520
     MATRICES = 27_938
-    PER_LAYER, PER_HEAD = f"{n_layers}", f"{n_layers} × {n_heads}"
     # Value-up: each layer's heads' value-up maps (128 → 12,288) side by side make one
     # 12,288 × 12,288 output matrix per layer; counted that way the matrices come to 27,938.
-    groups = (MatrixGroup("Embedding", "W_E", n_vocab, d_embed, 1),
-              MatrixGroup("Key", "W_K", d_embed, d_head, n_layers * n_heads, PER_HEAD),
-              MatrixGroup("Query", "W_Q", d_embed, d_head, n_layers * n_heads, PER_HEAD),
-              MatrixGroup("Value-down", "W_V", d_embed, d_head, n_layers * n_heads, PER_HEAD),
-              MatrixGroup("Value-up", "W_O", n_heads * d_head, d_embed, n_layers, PER_LAYER),
-              MatrixGroup("Up-projection", "W_in", d_embed, d_mlp, n_layers, PER_LAYER),
-              MatrixGroup("Down-projection", "W_out", d_mlp, d_embed, n_layers, PER_LAYER),
-              MatrixGroup("Unembedding", "W_U", d_embed, n_vocab, 1))
+    groups = ()   # filled in below, from CONFIG
 
 
 # --- this model's weights, grouped -------------------------------------------------------------
@@ -60,6 +63,23 @@ MATRIX_GROUPS = (("Embedding", "W_E"), ("Key", "W_K"), ("Query", "W_Q"), ("Value
                  ("Unembedding", "W_U"))
 EXTRA_GROUPS = ("Position embedding", "Biases", "Layer norms")   # what GPT-3's tally leaves out
 NOT_PARAMETERS = ("b_U",)   # the unembedding has no bias: weights() fills b_U with zeros
+
+
+def matrix_groups(cfg: dict) -> tuple[MatrixGroup, ...]:
+    """The eight matrix groups of a model with config ``cfg`` (n_vocab, n_ctx, n_layer, n_head,
+    d_model, d_head, d_mlp), each shape as drawn (``scenes.shapes.drawn_shape``): W_Q, W_K, W_V
+    one per head in every layer, W_O, W_in, W_out one per layer, W_E and W_U once."""
+    L, H = cfg["n_layer"], cfg["n_head"]
+    counts = {"W_Q": (L * H, f"{L} × {H}"), "W_K": (L * H, f"{L} × {H}"), "W_V": (L * H, f"{L} × {H}"),
+              "W_O": (L, f"{L}"), "W_in": (L, f"{L}"), "W_out": (L, f"{L}")}
+    out = []
+    for name, w in MATRIX_GROUPS:
+        count, how = counts.get(w, (1, ""))
+        out.append(MatrixGroup(name, w, *drawn_shape(w, cfg), count, how))
+    return tuple(out)
+
+
+GPT3.groups = matrix_groups(GPT3.CONFIG)
 
 
 def group_of(name: str) -> str | None:
@@ -100,7 +120,7 @@ def sci2(x: float) -> str:
 
 class ParameterCount(ExplainerScene):
     description = "a running tally of parameters by matrix group: GPT-3's 175 billion, then this model's own"
-    uses_prompt = False   # the same tally for every prompt (the render cache keys on this)
+    # the closing recap names the prompt's own tokens and prediction (the render cache keys on this)
 
     def construct(self):
         self.W = model.weights(self.context.checkpoint)
@@ -109,6 +129,7 @@ class ParameterCount(ExplainerScene):
         self.gpt3_tally()
         self.own_tally()
         self.left_out()
+        self.recap()
 
     # --- the numbers --------------------------------------------------------------------------
     def count_own_weights(self):
@@ -124,25 +145,12 @@ class ParameterCount(ExplainerScene):
         return total_note_text(self.total, card, self.sizes["W_U"] if tied else None)
 
     def own_matrix_groups(self) -> list[MatrixGroup]:
-        """This model's eight matrix groups, shapes read off its weights.
-        Raises AssertionError when the weights' shapes disagree with the config."""
-        cfg = self.trace.config
-        L, H = cfg["n_layer"], cfg["n_head"]
-        out = []
-        for name, w in MATRIX_GROUPS:
-            first = self.groups[name][0]
-            shape = self.W[first].shape
-            if w in ("W_Q", "W_K", "W_V"):
-                g = MatrixGroup(name, w, shape[1], shape[2], L * H, f"{L} × {H}")
-            elif w == "W_O":
-                g = MatrixGroup(name, w, shape[0] * shape[1], shape[2], L, f"{L}")
-            elif w in ("W_in", "W_out"):
-                g = MatrixGroup(name, w, shape[0], shape[1], L, f"{L}")
-            else:
-                g = MatrixGroup(name, w, shape[0], shape[1], 1)
-            if g.parameters != self.group_total[name]:
-                raise AssertionError(f"{name}: shape says {g.parameters}, weights hold {self.group_total[name]}")
-            out.append(g)
+        """This model's eight matrix groups, shapes as drawn in every scene (``scenes.shapes``).
+        Raises AssertionError when a group's shape × count disagrees with its weights' sizes."""
+        out = list(matrix_groups(self.trace.config))
+        for g in out:
+            if g.parameters != self.group_total[g.name]:
+                raise AssertionError(f"{g.name}: shape says {g.parameters}, weights hold {self.group_total[g.name]}")
         return out
 
     # --- drawing ------------------------------------------------------------------------------
@@ -182,7 +190,7 @@ class ParameterCount(ExplainerScene):
         middle = mid.mobject()
         middle.next_to(tally.names_image, RIGHT, buff=gap).align_to(tally.names_image, UP)
         last = Canvas(w_col + gap + f_col, tally.height_units)
-        last.text(x, baseline(len(groups)), foot, em, th.chosen, anchor="ls", mono=False)
+        last.text(x, baseline(len(groups)), foot, em, th.text, anchor="ls", mono=False)
         matrices = last.mobject().move_to(middle)
         # column heads on the title's line; the title moves up a line
         head = Canvas(w_col + gap + f_col, 1.4 * em)
@@ -242,7 +250,7 @@ class ParameterCount(ExplainerScene):
         matrices = sum(self.group_total[g] for g, _ in MATRIX_GROUPS)
         rows = [("The matrices above", matrices, "")]
         # W_pos; b_Q, b_K, b_V, b_O, b_in, b_out per layer; scale and shift of 2 norms per layer + 1
-        formulas = {"Position embedding": (f"{n_ctx} × {d}", n_ctx * d),
+        formulas = {"Position embedding": (shape_text("W_pos", cfg), n_ctx * d),
                     "Biases": (f"{L} × (4 × {d} + {d_mlp} + {d})", L * (4 * d + d_mlp + d)),
                     "Layer norms": (f"({L} × 2 + 1) × 2 × {d}", (L * 2 + 1) * 2 * d)}
         for g in EXTRA_GROUPS:
@@ -281,6 +289,7 @@ class ParameterCount(ExplainerScene):
         tally.set_progress(1.0 / n)
         self.play(FadeOut(self.shown), run_time=0.5)
         self.play(FadeIn(tally), FadeIn(middle), run_time=0.6)
+        self.shown_all = Group(tally, middle, *notes)
         self.say("Now every learned number of this model, not only its matrices.")
         self.play(UpdateFromAlphaFunc(tally.numbers_image,
                                       lambda m, a: tally.set_progress(1.0 / n + (1 - 1.0 / n) * a),
@@ -296,6 +305,51 @@ class ParameterCount(ExplainerScene):
         self.pause("Every learned number counted: the matrices, plus position embeddings, biases and "
                    "layer-norm scales and shifts, which the GPT-3 figure leaves out. The unembedding "
                    f"has no bias. Group for group, GPT-3 is about {sci2(ratio)} times bigger.")
+
+    def recap(self):
+        """The closing recap: the whole film in five lines, with this prompt's numbers."""
+        from model.flops import matvec_share
+        th = self.theme
+        t = self.trace
+        last = len(t.tokens) - 1
+        probs = model.softmax(t["logits"][last], 1.0)
+        top = int(np.argmax(probs))
+        prob = self.record("logits", (last, top), probs[top], derivations.softmax(T=1))
+        share = self.record("W_E", (), matvec_share(t.config, len(t.tokens)), derivations.MATVEC_SHARE)
+        lines = recap_lines(len(t.tokens), t.config, show_piece(self.piece(top)), prob, self.total, share)
+        head = label("The whole film, for your prompt", style.BODY_SIZE, theme=th)
+        rows = [text_lines([(line, style.SMALL_SIZE, th.text)]) for line in lines]
+        rows[-1] = text_lines([(lines[-1], style.SMALL_SIZE, th.muted)])
+        block = Group(head, *rows).arrange(DOWN, aligned_edge=LEFT, buff=0.28)
+        if block.width > 13.2:
+            block.scale_to_fit_width(13.2)
+        block.move_to([0, -0.3, 0])
+        self.play(FadeOut(self.shown_all), FadeOut(self.title), run_time=0.5)
+        self.play(FadeIn(head), run_time=0.5)
+        for row in rows:
+            self.play(FadeIn(row, shift=RIGHT * 0.2), run_time=0.45)
+        self.say(f"So: your {len(t.tokens)} tokens became vectors, passed through "
+                 f"{t.config['n_layer']} layers of attention and MLPs, and the last vector, times "
+                 f"W_U, scored all {t.config['n_vocab']:,} tokens.", 6.5)
+        self.wait(6.5)
+        self.say(f"Softmax made those scores probabilities: {self.piece(top).strip() or repr(self.piece(top))} "
+                 f"comes first, at {percent(prob)}. Then sample, append, and repeat.", 5.0)
+        self.wait(5.0)
+        self.pause("The story of the film with this prompt's numbers: tokens, vectors, layers, "
+                   "scores, probabilities; all of it from the counted weights above, mostly matrices "
+                   "times vectors.")
+
+
+def recap_lines(n_tokens: int, cfg: dict, piece: str, prob: float, total: int, share: float) -> list[str]:
+    """The film's story in five lines, with the prompt's own numbers: ``n_tokens`` tokens, the
+    model's sizes ``cfg``, its top next token ``piece`` at probability ``prob`` (T = 1), ``total``
+    learned numbers and the ``share`` (0..1) of the arithmetic that is matrices times vectors."""
+    s = "s" * (n_tokens != 1)
+    return [f"your text → {n_tokens} token{s} → {n_tokens} vector{s} of {cfg['d_model']} numbers",
+            f"→ {cfg['n_layer']} layers, each: attention, then an MLP",
+            f"→ the last vector × W_U: {cfg['n_vocab']:,} scores (logits)",
+            f"→ softmax: “{piece}” most likely, at {percent(prob)} (T = 1)",
+            f"{fmt_count(total)} learned numbers; {100 * share:.1f}% of the arithmetic is matrix × vector"]
 
 
 def total_note_text(total: int, card: int | None, tied_size: int | None) -> str:

@@ -30,6 +30,15 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
                        weight W (stored [d_in, d_out]), summed over the first k entries; at k =
                        d_in it is the whole product (W x)[c] without the bias
     size               how many numbers the source holds (a parameter count); index is []
+    size summed over <W>,<W>,... in every layer
+                       how many numbers those weights hold together, each layer's copy counted
+                       (W_Q is every blocks.i.attn.W_Q); the source is "parameters"
+    matrix-vector share of the forward pass
+                       (source W_E, index []) the fraction of the forward pass's operations over
+                       the checked tokens that are weight matrices times vectors (model/flops.py)
+    cosine with column of <other source>
+                       cosine similarity of row index[0] of the source (W_E) and column index[0]
+                       of the other source (W_U): a token's embedding and unembedding vectors
     size in checkpoint <name>
                        the same for the weight of that name in another checkpoint: a shipped
                        name, a snapshot (``small@step0``) or a GPT-2 folder's absolute path

@@ -106,7 +106,7 @@ class Softmax(ExplainerScene):
         total = float(np.exp(self.logits).sum())
         self.record("logits", (self.pos,), total, derivations.SUM_EXP)
         n = len(self.logits)
-        text = label(f"sum over all {n:,} tokens = {short(total)}", style.SMALL_SIZE, color=self.theme.chosen)
+        text = label(f"sum over all {n:,} tokens = {short(total)}", style.SMALL_SIZE, theme=self.theme)
         text.move_to([-2.3, self.row_y[-1] - 0.7, 0])
         formula = softmax_formula(style.SMALL_SIZE, theme=self.theme)
         where = label("here T = 1", style.SMALL_SIZE, color=self.theme.muted)

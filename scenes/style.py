@@ -27,7 +27,12 @@ class Theme:
     query: ManimColor
     key: ManimColor
     value: ManimColor
-    chosen: ManimColor        # the sampled / selected token
+    chosen: ManimColor        # the sampled / selected token, and nothing else
+
+
+# The Theme fields drawn as text on the theme's background (each must reach AA_CONTRAST there).
+TEXT_FIELDS = ("text", "muted", "positive", "negative", "query", "key", "value", "chosen")
+AA_CONTRAST = 4.5    # WCAG 2 level AA for normal text
 
 
 THEMES = {
@@ -44,8 +49,8 @@ THEMES = {
         muted=ManimColor("#555555"), neutral=ManimColor("#e4e4e4"),
         positive=ManimColor("#0a5bd6"), negative=ManimColor("#d1231b"),
         data_low=ManimColor("#d6d6d6"), data_high=ManimColor("#202020"),
-        query=ManimColor("#b38600"), key=ManimColor("#008a5e"), value=ManimColor("#8a2be2"),
-        chosen=ManimColor("#d96c00"),
+        query=ManimColor("#8f6b00"), key=ManimColor("#007a53"), value=ManimColor("#8a2be2"),
+        chosen=ManimColor("#b35900"),
     ),
 }
 
@@ -56,6 +61,36 @@ def theme_named(name: str) -> Theme:
     if name not in THEMES:
         raise ValueError(f"unknown theme {name!r}; choose from {', '.join(THEMES)}")
     return THEMES[name]
+
+
+def relative_luminance(color) -> float:
+    """WCAG 2's relative luminance of ``color`` (0 = black, 1 = white), from linearised sRGB."""
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+    r, g, b = (lin(float(c)) for c in ManimColor(color).to_rgb())
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(a, b) -> float:
+    """WCAG 2's contrast ratio of two colours, 1 (same) to 21 (black on white)."""
+    hi, lo = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def ink_on(fill, theme: Theme) -> ManimColor:
+    """The colour to write on a cell of ``fill``: the theme's text or background colour, whichever
+    contrasts more; pure white or black when neither reaches ``AA_CONTRAST`` (on mid greys). Any
+    fill gets at least 4.58:1 (the worst case, a fill equally far from white and black)."""
+    best = max((theme.text, theme.background), key=lambda c: contrast_ratio(c, fill))
+    if contrast_ratio(best, fill) >= AA_CONTRAST:
+        return best
+    return max((ManimColor("#ffffff"), ManimColor("#000000")), key=lambda c: contrast_ratio(c, fill))
+
+
+def data_shading(theme: Theme) -> str:
+    """How a bigger data value looks in ``theme``: "lighter" when data_high is lighter than data_low
+    (the dark theme), else "darker" (the light theme). For legends like "lighter cell = higher score"."""
+    return "lighter" if relative_luminance(theme.data_high) > relative_luminance(theme.data_low) else "darker"
 
 
 def _strength(value: float, vmax: float) -> float:

@@ -61,7 +61,7 @@ class Temperature(ExplainerScene):
             x = self.t_to_x(t)
             ticks.add(Line([x, y - 0.1, 0], [x, y + 0.1, 0], color=th.muted, stroke_width=3))
             ticks.add(label(f"{t:g}", style.SMALL_SIZE, color=th.muted).move_to([x, y - 0.42, 0]))
-        self.marker = Triangle(color=th.chosen, fill_opacity=1, stroke_width=0).scale(0.13).rotate(np.pi)
+        self.marker = Triangle(color=th.text, fill_opacity=1, stroke_width=0).scale(0.13).rotate(np.pi)
         self.marker.move_to([self.t_to_x(STOPS[0]), y + 0.25, 0])
         self.t_label = self.t_text(STOPS[0])
         self.bars = ProbabilityBars(self.pieces, self.probs_at(STOPS[0]), max_width=4.2,
@@ -80,7 +80,7 @@ class Temperature(ExplainerScene):
         return self.x0 + (self.x1 - self.x0) * (k + frac) / (len(STOPS) - 1)
 
     def t_text(self, t: float):
-        return label(f"T = {t:.2f}", style.BODY_SIZE, color=self.theme.chosen).move_to([3.8, 3.35, 0])
+        return label(f"T = {t:.2f}", style.BODY_SIZE, color=self.theme.text).move_to([3.8, 3.35, 0])
 
     def sweep(self):
         notes = {0.5: "Low T sharpens the distribution: the likely get likelier.",
@@ -110,7 +110,7 @@ class Temperature(ExplainerScene):
         for i, t in enumerate(SAMPLE_TS):
             new = s.with_(temperature=t).sample(s.prompt, N_NEW)    # the film's rule, at this T
             pieces = tail + [self.piece(k) for k in new]
-            head = label(f"T = {t:g}{cut}", style.BODY_SIZE, color=self.theme.chosen)
+            head = label(f"T = {t:g}{cut}", style.BODY_SIZE, color=self.theme.text)
             text = PromptText(pieces, len(tail), width=18, size=style.SMALL_SIZE, max_lines=6, theme=self.theme)
             col = Group(head, text.next_to(head, DOWN, buff=0.3, aligned_edge=LEFT))
             col.move_to([-6.5 + 4.6 * i, 1.6, 0], aligned_edge=UP + LEFT)

@@ -59,7 +59,6 @@ class Title(ExplainerScene):
         self.words = [label(w, style.TITLE_SIZE, theme=self.theme) for w in WORDS]
         for w, top in zip(self.words, ROW_TOP):
             w.move_to([WORD_X, top, 0], aligned_edge=UP + LEFT)
-            w[0].set_color(th.chosen)
         self.play(FadeOut(sub), *[ReplacementTransform(self.gpt[i], w[0]) for i, w in enumerate(self.words)],
                   run_time=1.0)
         self.pause("GPT: Generative Pre-trained Transformer. Each word says something about the model "

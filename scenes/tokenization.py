@@ -245,13 +245,13 @@ class Tokenization(ExplainerScene):
         rows = {self.strip.rows[i] for i in range(a, b)}
         if len(rows) == 1:
             boxes = [SurroundingRectangle(Group(*[self.strip.box(i) for i in range(a, b)]),
-                                          color=self.theme.chosen, buff=0.06, stroke_width=5)]
+                                          color=self.theme.text, buff=0.06, stroke_width=5)]
         else:
-            boxes = [self.strip.highlight(i) for i in range(a, b)]
+            boxes = [self.strip.highlight(i, color=self.theme.text) for i in range(a, b)]
         cut = " + ".join(show_piece(self.pieces[i]) for i in range(a, b))
         word = show_piece(self.enc.decode(self.tokens[a:b]))
         notes = [self.note([f"{cut}: one word, {b - a} tokens", f"{word}: one word, {b - a} tokens"],
-                           self.theme.chosen, mono=True)]
+                           self.theme.text, mono=True)]
         left_out = ""
         for i, j, chars in spelled_in_bytes(self.tokens, a, b, self.context.checkpoint)[:1]:
             spelled = " ".join(show_piece(self.pieces[t]) for t in range(i, j))
@@ -274,7 +274,7 @@ class Tokenization(ExplainerScene):
         strip = TokenStrip(pieces, ids, max_width=TEXT_WIDTH, theme=self.theme)
         head = label("No word here is cut in pieces. A rarer word:", style.SMALL_SIZE, color=self.theme.muted)
         cut = " + ".join(show_piece(p) for p in pieces)
-        note = label(f"{cut}: one word, {len(ids)} tokens", style.SMALL_SIZE, color=self.theme.chosen, mono=True)
+        note = label(f"{cut}: one word, {len(ids)} tokens", style.SMALL_SIZE, color=self.theme.text, mono=True)
         self.play(FadeOut(self.strip), run_time=0.4)
         head.move_to([0, 1.6, 0])
         strip.next_to(head, DOWN, buff=0.45)

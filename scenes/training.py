@@ -93,7 +93,7 @@ class Training(ExplainerScene):
         per_step = entry["tokens_seen"] // max(1, entry["steps"])
         x_name = self.text(f"training step (each on {per_step:,} tokens of text)", color=th.muted)
         x_name.next_to(axes[0], DOWN, buff=0.3).align_to(axes[0], RIGHT)
-        line = Line(at(steps[0], bpc[0]), at(steps[-1], bpc[-1]), color=th.chosen, stroke_width=5)
+        line = Line(at(steps[0], bpc[0]), at(steps[-1], bpc[-1]), color=th.text, stroke_width=5)
         line.set_points_as_corners([at(s, v) for s, v in zip(steps, bpc)])
         marks = Group()
         for snap in self.snapshots:     # a dot where each shipped snapshot was taken
@@ -222,7 +222,7 @@ class Training(ExplainerScene):
         example = TextBlock([Run(EXAMPLE, th.text)], 12.4, style.SMALL_SIZE, theme=th)
         example.next_to(head, DOWN, buff=0.25).align_to(head, LEFT)
         loss = text_lines([([("loss before ", th.muted), (f"{before:.3f}", th.text),
-                             ("   after ", th.muted), (f"{after:.3f}", th.chosen),
+                             ("   after ", th.muted), (f"{after:.3f}", th.text),
                              ("  nats per token", th.muted)], style.BODY_SIZE, th.text)])
         loss.next_to(example, DOWN, buff=0.3).align_to(head, LEFT)
         vmax = max(max(abs(m.before), abs(m.after)) for m in step.moved)

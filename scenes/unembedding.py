@@ -9,6 +9,7 @@ import model
 
 from . import derivations, style
 from .base import ExplainerScene
+from .shapes import shape_text
 from .components import ColumnMatrix, DataVector, label, percent, show_piece
 from .components.raster import Canvas, font_em, shorten
 from .components.vectors import contrast_text, fmt
@@ -36,7 +37,7 @@ class Unembedding(ExplainerScene):
     def show_vector_and_matrix(self):
         cfg = self.trace.config
         self.title = label("Unembedding W_U", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
-        shape = label(f"{cfg['d_model']:,} × {cfg['n_vocab']:,}", style.SMALL_SIZE, color=self.theme.muted)
+        shape = label(shape_text("W_U", cfg), style.SMALL_SIZE, color=self.theme.muted)
         shape.next_to(self.title, RIGHT, buff=0.45).align_to(self.title, DOWN)
         self.vec = DataVector(self.x, max_entries=ROWS, show_length=True, theme=self.theme)
         self.record_block("ln_final.hook_normalized", self.vec.shown, (self.last,))
@@ -56,12 +57,41 @@ class Unembedding(ExplainerScene):
         self.say("After the last layer, the vector at the final position is normalised once more.", 3.5)
         self.wait(3.0)
         self.play(FadeIn(self.matrix), FadeIn(dot), run_time=0.8)
+        self.count_parameters("W_U")
         self.say("The unembedding matrix W_U has one column per token in the vocabulary.", 3.5)
         self.wait(3.0)
+        relation = self.relation_to_w_e()
+        self.play(FadeIn(relation), run_time=0.5)
+        self.say(self.relation_said, 5.0)
+        self.wait(4.5)
         self.head = Group(self.title, shape)
         self.step1 = Group(self.vec, self.vec_name, self.matrix, dot)
+        self.relation = relation
         self.pause("W_U: learned weights again, one column for each of the vocabulary's tokens. "
                    "Shown: the columns of the tokens that will score highest.")
+
+    def relation_to_w_e(self):
+        """W_U beside W_E: the same shape as drawn (one column of d_model numbers per token); tied
+        (GPT-2: W_U is W_E) or learned apart, measured by the cosine of the top token's two
+        columns (recorded)."""
+        cfg, top = self.trace.config, self.top[0]
+        who = show_piece(self.top_pieces[0])
+        w_u, w_e = self.W["W_U"], self.W["W_E"]
+        cos = self.record("W_E", (top,), float(np.dot(w_u[:, top], w_e[top])
+                                                / (np.linalg.norm(w_u[:, top]) * np.linalg.norm(w_e[top]))),
+                          derivations.cosine_with_column("W_U"))
+        same = f"like W_E: {shape_text('W_U', cfg)}, one column per token"
+        if np.array_equal(w_u, w_e.T):
+            second = f"here it is W_E itself (tied): “{who}” reads and scores with one column"
+            self.relation_said = "It has W_E's shape, and in this model it is W_E itself: the same column reads a token in and scores it out."
+        else:
+            second = f"but learned apart: the two columns of “{who}” have cosine {cos:+.2f}"
+            self.relation_said = ("It has W_E's shape, one column per token, but this model learned it "
+                                  f"separately: for {self.top_pieces[0].strip() or repr(self.top_pieces[0])}, "
+                                  f"the two columns have a cosine of {cos:+.2f}, unrelated directions.")
+        lines = Group(*[label(t, style.SMALL_SIZE, color=self.theme.muted) for t in (same, second)])
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+        return lines.to_edge(DOWN, buff=0.35)
 
     # --- step 2: column · vector = logit ---------------------------------------------------------
     def dot_products(self):
@@ -81,14 +111,15 @@ class Unembedding(ExplainerScene):
 
         def running():
             k = int(np.clip(round(t.get_value()), 1, len(sums)))
-            text = label(f"Σ over {k} of {len(sums)}: {fmt(sums[k - 1], 2)}", style.SMALL_SIZE, color=th.chosen)
+            text = label(f"Σ over {k} of {len(sums)}: {fmt(sums[k - 1], 2)}", style.SMALL_SIZE, color=th.text)
             return text.next_to(row, DOWN, buff=0.25).align_to(row, LEFT)
 
         box = self.matrix.highlight_column(first)
-        vbox = Rectangle(width=self.vec.body.width, height=self.vec.body.height, color=th.chosen,
+        vbox = Rectangle(width=self.vec.body.width, height=self.vec.body.height, color=th.text,
                          stroke_width=4).move_to(self.vec.body)
         counter = always_redraw(running)
         cover = Group(*[self.cell_cover(row, j) for j in range(len(ids))])
+        self.play(FadeOut(self.relation), run_time=0.4)
         self.add(row, row_name, cover)
         self.play(Succession(
             AnimationGroup(Create(box), Create(vbox), FadeIn(counter), run_time=0.5),
@@ -137,7 +168,7 @@ class Unembedding(ExplainerScene):
         for i, v in enumerate(self.logits):
             self.record("logits", (self.last, i), v)
         plot = self.scatter()
-        word = label("logits", style.TITLE_SIZE, color=self.theme.chosen)
+        word = label("logits", style.TITLE_SIZE, theme=self.theme)
         word.next_to(plot, UP, buff=0.2).align_to(plot, LEFT).shift(RIGHT * 0.6)
         count = label(f"one for each of the {n:,} tokens", style.SMALL_SIZE, color=self.theme.muted)
         count.next_to(word, RIGHT, buff=0.35).align_to(word, DOWN)
@@ -179,10 +210,11 @@ class Unembedding(ExplainerScene):
         for r, (piece, (x, y)) in enumerate(zip(self.top_pieces, dots)):
             ly = 0.75 + r * 0.45
             text = shorten(show_piece(piece), 2.4, em, mono=True)
-            c.line([(x, y), (label_x - 0.12, ly)], th.chosen, 0.015)
-            c.text(label_x, ly, text, em, th.chosen, anchor="lm")
-        for x, y in dots:
-            c.ellipse(x, y, 0.06, th.chosen)
+            ink = th.chosen if r == 0 else th.text     # orange: only the token the model ranks first
+            c.line([(x, y), (label_x - 0.12, ly)], ink, 0.015)
+            c.text(label_x, ly, text, em, ink, anchor="lm")
+        for r, (x, y) in enumerate(dots):
+            c.ellipse(x, y, 0.06, th.chosen if r == 0 else th.text)
         img = c.mobject()
         return Group(img.move_to([0, -0.55, 0]))
 
@@ -207,15 +239,14 @@ class Unembedding(ExplainerScene):
         for r, (tok, guess, pct, nxt) in enumerate(rows):
             y = pitch * (r + 1.5)
             last = r == len(rows) - 1
-            ink = th.chosen if last else th.text
-            c.text(col_x[0], y, shorten(tok, 2.8, em, mono=True), em, ink, anchor="lm")
-            c.text(col_x[1], y, shorten(guess, 2.5, em, mono=True), em, ink, anchor="lm")
-            c.text(col_x[2], y, pct, em, ink, anchor="lm")
-            c.text(col_x[3], y, shorten(nxt, 3.0, em, mono=True), em, th.muted if not last else th.chosen, anchor="lm")
+            c.text(col_x[0], y, shorten(tok, 2.8, em, mono=True), em, th.text, anchor="lm")
+            c.text(col_x[1], y, shorten(guess, 2.5, em, mono=True), em, th.chosen if last else th.text, anchor="lm")
+            c.text(col_x[2], y, pct, em, th.text, anchor="lm")
+            c.text(col_x[3], y, shorten(nxt, 3.0, em, mono=True), em, th.text if last else th.muted, anchor="lm")
         table = c.mobject().move_to([0, -0.2, 0])
         title = label("Every position predicts its next token", style.BODY_SIZE, theme=self.theme)
         title.next_to(table, UP, buff=0.35)
-        note = label("generating text uses only the last row", style.SMALL_SIZE, color=th.chosen)
+        note = label("generating text uses only the last row", style.SMALL_SIZE, theme=self.theme)
         note.next_to(table, DOWN, buff=0.35)
         self.play(FadeOut(self.plot_group), run_time=0.5)
         self.play(FadeIn(title), FadeIn(table), run_time=0.9)

@@ -1,9 +1,10 @@
 """Beat 5: the deep-learning premise — data and weights are arrays of numbers; a weighted sum, a
 matrix–vector product row by row, and a non-linear step that has no weights.
 
-Every number is the model's: the last token's embedding (``hook_embed``), the first MLP's weights
-``blocks.0.mlp.W_in`` and bias ``b_in``, the vector that MLP reads (``blocks.0.ln2.hook_normalized``),
-the products ``W_in · x`` (``blocks.0.mlp.hook_pre`` minus ``b_in``), and GELU's input and output
+Every number is the model's: the last token's embedding (``hook_embed``), the weights of one MLP
+(``layer_shown``: the last layer's, unless the MLP scene shows that layer, so the two scenes never
+repeat the same digits) ``blocks.L.mlp.W_in`` and bias ``b_in``, the vector that MLP reads
+(``blocks.L.ln2.hook_normalized``), the products ``W_in · x`` (``blocks.L.mlp.hook_pre`` minus ``b_in``), and GELU's input and output
 (``hook_pre``, ``hook_post``).
 """
 from __future__ import annotations
@@ -25,7 +26,6 @@ from .components.vectors import contrast_text, fmt
 from .components.text_image import text_image
 from .components.weight_matrix import TEXT_EM
 
-LAYER = 0            # the first MLP: its W_in reads the vector right after the first attention
 NEURON = 0           # the row of W_in worked out as a weighted sum (row 0 of the product after)
 DATA_ENTRIES = 5     # entries shown of the embedding
 SUM_TERMS = 5        # weight · data pairs drawn in the weighted sum (then …)
@@ -43,6 +43,17 @@ def gelu(x):
     return 0.5 * x * (1.0 + np.vectorize(math.erf)(x / math.sqrt(2.0)))
 
 
+def layer_shown(trace: model.Trace, mlp_layer: int | None = None) -> int:
+    """The MLP whose numbers this scene works with: the last layer's, unless the MLP scene shows
+    that one (``mlp_layer``, else its measured ``pick_layer``), then the first. The MLP scene later
+    shows its own layer's product, so the two never draw the same digits (one-layer models aside)."""
+    from .mlp import pick_layer
+    pos = len(trace.tokens) - 1
+    shown_there = pick_layer(trace, pos) if mlp_layer is None else mlp_layer
+    last = trace.config["n_layer"] - 1
+    return last if shown_there != last else 0
+
+
 class WeightsAndData(ExplainerScene):
     description = "data (grey) and learned weights (blue/red): a weighted sum, a matrix times a vector, GELU"
 
@@ -52,7 +63,9 @@ class WeightsAndData(ExplainerScene):
         self.pos = len(t.tokens) - 1
         self.who = show_piece(t.pieces[self.pos])
         self.spoken = self.spoken_token(self.pos)   # for captions
-        p = f"blocks.{LAYER}."
+        self.layer = layer_shown(t, self.context.layer_index)
+        self.which = "last" if self.layer == t.config["n_layer"] - 1 else "first"
+        p = f"blocks.{self.layer}."
         self.names = {"W_in": p + "mlp.W_in", "b_in": p + "mlp.b_in", "x": p + "ln2.hook_normalized",
                       "pre": p + "mlp.hook_pre", "post": p + "mlp.hook_post"}
         self.w_in = self.W[self.names["W_in"]]                # [d_model, d_mlp]
@@ -66,7 +79,7 @@ class WeightsAndData(ExplainerScene):
 
     # --- helpers ----------------------------------------------------------------------------------
     def rec(self, key: str, index, value, transform: str | None = None) -> float:
-        """Record a number of the first MLP; an activation's index gains the token's row."""
+        """Record a number of this scene's MLP; an activation's index gains the token's row."""
         return self.record_at(self.names[key], self.pos, index, value, transform)
 
     def clear(self, run_time: float = 0.5):
@@ -105,7 +118,7 @@ class WeightsAndData(ExplainerScene):
                  f"of {self.spoken}, {emb.size} numbers.", 4.5)
         self.wait(4.5)
         self.pause("Data: the numbers computed from the input, here one token's embedding. Drawn "
-                   "grey, lighter for bigger values; the sign is in the digits.")
+                   f"grey, {style.data_shading(self.theme)} for bigger values; the sign is in the digits.")
 
     # --- step 2: weights --------------------------------------------------------------------------
     def show_weights(self):
@@ -115,7 +128,7 @@ class WeightsAndData(ExplainerScene):
         mat.move_to([2.3, 0.0, 0])
         mat.shift(UP * (self.data[0].body.get_top()[1] - mat.image.get_top()[1]))
         name = text_image("weights", style.BODY_SIZE, theme=self.theme)
-        what = self.muted("W_in of the first MLP: one row per neuron")
+        what = self.muted(f"W_in of the {self.which} MLP: one row per neuron")
         Group(name, what).arrange(DOWN, buff=0.12).next_to(mat.image, UP, buff=0.25)
         name.align_to(self.data[1], DOWN)
         what.align_to(self.data[2], DOWN)
@@ -166,7 +179,7 @@ class WeightsAndData(ExplainerScene):
         names = Group(text_image(f"neuron {NEURON}'s weights", theme=self.theme), text_image("x (data)", theme=self.theme))
         names[0].next_to(weights.image, LEFT, buff=0.3)
         names[1].next_to(data, LEFT, buff=0.3).align_to(names[0], RIGHT)
-        what = self.muted(f"x: “{shorten(self.who, 2.6, font_em(style.SMALL_SIZE), mono=True)}” as the first "
+        what = self.muted(f"x: “{shorten(self.who, 2.6, font_em(style.SMALL_SIZE), mono=True)}” as the {self.which} "
                           "MLP reads it, after attention, normalised")
         shift = RIGHT * (-(names[0].get_left()[0] + weights.image.get_right()[0]) / 2)
         for m in (weights, data, times, names):
@@ -187,14 +200,14 @@ class WeightsAndData(ExplainerScene):
 
         def running():
             n = int(np.clip(math.floor(k.get_value()), 1, len(sums)))
-            return text_image(f"Σ = {fmt(sums[n - 1], 3)}", style.BODY_SIZE, th.chosen,
+            return text_image(f"Σ = {fmt(sums[n - 1], 3)}", style.BODY_SIZE, th.text,
                               min_width=width, align="center").move_to(self.sum_at)
 
         def pair_box():
             j = min(int(np.clip(math.floor(k.get_value()), 1, len(sums))) - 1, SUM_TERMS)
             top = weights.cell_center(0, j) + UP * 0.3
             bottom = self.data_cell(data, j) + DOWN * 0.3
-            return Rectangle(width=CELL_W, height=top[1] - bottom[1], color=th.chosen,
+            return Rectangle(width=CELL_W, height=top[1] - bottom[1], color=th.text,
                              stroke_width=4).move_to((top + bottom) / 2)
 
         counter, box = always_redraw(running), always_redraw(pair_box)
@@ -204,7 +217,7 @@ class WeightsAndData(ExplainerScene):
         self.play(k.animate(rate_func=linear, run_time=1.6).set_value(len(sums)))
         counter.clear_updaters()
         box.clear_updaters()
-        result = text_image(f"Σ = {fmt(total, 3)}", style.BODY_SIZE, th.chosen).move_to(self.sum_at)
+        result = text_image(f"Σ = {fmt(total, 3)}", style.BODY_SIZE, th.text).move_to(self.sum_at)
         note = self.muted(f"all {self.d_model} terms added up: one number, for neuron {NEURON}")
         note.next_to(result, DOWN, buff=0.3)
         self.remove(counter)
@@ -262,11 +275,22 @@ class WeightsAndData(ExplainerScene):
         for i, v in enumerate(mv.y.shown):
             self.rec("pre", i, v, derivations.MINUS_B_IN)
         self.play(mv.reveal_all(), FadeIn(how), run_time=0.5)
-        self.say(f"{self.d_mlp} rows, so {self.d_mlp} weighted sums: the first layer of the MLP.", 3.5)
+        self.say(f"{self.d_mlp} rows, so {self.d_mlp} weighted sums: the first half of an MLP.", 3.5)
         self.wait(3.0)
+        from model.flops import matvec_share
+        n = len(self.trace.tokens)
+        share = self.record("W_E", (), matvec_share(self.trace.config, n), derivations.MATVEC_SHARE)
+        most = self.muted(f"{100 * share:.1f}% of the model's arithmetic on your prompt: products like this")
+        most.next_to(how, UP, buff=0.2)
+        self.play(FadeIn(most), run_time=0.5)
+        self.say(f"Almost all of the computation is this: {100 * share:.1f} percent of this model's "
+                 "arithmetic on your prompt is weight matrices times vectors.", 5.0)
+        self.wait(4.5)
         self.pause(f"Row {NEURON} is the weighted sum we just added up. The whole product: "
                    f"{self.d_mlp} × {self.d_model} weights, {self.d_mlp} results. Almost all the work "
-                   "of a transformer is products like this one.")
+                   f"of a transformer is products like this one: {100 * share:.1f}% of this model's "
+                   "operations on this prompt (model/flops.py counts them: the rest is attention's "
+                   "scores and weighted sums, softmax, layer norm, GELU, biases).")
         self.mv = mv
 
     # --- step 5: the step with no weights ---------------------------------------------------------

@@ -196,13 +196,15 @@ def test_repetition_mark():
     assert FlowDiagram(12, theme=TH).repeat_text == "×12"
 
 
-def test_layer_tints_are_distinct_and_off_the_grammar(flow):
+def test_layer_blocks_are_told_apart_without_an_accent(flow):
+    """No block borrows the query/key/value (or chosen) accents: attention and MLP share a neutral
+    fill and a text-coloured outline, told apart by the fill's strength."""
     th = TH
-    attn = flow.block("attn")[0].get_fill_color()
-    mlp = flow.block("mlp")[0].get_fill_color()
-    assert hexes(attn) == hexes(th.key) and hexes(mlp) == hexes(th.value)
-    taken = {hexes(c) for c in (th.positive, th.negative, th.data_low, th.data_high, th.muted)}
-    assert hexes(attn) != hexes(mlp) and not {hexes(attn), hexes(mlp)} & taken
+    attn, mlp = flow.block("attn")[0], flow.block("mlp")[0]
+    accents = {hexes(c) for c in (th.query, th.key, th.value, th.chosen, th.positive, th.negative)}
+    for box in (attn, mlp):
+        assert not {hexes(box.get_fill_color()), hexes(box.get_stroke_color())} & accents
+    assert attn.get_fill_opacity() != mlp.get_fill_opacity()
 
 
 @pytest.mark.parametrize("n_layer, labels", [(1, None), (2, None), (12, None), (96, None),

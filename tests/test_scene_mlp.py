@@ -29,8 +29,11 @@ def test_mlp_draws_one_tokens_real_pass(prompt, tmp_path):
     pos = len(trace.tokens) - 1
     layer = pick_layer(trace, pos)
     b = f"blocks.{layer}."
-    # one layer, one token: every activation drawn is the last token's row of that layer
-    assert {e["source"].split(".")[1] for e in prov["numbers"]} == {str(layer)}
+    # one layer, one token: every activation drawn is the last token's row of that layer (the
+    # corner parameter counter, recorded under its own source, aside)
+    from scenes.components.parameter_counter import SOURCE
+    assert {e["source"].split(".")[1] for e in prov["numbers"] if e["source"] != SOURCE} == {str(layer)}
+    assert [e["value"] for e in prov["numbers"] if e["source"] == SOURCE][-1] == 4_251_648
     for e in prov["numbers"]:
         if e["source"] in trace.cache:
             assert e["index"][0] == pos, e

@@ -8,7 +8,9 @@ import model
 from model.checkpoint import load, read_card
 from provenance_check import check_provenance
 from conftest import render as render_scene
-from scenes.parameter_count import EXTRA_GROUPS, GPT3, MATRIX_GROUPS, NOT_PARAMETERS, group_of, grouped
+from scenes.parameter_count import (EXTRA_GROUPS, GPT3, MATRIX_GROUPS, NOT_PARAMETERS, group_of, grouped,
+                                    matrix_groups, recap_lines)
+from scenes.shapes import drawn_shape, shape_text
 
 
 def test_gpt3_groups_follow_from_its_sizes():
@@ -55,9 +57,66 @@ def test_scene_records_one_size_per_weight_and_they_add_up(tmp_path):
     prov = json.loads((tmp_path / "ParameterCount.numbers.json").read_text())
     assert check_provenance(prov) > 0
     w = model.weights(prov["checkpoint"])
-    entries = prov["numbers"]
-    assert all(e["transform"] == "size" and e["index"] == [] for e in entries)
+    # the closing recap adds the prompt's top probability and the matrix-vector share (changed on
+    # purpose: the film now ends on a recap with this prompt's numbers)
+    recap = [e for e in prov["numbers"] if e["transform"] != "size"]
+    assert sorted(e["transform"] for e in recap) == ["matrix-vector share of the forward pass", "softmax(T=1)"]
+    entries = [e for e in prov["numbers"] if e["transform"] == "size"]
+    assert all(e["index"] == [] for e in entries)
     sources = [e["source"] for e in entries]
     assert sorted(sources) == sorted(k for k in w if k != "b_U")              # every weight, once
     total = sum(e["value"] for e in entries)
     assert total == sum(w[k].size for k in w if k != "b_U") == 5_839_872
+
+
+def test_shapes_are_written_in_the_orientation_every_scene_draws(tmp_path, monkeypatch):
+    """ParameterCount's shape strings are the shapes EmbeddingMatrix, Attention, WeightsAndData,
+    MLP and Unembedding actually hand their matrix components (one orientation everywhere)."""
+    cfg = model.config()
+    rows = {g.weight: f"{g.rows:,} × {g.cols:,}" for g in matrix_groups(cfg)}
+    assert rows == {w: shape_text(w, cfg) for _, w in MATRIX_GROUPS}
+    assert rows["W_E"] == "192 × 8,192" and rows["W_Q"] == "32 × 192" and rows["W_in"] == "768 × 192"
+    assert shape_text("W_pos", cfg) == "192 × 128"
+    from scenes.components import column_matrix, weight_matrix
+    drawn: list[tuple[int, int]] = []
+    for cls in (column_matrix.ColumnMatrix, weight_matrix.WeightMatrix):
+        init = cls.__init__
+
+        def spy(self, *a, _init=init, **k):
+            _init(self, *a, **k)
+            drawn.append(tuple(self.full_shape))
+        monkeypatch.setattr(cls, "__init__", spy)
+    expect = {"EmbeddingMatrix": ["W_E", "W_pos"], "Attention": ["W_Q"], "WeightsAndData": ["W_in"],
+              "MLP": ["W_in", "W_out"], "Unembedding": ["W_U"]}
+    from scenes.components.parameter_counter import FILM_ORDER, SOURCE, arrays_of
+    w_all = model.weights()
+    running = 0
+    for scene, weights in expect.items():
+        drawn.clear()
+        files = render_scene(scene, tmp_path / scene, movie=False, size=(256, 144), narration="none")
+        for w in weights:
+            assert drawn_shape(w, cfg) in drawn, (scene, w, drawn)
+        # the corner counter: its counts are recorded and end on every matrix met so far
+        prov = json.loads(files["numbers.json"].read_text())
+        counts = [e for e in prov["numbers"] if e["source"] == SOURCE]
+        new = dict(FILM_ORDER).get(scene, ())
+        if new:
+            running += sum(w_all[n].size for s in new for n in arrays_of(w_all, s))
+            assert counts and counts[-1]["value"] == running, (scene, counts[-1:])
+            assert check_provenance({**prov, "numbers": counts}) == len(counts)
+        else:
+            assert not counts, scene
+    # GPT-3 in the same orientation
+    g3 = {g.weight: (g.rows, g.cols) for g in GPT3.groups}
+    assert g3["W_Q"] == (128, 12_288) and g3["W_E"] == g3["W_U"] == (12_288, 50_257)
+
+
+def test_recap_lines_say_the_prompts_numbers():
+    cfg = model.config()
+    lines = recap_lines(11, cfg, "␣be", 0.304, 5_839_872, 0.9893)
+    assert 4 <= len(lines) <= 6
+    text = "\n".join(lines)
+    for part in ("11 tokens", "11 vectors of 192 numbers", "6 layers", "8,192 scores", "“␣be”", "30.4%",
+                 "5,839,872", "98.9%"):
+        assert part in text, part
+    assert "1 token →" in recap_lines(1, cfg, "x", 0.5, 1, 0.9)[0]

@@ -1,5 +1,5 @@
 """WeightsAndData: the embedding, the weight slice, every product and the GELU step are the
-model's, for one token's pass through the first MLP."""
+model's, for one token's pass through one MLP (not the one the MLP scene shows)."""
 import math
 
 import numpy as np
@@ -7,8 +7,9 @@ import pytest
 
 import model
 from provenance_check import check_provenance
-from scenes.weights_and_data import (DATA_ENTRIES, LAYER, NEURON, PRODUCT_COLS, PRODUCT_ROWS,
-                                     SUM_TERMS, gelu)
+from scenes.mlp import pick_layer
+from scenes.weights_and_data import (DATA_ENTRIES, NEURON, PRODUCT_COLS, PRODUCT_ROWS,
+                                     SUM_TERMS, gelu, layer_shown)
 
 from conftest import SCENE_PROMPTS as PROMPTS
 from conftest import still_provenance
@@ -26,7 +27,10 @@ def test_weights_and_data_draws_the_real_numbers(prompt, tmp_path):
     assert check_provenance(prov) > 0
     trace = model.run(prompt)
     pos = len(trace.tokens) - 1
-    b = f"blocks.{LAYER}."
+    layer = layer_shown(trace)
+    # never the MLP scene's layer, so the two scenes do not draw the same digits
+    assert layer != pick_layer(trace, pos) or trace.config["n_layer"] == 1
+    b = f"blocks.{layer}."
     for e in prov["numbers"]:                    # one token: every activation is its row
         if e["source"] in trace.cache:
             assert e["index"][0] == pos, e
@@ -57,10 +61,22 @@ def test_weights_and_data_draws_the_real_numbers(prompt, tmp_path):
         assert products[(pos, i)] + bias[(i,)] == pytest.approx(pre[(pos, i)], abs=1e-5)
         assert post[(pos, i)] == pytest.approx(float(gelu(pre[(pos, i)])), abs=1e-5)
 
+    # the share of the pass that is weight matrices times vectors, shown once
+    share = values(prov, "W_E", "matrix-vector share of the forward pass")
+    assert list(share) == [()] and 0.9 < share[()] < 1.0
+
+
+def test_layer_shown_avoids_the_mlp_scenes_layer():
+    trace = model.run(PROMPTS[1])
+    n = trace.config["n_layer"]
+    assert layer_shown(trace, mlp_layer=n - 1) == 0
+    assert layer_shown(trace, mlp_layer=0) == n - 1
+
 
 def test_gelu_is_the_models():
     trace = model.run(PROMPTS[1])
-    pre, post = trace.cache[f"blocks.{LAYER}.mlp.hook_pre"], trace.cache[f"blocks.{LAYER}.mlp.hook_post"]
+    layer = layer_shown(trace)
+    pre, post = trace.cache[f"blocks.{layer}.mlp.hook_pre"], trace.cache[f"blocks.{layer}.mlp.hook_post"]
     assert np.allclose(gelu(pre), post, atol=1e-5)
     assert gelu(0.0) == 0.0 and gelu(10.0) == pytest.approx(10.0) and abs(gelu(-10.0)) < 1e-6
     assert math.isclose(float(gelu(1.0)), 0.5 * (1 + math.erf(1 / math.sqrt(2))), rel_tol=1e-12)

@@ -6,7 +6,7 @@ with a role's accent colour instead of grey: brighter with magnitude, the sign i
 ``ScoreGrid`` draws attention scores ``[query, key]`` in exactly the geometry of an
 ``AttentionGrid`` of the same size and labels (the same image size, cells and labels), so the
 scores, the masked scores and the softmax pattern blend into one another in place. Cells are grey,
-lighter for a higher score; numbers are written in them when they fit; masked cells (key after
+further from the background for a higher score; numbers are written in them when they fit; masked cells (key after
 query) show −∞.
 
     q = RoleVector(trace["blocks.1.attn.hook_q"][4, 5], theme.query, label=" her")
@@ -149,7 +149,8 @@ class ScoreGrid(AttentionGrid):
         return self.masked
 
     def shade(self, value: float) -> ManimColor:
-        """Grey, lighter for a higher score (the darkest cell is the lowest score shown)."""
+        """Grey, further from the background for a higher score (``style.data_shading``: lighter in
+        the dark theme, darker in the light one); the lowest score shown is nearest the background."""
         span = self.high - self.low
         if span <= 0:
             return style.data_color(1.0, 1.0, self.theme)

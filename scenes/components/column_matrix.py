@@ -148,7 +148,7 @@ class ColumnMatrix(Group):
         s = self._unit()
         n = self.n_rows + self.rows_cut
         box = Rectangle(width=self.cw * s, height=n * self.ch * s + self.header_image.height + 0.05,
-                        color=color or self.theme.chosen, stroke_width=4)
+                        color=color or self.theme.text, stroke_width=4)
         return box.move_to(self.column_center(i)).align_to(self.header_image, np.array([0, 1, 0]))
 
     def cell_rgb(self, r: int, i: int) -> np.ndarray:

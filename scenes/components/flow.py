@@ -132,9 +132,9 @@ class FlowDiagram(VGroup):
     def _box(self, name: str, size: float) -> VGroup:
         th = self.theme
         text = label(self.labels[name], size, theme=self.theme)
-        tint = {"attn": th.key, "mlp": th.value}.get(name)
-        if tint is not None:       # the two kinds of layer, told apart by a light tint
-            stroke, fill, opacity = tint, tint, 0.2
+        shade = {"attn": 0.9, "mlp": 0.4}.get(name)
+        if shade is not None:      # the two kinds of layer: a text-coloured outline, told apart by
+            stroke, fill, opacity = th.text, th.neutral, shade   # their fill (no Q/K/V accent on a block)
         elif name in ("embed", "unembed"):
             stroke, fill, opacity = th.muted, th.neutral, 0.8
         else:                      # the text that goes in and the distribution that comes out

@@ -63,8 +63,8 @@ class MatrixVectorProduct(Group):
     def compute_row(self, i: int, run_time: float = 1.5):
         """Highlight row i and the vector, count the running dot product, reveal y[i]."""
         th = self.theme
-        row = self.matrix.highlight_row(i, th.chosen)
-        col = Rectangle(width=self.x.body.width, height=self.x.body.height, color=th.chosen,
+        row = self.matrix.highlight_row(i, th.text)
+        col = Rectangle(width=self.x.body.width, height=self.x.body.height, color=th.text,
                         stroke_width=4).move_to(self.x.body)
         sums = self.partial_sums(i)
         # the counter is one small image of a fixed width, redrawn per frame (a Pango text per
@@ -74,7 +74,7 @@ class MatrixVectorProduct(Group):
 
         def running():
             k = int(np.clip(round(t.get_value()), 1, len(sums)))
-            img = text_image(f"Σ = {fmt(sums[k - 1], 3)}", style.SMALL_SIZE, th.chosen, min_width=width)
+            img = text_image(f"Σ = {fmt(sums[k - 1], 3)}", style.SMALL_SIZE, th.text, min_width=width)
             return img.next_to(self.y.body, RIGHT, buff=0.3).set_y(self.y.cell_center(i)[1])
 
         counter = always_redraw(running)

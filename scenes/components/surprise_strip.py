@@ -57,7 +57,7 @@ class SurpriseStrip(Group):
             y = (j + 1.5) * ROW_H + 0.05
             if self.surprised[j]:
                 c.rect(0.02, y - 0.5 * ROW_H + 0.02, width - 0.02, y + 0.5 * ROW_H - 0.02,
-                       fill=th.background, outline=th.chosen, width_units=0.03)
+                       fill=th.background, outline=th.text, width_units=0.03)
             text = show_piece(piece)
             while text_width(text, em) > label_width and len(text) > 2:
                 text = text[:-2] + "…"

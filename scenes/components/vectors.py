@@ -25,16 +25,10 @@ STEM = 0.05            # bracket line thickness
 PAD = 0.06             # inside a cell, either side of the number
 
 
-def _luminance(color: ManimColor) -> float:
-    r, g, b = ManimColor(color).to_rgb()
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def contrast_text(fill: ManimColor, *, theme: style.Theme) -> ManimColor:
-    """Of ``theme``'s text and background colours, the one that reads best on ``fill``."""
-    th = theme
-    lum = _luminance(fill)
-    return max((th.text, th.background), key=lambda c: abs(_luminance(c) - lum))
+    """The digit colour for a cell of ``fill``: ``theme``'s text or background colour, or pure
+    white/black where neither reaches 4.5:1 (WCAG AA; see ``style.ink_on``)."""
+    return style.ink_on(fill, theme)
 
 
 def fmt(value: float, decimals: int = 2) -> str:

@@ -92,7 +92,7 @@ class WeightMatrix(Group):
         s = self._unit()
         n_cols = self.shown.shape[1] + self.cols_cut
         box = Rectangle(width=n_cols * self.cw * s, height=self.ch * s,
-                        color=color or self.theme.chosen, stroke_width=4)
+                        color=color or self.theme.text, stroke_width=4)
         left = self.cell_center(i, 0) - np.array([self.cw * s / 2, 0, 0])
         return box.move_to(left, aligned_edge=np.array([-1, 0, 0]))
 
@@ -100,7 +100,7 @@ class WeightMatrix(Group):
         s = self._unit()
         n_rows = self.shown.shape[0] + self.rows_cut
         box = Rectangle(width=self.cw * s, height=n_rows * self.ch * s,
-                        color=color or self.theme.chosen, stroke_width=4)
+                        color=color or self.theme.text, stroke_width=4)
         top = self.cell_center(0, j) + np.array([0, self.ch * s / 2, 0])
         return box.move_to(top, aligned_edge=UP)
 
