@@ -23,6 +23,7 @@ FILM = [
     ("Temperature", "scenes.temperature"),
     ("Chatbot", "scenes.chatbot"),
     ("ParameterCount", "scenes.parameter_count"),
+    ("Recap", "scenes.recap"),
 ]
 
 # Renderable, but not part of the film.

@@ -18,7 +18,7 @@ from . import derivations, style
 from .base import ExplainerScene
 from .components.raster import HAIR, Canvas, drawn_width, font_em
 from .components.tally import ParameterTally, fmt_count
-from .components.text import label, percent, show_piece
+from .components.text import label
 from .components.text_block import text_lines
 from .shapes import drawn_shape, shape_text
 
@@ -120,7 +120,7 @@ def sci2(x: float) -> str:
 
 class ParameterCount(ExplainerScene):
     description = "a running tally of parameters by matrix group: GPT-3's 175 billion, then this model's own"
-    # the closing recap names the prompt's own tokens and prediction (the render cache keys on this)
+    uses_prompt = False   # the same tally for every prompt (the render cache keys on this)
 
     def construct(self):
         self.W = model.weights(self.context.checkpoint)
@@ -129,7 +129,6 @@ class ParameterCount(ExplainerScene):
         self.gpt3_tally()
         self.own_tally()
         self.left_out()
-        self.recap()
 
     # --- the numbers --------------------------------------------------------------------------
     def count_own_weights(self):
@@ -305,51 +304,6 @@ class ParameterCount(ExplainerScene):
         self.pause("Every learned number counted: the matrices, plus position embeddings, biases and "
                    "layer-norm scales and shifts, which the GPT-3 figure leaves out. The unembedding "
                    f"has no bias. Group for group, GPT-3 is about {sci2(ratio)} times bigger.")
-
-    def recap(self):
-        """The closing recap: the whole film in five lines, with this prompt's numbers."""
-        from model.flops import matvec_share
-        th = self.theme
-        t = self.trace
-        last = len(t.tokens) - 1
-        probs = model.softmax(t["logits"][last], 1.0)
-        top = int(np.argmax(probs))
-        prob = self.record("logits", (last, top), probs[top], derivations.softmax(T=1))
-        share = self.record("W_E", (), matvec_share(t.config, len(t.tokens)), derivations.MATVEC_SHARE)
-        lines = recap_lines(len(t.tokens), t.config, show_piece(self.piece(top)), prob, self.total, share)
-        head = label("The whole film, for your prompt", style.BODY_SIZE, theme=th)
-        rows = [text_lines([(line, style.SMALL_SIZE, th.text)]) for line in lines]
-        rows[-1] = text_lines([(lines[-1], style.SMALL_SIZE, th.muted)])
-        block = Group(head, *rows).arrange(DOWN, aligned_edge=LEFT, buff=0.28)
-        if block.width > 13.2:
-            block.scale_to_fit_width(13.2)
-        block.move_to([0, -0.3, 0])
-        self.play(FadeOut(self.shown_all), FadeOut(self.title), run_time=0.5)
-        self.play(FadeIn(head), run_time=0.5)
-        for row in rows:
-            self.play(FadeIn(row, shift=RIGHT * 0.2), run_time=0.45)
-        self.say(f"So: your {len(t.tokens)} tokens became vectors, passed through "
-                 f"{t.config['n_layer']} layers of attention and MLPs, and the last vector, times "
-                 f"W_U, scored all {t.config['n_vocab']:,} tokens.", 6.5)
-        self.wait(6.5)
-        self.say(f"Softmax made those scores probabilities: {self.piece(top).strip() or repr(self.piece(top))} "
-                 f"comes first, at {percent(prob)}. Then sample, append, and repeat.", 5.0)
-        self.wait(5.0)
-        self.pause("The story of the film with this prompt's numbers: tokens, vectors, layers, "
-                   "scores, probabilities; all of it from the counted weights above, mostly matrices "
-                   "times vectors.")
-
-
-def recap_lines(n_tokens: int, cfg: dict, piece: str, prob: float, total: int, share: float) -> list[str]:
-    """The film's story in five lines, with the prompt's own numbers: ``n_tokens`` tokens, the
-    model's sizes ``cfg``, its top next token ``piece`` at probability ``prob`` (T = 1), ``total``
-    learned numbers and the ``share`` (0..1) of the arithmetic that is matrices times vectors."""
-    s = "s" * (n_tokens != 1)
-    return [f"your text → {n_tokens} token{s} → {n_tokens} vector{s} of {cfg['d_model']} numbers",
-            f"→ {cfg['n_layer']} layers, each: attention, then an MLP",
-            f"→ the last vector × W_U: {cfg['n_vocab']:,} scores (logits)",
-            f"→ softmax: “{piece}” most likely, at {percent(prob)} (T = 1)",
-            f"{fmt_count(total)} learned numbers; {100 * share:.1f}% of the arithmetic is matrix × vector"]
 
 
 def total_note_text(total: int, card: int | None, tied_size: int | None) -> str:

@@ -9,7 +9,7 @@ from model.checkpoint import load, read_card
 from provenance_check import check_provenance
 from conftest import render as render_scene
 from scenes.parameter_count import (EXTRA_GROUPS, GPT3, MATRIX_GROUPS, NOT_PARAMETERS, group_of, grouped,
-                                    matrix_groups, recap_lines)
+                                    matrix_groups)
 from scenes.shapes import drawn_shape, shape_text
 
 
@@ -57,12 +57,8 @@ def test_scene_records_one_size_per_weight_and_they_add_up(tmp_path):
     prov = json.loads((tmp_path / "ParameterCount.numbers.json").read_text())
     assert check_provenance(prov) > 0
     w = model.weights(prov["checkpoint"])
-    # the closing recap adds the prompt's top probability and the matrix-vector share (changed on
-    # purpose: the film now ends on a recap with this prompt's numbers)
-    recap = [e for e in prov["numbers"] if e["transform"] != "size"]
-    assert sorted(e["transform"] for e in recap) == ["matrix-vector share of the forward pass", "softmax(T=1)"]
-    entries = [e for e in prov["numbers"] if e["transform"] == "size"]
-    assert all(e["index"] == [] for e in entries)
+    entries = prov["numbers"]
+    assert all(e["transform"] == "size" and e["index"] == [] for e in entries)
     sources = [e["source"] for e in entries]
     assert sorted(sources) == sorted(k for k in w if k != "b_U")              # every weight, once
     total = sum(e["value"] for e in entries)
@@ -109,14 +105,3 @@ def test_shapes_are_written_in_the_orientation_every_scene_draws(tmp_path, monke
     # GPT-3 in the same orientation
     g3 = {g.weight: (g.rows, g.cols) for g in GPT3.groups}
     assert g3["W_Q"] == (128, 12_288) and g3["W_E"] == g3["W_U"] == (12_288, 50_257)
-
-
-def test_recap_lines_say_the_prompts_numbers():
-    cfg = model.config()
-    lines = recap_lines(11, cfg, "␣be", 0.304, 5_839_872, 0.9893)
-    assert 4 <= len(lines) <= 6
-    text = "\n".join(lines)
-    for part in ("11 tokens", "11 vectors of 192 numbers", "6 layers", "8,192 scores", "“␣be”", "30.4%",
-                 "5,839,872", "98.9%"):
-        assert part in text, part
-    assert "1 token →" in recap_lines(1, cfg, "x", 0.5, 1, 0.9)[0]
