@@ -105,6 +105,7 @@ class Training(ExplainerScene):
             marks.add(t.next_to(at(steps[i], bpc[i]), where, buff=0.15))
             marks.add(t)
         self.play(FadeIn(axes), FadeIn(y_name), FadeIn(x_name), run_time=0.6)
+        self.say("Nobody writes a model's weights: they are learned. This is one real training run.")
         self.play(Create(line), run_time=2.5)
         self.play(FadeIn(marks), run_time=0.5)
         self.say("At step 0 the weights are random numbers: every next character is a blind guess.", 4.0)
@@ -198,11 +199,16 @@ class Training(ExplainerScene):
         note = self.text("bits: per character of unseen Austen at that step", color=th.muted)
         note.to_edge(DOWN, buff=0.2).align_to(head, LEFT)
         self.play(FadeIn(head), FadeIn(note), run_time=0.5)
+        self.say("The same prompt, the same seed, each snapshot in turn: from noise to English.")
         for row in rows:
             self.play(FadeIn(row), run_time=0.5)
             self.wait(0.6)
-        self.say("The same prompt, the same seed, each snapshot in turn: from noise to English.", 4.0)
-        self.wait(4.5)
+        bits = [card_entry(snap)["heldout_prose_bpc"] for snap in self.snapshots]
+        if all(b > a for a, b in zip(bits[1:], bits)):     # measured: each snapshot less surprised
+            self.say(f"Read down the rows: at every step the bits fall, from {bits[0]:.2f} to {bits[-1]:.2f}.")
+        else:
+            self.say(f"Read down the rows: from {bits[0]:.2f} bits at the start to {bits[-1]:.2f} at the end.")
+        self.wait(3.0)
         self.pause("Each line is a real snapshot of the run continuing this prompt. Random weights "
                    "pick any token; a few steps later it has learned common words and spaces; "
                    "by the end, phrases.")
