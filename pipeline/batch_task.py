@@ -72,12 +72,15 @@ def provenance_complete(path: Path, scene: str, ctx: RenderContext) -> bool:
 
 
 def _slides_complete(folder: Path, scene: str) -> bool:
+    """Whether the scene's slide JSON is there and every clip it names (paths relative to the
+    slides folder, ``pipeline.slides``) is a file."""
+    from .errors import UsageError
+    from .slides import FILE_KEYS, load_slides
     try:
-        slides = json.loads((folder / "slides" / f"{scene}.json").read_text())["slides"]
-    except (OSError, ValueError, KeyError, TypeError):
+        slides = load_slides(folder / "slides", scene)["slides"]
+    except (UsageError, KeyError, TypeError):
         return False
-    return bool(slides) and all(Path(s[k]).is_file() for s in slides for k in ("file", "rev_file")
-                                if isinstance(s, dict) and s.get(k))
+    return all(Path(s[k]).is_file() for s in slides for k in FILE_KEYS if isinstance(s, dict) and s.get(k))
 
 
 def finished(folder: Path, scene: str, ctx: RenderContext, need_srt: bool = False) -> bool:
