@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 
-def _byte_alphabet() -> dict[str, int]:
-    """GPT-2's printable stand-in character for every byte, inverted (char -> byte)."""
+def byte_alphabet() -> dict[str, int]:
+    """GPT-2's printable stand-in character for every byte, inverted (char -> byte): printable
+    Latin-1 bytes stand for themselves, the other 68 are shifted to U+0100 onwards in byte order."""
     printable = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1),
                  *range(ord("®"), ord("ÿ") + 1)]
     chars, extra = {}, 0
@@ -36,7 +37,7 @@ def train_ranks(texts: Iterable[str], n_ranks: int) -> dict[bytes, int]:
 
     import json
     merges = json.loads(tok.to_str())["model"]["merges"]
-    to_byte = _byte_alphabet()
+    to_byte = byte_alphabet()
     ranks = {bytes([b]): b for b in range(256)}
     for merge in merges:
         left, right = merge.split(" ") if isinstance(merge, str) else merge

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import tiktoken
 
+from .bpe import byte_alphabet
 from .errors import CheckpointError
 from .tokenizer import PAT_STR
 
@@ -222,20 +223,6 @@ def load(checkpoint: str):
 
 
 # --- the tokenizer -------------------------------------------------------------------------------
-def byte_alphabet() -> dict[str, int]:
-    """GPT-2's printable stand-in for each byte -> the byte: printable Latin-1 bytes stand for
-    themselves, the other 68 are shifted to U+0100 onwards in byte order."""
-    kept = [*range(ord("!"), ord("~") + 1), *range(ord("¡"), ord("¬") + 1), *range(ord("®"), ord("ÿ") + 1)]
-    table, shift = {}, 0
-    for b in range(256):
-        if b in kept:
-            table[chr(b)] = b
-        else:
-            table[chr(256 + shift)] = b
-            shift += 1
-    return table
-
-
 def ranks_from(vocab: dict, merges: list[str], where: Path) -> tuple[dict[bytes, int], dict[str, int]]:
     """(mergeable ranks, special tokens) of a byte-level BPE: each token's rank is its vocab id.
 

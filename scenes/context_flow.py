@@ -21,7 +21,7 @@ from . import derivations, style
 from .attention_reading import spoken
 from .base import ExplainerScene
 from .components import TokenStrip, VectorArray, label
-from .components.raster import Canvas, font_em
+from .components.raster import Canvas, drawn_width, font_em
 
 MAX_STRIP = 12       # tokens of text A shown (the last ones up to the followed token)
 ENTRIES = 4          # numbers shown per vector
@@ -170,8 +170,13 @@ class ContextFlow(ExplainerScene):
         em = font_em(style.SMALL_SIZE)
         w, h = 11.0, 3.9
         left, top, bottom = 1.3, 0.7, 0.75
+        pw = w - left - 0.9
+        gap = (pw - 0.45) / max(1, len(sims) - 1)           # between two layers' points
+        crowded = drawn_width(f"layer {self.names[-1]}", em) + 0.15 > gap
+        if crowded:          # a deep model: numbers only under the points, "after layer" once below
+            h += 0.35
         c = Canvas(w, h)
-        pw, ph = w - left - 0.9, h - top - bottom
+        ph = h - top - bottom - (0.35 if crowded else 0.0)
         step = 0.1 if min(sims) > 0.45 else 0.25      # the axis shows the range the line uses
         lo = max(-1.0, float(np.floor(min(sims) / step) * step) - step)
 
@@ -183,13 +188,25 @@ class ContextFlow(ExplainerScene):
         for v in np.arange(lo, 1.0 + step / 2, step):
             c.line([(left, xy(0, v)[1]), xy(len(sims) - 1, v)], th.neutral, 0.015)
             c.text(left - 0.15, xy(0, v)[1], f"{v:.2f}", em, th.muted, anchor="rm", mono=False)
+        label_y = top + ph + 0.35
         for k, name in enumerate(self.names):
-            c.text(xy(k, lo)[0], h - bottom + 0.35, name if k == 0 else f"layer {name}", em, th.muted, mono=False)
+            text = name if k == 0 or crowded else f"layer {name}"
+            c.text(xy(k, lo)[0], label_y, text, em, th.muted, mono=False)
+        if crowded:
+            c.text((xy(1, lo)[0] + xy(len(sims) - 1, lo)[0]) / 2, label_y + 0.35, "after layer", em, th.muted,
+                   mono=False)
         points = [xy(k, v) for k, v in enumerate(sims)]
         c.line(points, th.text, 0.04)
-        for (x, y), v in zip(points, sims):
+        # every value when there is room; else the start, the lowest, the highest and the last
+        named = (set(range(len(sims))) if drawn_width("0.00", em) + 0.1 < gap else
+                 {0, int(np.argmin(sims)), int(np.argmax(sims)), len(sims) - 1})
+        for k, ((x, y), v) in enumerate(zip(points, sims)):
             c.ellipse(x, y, 0.07, th.text)
-            c.text(x, y - 0.3, f"{v:.2f}", em, th.text, mono=False)
+            if k == 0:       # on the side away from the line that leaves it
+                c.text(x, y + (0.3 if len(sims) > 1 and sims[1] > v else -0.3), f"{v:.2f}", em, th.text,
+                       mono=False)
+            elif k in named:
+                c.text(x, y - 0.3, f"{v:.2f}", em, th.text, mono=False)
         c.text(left + pw / 2, 0.2, f"cosine similarity of the two vectors of {self.word}", em, th.text, mono=False)
         return c.mobject()
 
