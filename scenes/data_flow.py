@@ -31,6 +31,7 @@ ENTRIES = 4           # numbers shown per vector
 LAYER_ENTRIES = 3     # and per vector of the row of layers (it has a line more beneath it)
 TOP_K = 5             # next tokens in the distribution
 PANEL_W = 13.2        # the panel under the diagram
+BAR_LABEL_W = 3.0     # the widest a next token's name is drawn at full size (wider ones shrink)
 
 
 def shown_layers(n_layer: int, most: int = MAX_LAYERS) -> list[int]:
@@ -298,6 +299,20 @@ class DataFlow(ExplainerScene):
         self.pause(f"{self.L} blocks of attention then MLP. The array keeps its shape, {self.T} by "
                    f"{self.d}, but each block adds to every vector: see the last token's numbers change.")
 
+    @staticmethod
+    def make_room(vec_head, vec, bars, label_w: float, edge: float = 6.85):
+        """Spread the output panel so the arrow between ``vec`` and ``bars`` is at least as long
+        as its label (``label_w`` units, plus 0.3 either side): long next-token names push the
+        bars right, up to ``edge`` (the highlight's margin kept), then the vector left."""
+        gap = bars.labels.get_left()[0] - vec.body.get_right()[0]
+        short = label_w + 0.2 + 0.6 - gap
+        if short <= 0:
+            return
+        right = max(0.0, min(short, edge - 0.1 - bars.percents.get_right()[0]))
+        bars.shift(RIGHT * right)
+        left = max(0.0, min(short - right, vec_head.get_left()[0] + edge))
+        Group(vec_head, vec).shift(LEFT * left)
+
     def show_output(self):
         t = self.trace
         self.clear_panel()
@@ -316,9 +331,10 @@ class DataFlow(ExplainerScene):
         top, pieces = self.top_tokens(probs, TOP_K)
         for k in top:
             self.record("logits", (self.last, k), probs[k], derivations.softmax(T=1))
-        bars = ProbabilityBars(pieces, probs[top], max_width=3.0, row_height=0.56, label_width=2.2,
+        bars = ProbabilityBars(pieces, probs[top], max_width=3.0, row_height=0.56, label_width=BAR_LABEL_W,
                                full=float(probs[top[0]]), theme=self.theme)
         bars.shift([2.0 - bars.bars[0].get_left()[0], vec.body.get_top()[1] - 0.28 - bars.bars[0].get_y(), 0])
+        self.make_room(vec_head, vec, bars, self.muted(f"× W_U:\n{self.n_vocab:,} scores").width)
         bars_head = self.muted("next token, at T = 1").align_to(vec_head, UP).set_x(bars.get_center()[0])
         left, right = vec.body.get_right()[0] + 0.3, bars.labels.get_left()[0] - 0.3
         y = vec.body.get_center()[1]
