@@ -92,3 +92,24 @@ def test_reveal_all_fades_only_the_covers_still_on():
     assert len(faded) == len(mv.covers) - 2
     assert mv.covers[0] not in faded and mv.covers[1] not in faded
     assert mv.reveal_all().animations == []
+
+
+def test_running_sum_fades_out_on_the_number_that_lands():
+    """When the count ends and the fade begins, the counter shows the whole dot product, the
+    entry revealed beside it (an always_redraw counter kept the value of the frame before)."""
+    from manim import tempconfig
+    rng = np.random.default_rng(4)
+    with tempconfig({"pixel_width": 854, "pixel_height": 480, "frame_rate": 15}):
+        mv = MatrixVectorProduct(rng.normal(size=(6, 192)), rng.normal(size=192), theme=TH)
+        anim = mv.compute_row(0, run_time=1.2)
+        anim.scene = None                # a Succession asks for its scene; none is needed here
+        anim.begin()
+        total = anim.run_time
+        for t in np.arange(0, total, 1 / 15):      # the frames a scene would draw
+            anim.interpolate(t / total)
+            if t > 0.3 + 1.2:                        # the fade-out has begun
+                break
+        last = mv.counter_image(0, 192)
+        assert mv.counter.text == last.text
+        fading = anim.animations[2].animations[-1]    # FadeOut(counter), from its first state
+        assert np.array_equal(fading.starting_mobject.pixel_array, last.pixel_array)

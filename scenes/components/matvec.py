@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Group, Rectangle,
-                   Succession, ValueTracker, always_redraw, linear)
+                   Succession, UpdateFromAlphaFunc, linear)
 
 from .. import style
 from .text import label
@@ -81,24 +81,30 @@ class MatrixVectorProduct(Group):
         return np.cumsum(self.w_values[i] * self.x_values)
 
     def compute_row(self, i: int, run_time: float = 1.5):
-        """Highlight row i and the vector, count the running dot product, reveal y[i]."""
+        """Highlight row i and the vector, count the running dot product, reveal y[i]; the
+        counter (``.counter``) ends on ``partial_sums(i)[-1]``, the entry that lands."""
         th = self.theme
         row = self.matrix.highlight_row(i, th.text)
         col = Rectangle(width=self.x.body.width, height=self.x.body.height, color=th.text,
                         stroke_width=4).move_to(self.x.body)
         sums = self.partial_sums(i)
         # the counter is one small image of a fixed width, redrawn per frame (a Pango text per
-        # frame would cost more than the frame itself)
+        # frame would cost more than the frame itself) by the counting animation itself, so its
+        # last state is the whole dot product (an always_redraw counter missed the last frame's
+        # value: the fade that follows starts from the value before, not the one that lands)
         width = self.counter_width(i)
-        t = ValueTracker(0)
+        counter = self.counter_image(i, 1, width)
 
-        def running():
-            return self.counter_image(i, int(np.clip(round(t.get_value()), 1, len(sums))), width)
+        def show(m, a):
+            k = int(np.clip(round(a * len(sums)), 1, len(sums)))
+            m.become(self.counter_image(i, k, width))
+            m.text = counter_text(sums[k - 1])
 
-        counter = always_redraw(running)
+        self.counter = counter
+        count = UpdateFromAlphaFunc(counter, show, rate_func=linear, run_time=run_time)
         return Succession(
             AnimationGroup(FadeIn(row), FadeIn(col), FadeIn(counter), run_time=0.3),
-            t.animate(rate_func=linear, run_time=run_time).set_value(len(sums)),
+            count,
             AnimationGroup(*self._uncover([i]), FadeOut(row), FadeOut(col), FadeOut(counter),
                            run_time=0.3),
         )
