@@ -9,7 +9,7 @@ the top next tokens (softmax of ``logits``).
 from __future__ import annotations
 
 import numpy as np
-from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, FadeOut, Group,
+from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, FadeOut, FadeTransform, Group,
                    MoveAlongPath, Succession, SurroundingRectangle, Transform, VMobject, Write, smooth)
 
 import model
@@ -31,6 +31,7 @@ ENTRIES = 4           # numbers shown per vector
 LAYER_ENTRIES = 3     # and per vector of the row of layers (it has a line more beneath it)
 TOP_K = 5             # next tokens in the distribution
 PANEL_W = 13.2        # the panel under the diagram
+BAR_LABEL_W = 3.0     # the widest a next token's name is drawn at full size (wider ones shrink)
 
 
 def shown_layers(n_layer: int, most: int = MAX_LAYERS) -> list[int]:
@@ -143,6 +144,8 @@ class DataFlow(ExplainerScene):
         note = self.muted(count).next_to(strip, DOWN, buff=0.35).set_x(0)
         parts.append(note)
         self.panel = Group(*parts)
+        self.tokens_shown = dict(line=line, arrow=arrow, strip=strip, first=first, note=note,
+                                 dots=dots if first > 0 else None)
         self.play(Create(self.here), FadeIn(line), run_time=0.7)
         self.play(FadeIn(arrow), FadeIn(strip, shift=DOWN * 0.2), *[FadeIn(p) for p in parts[3:]],
                   run_time=0.8)
@@ -171,11 +174,6 @@ class DataFlow(ExplainerScene):
 
     def show_vectors(self):
         t = self.trace
-        self.clear_panel()
-        dot_moves = self.travel(self.legs()[:1])
-        self.add(self.dot)
-        self.move_marker("embed", *dot_moves, run_time=0.6)
-        self.remove(self.dot)
         k = min(self.T, MAX_VECTORS)
         while True:
             first = self.T - k
@@ -197,24 +195,64 @@ class DataFlow(ExplainerScene):
         Group(shape, shape_note).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
         Group(shape, shape_note).next_to(row, RIGHT, buff=0.5).align_to(row, UP)
         parts = [head, row]
+        dots = None
         if first > 0:
             dots = self.muted("…", style.BODY_SIZE).next_to(row.vectors[0].body, LEFT, buff=0.25)
             parts.append(dots)
         Group(*parts[1:], shape, shape_note).set_x(0)
         last = row.vectors[-1].body
         box = SurroundingRectangle(last, color=self.theme.chosen, buff=0.06, stroke_width=4)
-        self.panel = Group(*parts, box, shape, shape_note)
-        self.play(FadeIn(head), FadeIn(row, shift=DOWN * 0.2), *[FadeIn(p) for p in parts[2:]],
-                  run_time=0.8)
-        self.play(FadeIn(shape), FadeIn(shape_note), run_time=0.5)
+
+        # the tokens become the vectors: the strip's other parts go as the dot reaches "embed",
+        # then each token's box grows into its vector's column and its text drops to the label
+        dot_moves = self.travel(self.legs()[:1])
+        self.add(self.dot)
+        going, morphs = self.tokens_to_vectors(row, first, dots)
+        self.move_marker("embed", *dot_moves, *[FadeOut(m) for m in going], FadeIn(head), run_time=0.6)
+        self.remove(self.dot)
         self.say(f"Each token becomes a vector of {self.d} numbers: its embedding plus its "
                  "position's. This grid of numbers is what flows through the network.", 5.0)
-        self.wait(3.5)
+        self.play(*morphs, run_time=1.4)
+        self.panel = Group(*parts, box, shape, shape_note)
+        self.play(FadeIn(shape), FadeIn(shape_note), run_time=0.5)
+        self.wait(2.9)
         self.play(Create(box), run_time=0.5)
         self.say(f"We follow the last one, {self.spoken}: it will predict the next token.", 3.0)
         self.wait(3.0)
         self.pause(f"A {self.T} by {self.d} array of real numbers, data, so drawn grey. The last "
                    "token's vector, boxed, is the one whose final state gives the prediction.")
+
+    def tokens_to_vectors(self, row, first: int, dots):
+        """What leaves and what morphs when the token strip turns into the vector ``row`` (whose
+        first vector is token ``first``; ``dots`` its "…" or None): ``(going, morphs)``.
+
+        A token drawn in both has its box turned into its vector's column (``FadeTransform``:
+        the column grows out of the box) and its text moved down into the vector's label; the
+        line of text, the arrow, the ids, the count and the tokens without a vector leave; a
+        vector whose token the strip did not show fades in. The strip's groups are taken apart
+        on the scene first, so each part leaves or morphs on its own."""
+        shown = self.tokens_shown
+        strip, s0 = shown["strip"], shown["first"]
+        self.remove(self.panel)
+        loose = [shown["line"], shown["arrow"], shown["note"], *strip.boxes, *strip.piece_images,
+                 *strip.id_images] + ([shown["dots"]] if shown["dots"] is not None else [])
+        self.add(*loose)
+        morphs, kept = [], set()
+        for j, vec in enumerate(row.vectors):
+            s = first + j - s0                     # this token's place in the strip
+            if 0 <= s < strip.n_tokens:
+                kept.update({id(strip.boxes[s]), id(strip.piece_images[s])})
+                morphs.append(FadeTransform(strip.boxes[s], vec.body))
+                morphs.append(FadeTransform(strip.piece_images[s], vec.label_image, stretch=False))
+            else:
+                morphs.append(FadeIn(vec, shift=DOWN * 0.2))
+        if dots is not None and shown["dots"] is not None:
+            kept.add(id(shown["dots"]))
+            morphs.append(FadeTransform(shown["dots"], dots, stretch=False))
+        elif dots is not None:
+            morphs.append(FadeIn(dots))
+        going = [m for m in loose if id(m) not in kept]
+        return going, morphs
 
     def show_layers(self):
         t = self.trace
@@ -261,6 +299,20 @@ class DataFlow(ExplainerScene):
         self.pause(f"{self.L} blocks of attention then MLP. The array keeps its shape, {self.T} by "
                    f"{self.d}, but each block adds to every vector: see the last token's numbers change.")
 
+    @staticmethod
+    def make_room(vec_head, vec, bars, label_w: float, edge: float = 6.85):
+        """Spread the output panel so the arrow between ``vec`` and ``bars`` is at least as long
+        as its label (``label_w`` units, plus 0.3 either side): long next-token names push the
+        bars right, up to ``edge`` (the highlight's margin kept), then the vector left."""
+        gap = bars.labels.get_left()[0] - vec.body.get_right()[0]
+        short = label_w + 0.2 + 0.6 - gap
+        if short <= 0:
+            return
+        right = max(0.0, min(short, edge - 0.1 - bars.percents.get_right()[0]))
+        bars.shift(RIGHT * right)
+        left = max(0.0, min(short - right, vec_head.get_left()[0] + edge))
+        Group(vec_head, vec).shift(LEFT * left)
+
     def show_output(self):
         t = self.trace
         self.clear_panel()
@@ -279,9 +331,10 @@ class DataFlow(ExplainerScene):
         top, pieces = self.top_tokens(probs, TOP_K)
         for k in top:
             self.record("logits", (self.last, k), probs[k], derivations.softmax(T=1))
-        bars = ProbabilityBars(pieces, probs[top], max_width=3.0, row_height=0.56, label_width=2.2,
+        bars = ProbabilityBars(pieces, probs[top], max_width=3.0, row_height=0.56, label_width=BAR_LABEL_W,
                                full=float(probs[top[0]]), theme=self.theme)
         bars.shift([2.0 - bars.bars[0].get_left()[0], vec.body.get_top()[1] - 0.28 - bars.bars[0].get_y(), 0])
+        self.make_room(vec_head, vec, bars, self.muted(f"× W_U:\n{self.n_vocab:,} scores").width)
         bars_head = self.muted("next token, at T = 1").align_to(vec_head, UP).set_x(bars.get_center()[0])
         left, right = vec.body.get_right()[0] + 0.3, bars.labels.get_left()[0] - 0.3
         y = vec.body.get_center()[1]

@@ -91,15 +91,26 @@ def blend_pictures(image, start, end, alpha: float) -> bool:
     """``image`` becomes ``start`` blended towards ``end`` by ``alpha`` (0..1), as Manim's
     ``ImageMobject.interpolate_color`` does, but in integers (the stock one goes through float64
     for every pixel, every frame). Returns False, changing nothing, when the three pixel arrays
-    differ in shape (the caller then falls back to Manim's own blend)."""
+    differ in shape (the caller then falls back to Manim's own blend).
+
+    The alpha as drawn (``orig_alpha_pixel_array``, which fades scale) is blended too: without
+    it, a picture changed in place (``become``, as ``always_redraw`` does) and then faded would
+    show its new drawing through the old one's alpha, e.g. a running sum's digits cut to the
+    shape of the first sum's."""
     if not (start.pixel_array.shape == end.pixel_array.shape == image.pixel_array.shape):
         return False
     w = np.uint16(round(alpha * 256))
-    a = start.pixel_array.astype(np.uint16)
-    a *= 256 - w
-    a += end.pixel_array.astype(np.uint16) * w
-    a >>= 8
-    image.pixel_array = a.astype(np.uint8)
+
+    def mix(p, q):
+        a = p.astype(np.uint16)
+        a *= 256 - w
+        a += q.astype(np.uint16) * w
+        a >>= 8
+        return a.astype(np.uint8)
+    drawn = [getattr(m, "orig_alpha_pixel_array", None) for m in (start, end)]
+    image.pixel_array = mix(start.pixel_array, end.pixel_array)
+    if all(d is not None and d.shape == image.pixel_array.shape[:2] for d in drawn):
+        image.orig_alpha_pixel_array = mix(*drawn)
     image.fill_opacity = start.fill_opacity + (end.fill_opacity - start.fill_opacity) * alpha
     return True
 

@@ -172,14 +172,16 @@ class MLP(ExplainerScene):
         self.wait(2.5)
         self.pause("Each row of W_in is one neuron's pattern: its dot product with x scores how "
                    "well the vector matches it. Blue positive, red negative.")
-        self.product, self.product_head = mv, heads[2]
+        self.product, self.product_heads, self.product_head = mv, heads, heads[2]
 
     def add_bias(self):
         mv, y = self.product, self.product.y
         # revealing the outputs took the product apart (manim splits a group when a part of it
-        # leaves the scene): gather it again, then all but the output column and its header go
-        self.remove(mv)
-        self.add(mv.matrix, mv.x, mv.equals, y)
+        # leaves the scene): gather it again, its headers one by one (the output's header stays,
+        # and fading the row of headers would take it along, to pop back a moment later), then
+        # all but the output column and its header go
+        self.remove(mv, self.product_heads)
+        self.add(mv.matrix, mv.x, mv.equals, y, *self.product_heads)
         gone = [m for m in self.mobjects if m not in self.title_group
                 and m not in (y, self.product_head, getattr(self, "parameter_counter", None))]
         self.play(FadeOut(Group(*gone)), run_time=0.5)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (RIGHT, UP, AnimationGroup, FadeIn, FadeOut, Group, Rectangle,
-                   Succession, ValueTracker, always_redraw, linear)
+                   Succession, UpdateFromAlphaFunc, linear)
 
 from .. import style
 from .text import label
@@ -16,6 +16,11 @@ from .text_image import text_image
 from .checks import finite_array
 from .vectors import DataVector, fmt
 from .weight_matrix import WeightMatrix
+
+
+def counter_text(value: float) -> str:
+    """The running sum as the counter writes it, e.g. "Σ = +0.180"."""
+    return f"Σ = {fmt(value, 3)}"
 
 
 class MatrixVectorProduct(Group):
@@ -56,34 +61,64 @@ class MatrixVectorProduct(Group):
                                  stroke_width=0, fill_color=bg, fill_opacity=1).move_to(self.y.cell_center(i))
                        for i in range(len(self.y.shown))]
         self.add(*self.covers)
+        self.revealed: set[int] = set()     # rows whose cover has been faded out
+
+    def counter_width(self, i: int) -> float:
+        """The width (units) of row ``i``'s running-sum image: its widest value's text, so one
+        image size serves every value (a fade blends pixel arrays of equal shape)."""
+        em = font_em(style.SMALL_SIZE)
+        return max(drawn_width(counter_text(v), em, pad=IMAGE_PAD) for v in self.partial_sums(i))
+
+    def counter_image(self, i: int, k: int, width: float | None = None):
+        """Row ``i``'s running sum after its first ``k`` terms (1…n_in) as one image of
+        ``width`` (default ``counter_width(i)``), beside y[i]."""
+        sums = self.partial_sums(i)
+        img = text_image(counter_text(sums[k - 1]), style.SMALL_SIZE, self.theme.text,
+                         min_width=self.counter_width(i) if width is None else width)
+        return img.next_to(self.y.body, RIGHT, buff=0.3).set_y(self.y.cell_center(i)[1])
 
     def partial_sums(self, i: int) -> np.ndarray:
         return np.cumsum(self.w_values[i] * self.x_values)
 
     def compute_row(self, i: int, run_time: float = 1.5):
-        """Highlight row i and the vector, count the running dot product, reveal y[i]."""
+        """Highlight row i and the vector, count the running dot product, reveal y[i]; the
+        counter (``.counter``) ends on ``partial_sums(i)[-1]``, the entry that lands."""
         th = self.theme
         row = self.matrix.highlight_row(i, th.text)
         col = Rectangle(width=self.x.body.width, height=self.x.body.height, color=th.text,
                         stroke_width=4).move_to(self.x.body)
         sums = self.partial_sums(i)
         # the counter is one small image of a fixed width, redrawn per frame (a Pango text per
-        # frame would cost more than the frame itself)
-        width = max(drawn_width(f"Σ = {fmt(v, 3)}", font_em(style.SMALL_SIZE), pad=IMAGE_PAD) for v in sums)
-        t = ValueTracker(0)
+        # frame would cost more than the frame itself) by the counting animation itself, so its
+        # last state is the whole dot product (an always_redraw counter missed the last frame's
+        # value: the fade that follows starts from the value before, not the one that lands)
+        width = self.counter_width(i)
+        counter = self.counter_image(i, 1, width)
 
-        def running():
-            k = int(np.clip(round(t.get_value()), 1, len(sums)))
-            img = text_image(f"Σ = {fmt(sums[k - 1], 3)}", style.SMALL_SIZE, th.text, min_width=width)
-            return img.next_to(self.y.body, RIGHT, buff=0.3).set_y(self.y.cell_center(i)[1])
+        def show(m, a):
+            k = int(np.clip(round(a * len(sums)), 1, len(sums)))
+            m.become(self.counter_image(i, k, width))
+            m.text = counter_text(sums[k - 1])
 
-        counter = always_redraw(running)
+        self.counter = counter
+        count = UpdateFromAlphaFunc(counter, show, rate_func=linear, run_time=run_time)
         return Succession(
             AnimationGroup(FadeIn(row), FadeIn(col), FadeIn(counter), run_time=0.3),
-            t.animate(rate_func=linear, run_time=run_time).set_value(len(sums)),
-            AnimationGroup(FadeOut(self.covers[i]), FadeOut(row), FadeOut(col), FadeOut(counter),
+            count,
+            AnimationGroup(*self._uncover([i]), FadeOut(row), FadeOut(col), FadeOut(counter),
                            run_time=0.3),
         )
 
+    def _uncover(self, rows) -> list:
+        """Fade-outs of the covers of ``rows`` still covering. A cover already faded is left out:
+        a FadeOut puts its mobject back at full opacity before fading it (Manim restores a
+        removed mobject), so fading it again would blank a computed entry for a moment."""
+        rows = [i for i in rows if i not in self.revealed]
+        self.revealed.update(rows)
+        return [FadeOut(self.covers[i]) for i in rows]
+
     def reveal_all(self):
-        return AnimationGroup(*[FadeOut(c) for c in self.covers])
+        """Fade out every cover not yet faded."""
+        fades = self._uncover(range(len(self.covers)))
+        return AnimationGroup(*fades)
+
