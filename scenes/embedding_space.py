@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DEGREES, DOWN, LEFT, RIGHT, UL, BackgroundRectangle, Create, Dot, FadeIn, FadeOut,
+from manim import (DEGREES, DL, DOWN, DR, LEFT, RIGHT, UL, UR, BackgroundRectangle, Create, Dot, FadeIn, FadeOut,
                    Line, VGroup, Write)
 
 import model
@@ -202,8 +202,22 @@ class EmbeddingSpace(Explainer3DScene):
             panel.add(label(f"{show_piece(self.piece(n))}  {v:.2f}", style.SMALL_SIZE, mono=True, theme=self.theme))
         panel.add(label("cosine similarity", style.SMALL_SIZE, color=th.muted))
         panel.add(label(f"in all {self.trace.config['d_model']} numbers", style.SMALL_SIZE, color=th.muted))
-        panel.arrange(DOWN, aligned_edge=LEFT, buff=0.14).to_corner(DOWN + RIGHT, buff=0.45)
+        panel.arrange(DOWN, aligned_edge=LEFT, buff=0.09)
         panel.add_to_back(BackgroundRectangle(panel, color=th.background, fill_opacity=0.85, buff=0.1))
+        # at the right edge (else bottom left), at the height where it covers the least of what
+        # is drawn (the axes, the lines, the dots): lowest first
+        drawn = screen_points(self, [self.space.axes, lines, *near, self.space.dots[f]])
+        x0, x1, y0, y1 = BOUNDS
+        spots = [(DR, y) for y in np.arange(y0 + panel.height / 2, y1 - panel.height / 2 + 1e-6, 0.1)]
+        spots.append((DL, y0 + panel.height / 2))
+
+        def covered(spot) -> int:
+            edge, y = spot
+            panel.move_to([x1 - panel.width / 2 if edge is DR else x0 + panel.width / 2, y, 0])
+            (a, b, _), (c, d, _) = panel.get_corner(DL), panel.get_corner(UR)
+            return int(((drawn[:, 0] > a - 0.1) & (drawn[:, 0] < c + 0.1)
+                        & (drawn[:, 1] > b - 0.1) & (drawn[:, 1] < d + 0.1)).sum())
+        covered(min(spots, key=covered))
         self.add_fixed_in_frame_mobjects(panel)
         # the word and each neighbour named beside its dot, clear of the lines joining them
         focus_lab = self.screen_labels([self.focus] + [n for n, _ in self.neighbours],

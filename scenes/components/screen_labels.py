@@ -19,8 +19,8 @@ from .. import style
 
 BOUNDS = (-6.75, 6.75, -3.65, 3.65)   # x0, x1, y0, y1: the frame less a 0.35-unit margin
 STEP = 0.03                           # units between the sampled points of a drawn line
-# directions tried, in order: right, left, the four diagonals, above, below
-DIRECTIONS = ((1, 0), (-1, 0), (1, 1), (1, -1), (-1, 1), (-1, -1), (0, 1), (0, -1))
+# directions tried (degrees), in order: right, left, the four diagonals, above, below, between
+DIRECTIONS = (0, 180, 45, -45, 135, -135, 90, -90, 22.5, -22.5, 157.5, -157.5, 67.5, -67.5, 112.5, -112.5)
 DISTANCES = (0.0, 0.25, 0.5, 0.8, 1.1, 1.45, 1.85, 2.3)   # extra distance, ring by ring
 LEADER_FROM = 0.2     # a label this far out (beyond ``gap``) gets a leader line
 
@@ -68,6 +68,24 @@ def _hits(box, pts: np.ndarray, pad: float) -> int:
     return int(inside.sum())
 
 
+def _reach(u: np.ndarray, hw: float, hh: float, off: float) -> float:
+    """How far along unit ``u`` a box of half-width ``hw`` and half-height ``hh`` is centred so
+    that its nearest point lies ``off`` from the start."""
+    lo, hi = 0.0, hw + hh + off + 1.0
+    for _ in range(30):
+        r = (lo + hi) / 2
+        dx, dy = max(abs(r * u[0]) - hw, 0.0), max(abs(r * u[1]) - hh, 0.0)
+        lo, hi = (r, hi) if np.hypot(dx, dy) < off else (lo, r)
+    return hi
+
+
+def _distance(box, pts: np.ndarray) -> np.ndarray:
+    """Each point's distance to the box (0 inside it)."""
+    dx = np.maximum(np.maximum(box[0] - pts[:, 0], pts[:, 0] - box[2]), 0)
+    dy = np.maximum(np.maximum(box[1] - pts[:, 1], pts[:, 1] - box[3]), 0)
+    return np.hypot(dx, dy)
+
+
 def _overlap(a, b, pad: float) -> bool:
     return not (a[2] + pad < b[0] or b[2] + pad < a[0] or a[3] + pad < b[1] or b[3] + pad < a[1])
 
@@ -101,29 +119,38 @@ def place_labels(labels: Sequence[Mobject], anchors: Sequence, marks: np.ndarray
     # every dot is kept clear of every label (its own too, by ``gap``)
     dots = np.array(anchors) if anchors else np.zeros((0, 2))
     lines = np.asarray(marks, float).reshape(-1, 2)
+    leader_pts = np.zeros((0, 2))
     leaders = VGroup()
     for k, (lab, a) in enumerate(zip(labels, anchors)):
         w, h = lab.width, lab.height
         best, best_cost = None, None
         others = np.delete(dots, k, axis=0)
         for d in DISTANCES:
-            for dx, dy in DIRECTIONS:
-                off = radius + gap + d
-                cx = a[0] + dx * (w / 2 + off) if dx else a[0]
-                cy = a[1] + dy * (h / 2 + off) if dy else a[1]
+            for angle in DIRECTIONS:
+                u = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
+                cx, cy = a + u * _reach(u, w / 2, h / 2, radius + gap + d)
                 box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
                 cost = 0
                 if box[0] < bounds[0] or box[2] > bounds[1] or box[1] < bounds[2] or box[3] > bounds[3]:
                     cost += 1000
                 cost += 100 * sum(_overlap(box, p, pad) for p in placed)
-                cost += _hits(box, lines, pad) + 10 * _hits(box, others, radius + pad)
+                # what the layout forbids (text over text, a line or dot through text) costs 100s;
+                # what only reads less well (a nearer dot, a leader over a dot or leader) a few
+                hit = _hits(box, lines, pad) + _hits(box, others, radius + pad)
+                cost += 100 * (hit > 0) + hit
+                if d < LEADER_FROM and len(others):   # beside its dot: no other dot as near to it
+                    own = _distance(box, a[None])[0]
+                    cost += 3 * int((_distance(box, others) < own + 0.12).any())
                 leader = None
                 if d >= LEADER_FROM:
                     leader = _leader_ends(a, box, radius)
                     path = segment_points(*leader)
                     cost += 100 * sum(_hits(p, path, 0.02) > 0 for p in placed)
+                    if len(leader_pts):   # nor crosses an earlier leader
+                        cost += 6 * int((np.linalg.norm(path[:, None] - leader_pts[None], axis=-1)
+                                          < 0.04).any())
                     if len(others):   # nor passes over another dot
-                        cost += 10 * int((np.linalg.norm(path[:, None] - others[None], axis=-1)
+                        cost += 3 * int((np.linalg.norm(path[:, None] - others[None], axis=-1)
                                           < radius + 0.03).any())
                 cost += d  # nearer is better, among places that touch the same things
                 if best_cost is None or cost < best_cost:
@@ -139,4 +166,5 @@ def place_labels(labels: Sequence[Mobject], anchors: Sequence, marks: np.ndarray
             line = Line([*leader[0], 0], [*leader[1], 0], color=theme.muted, stroke_width=1.5)
             leaders.add(line)
             lines = np.concatenate([lines, segment_points(*leader)])
+            leader_pts = np.concatenate([leader_pts, segment_points(*leader)])
     return leaders
