@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import (DEGREES, DL, DOWN, DR, LEFT, RIGHT, UL, UR, BackgroundRectangle, Create, Dot, FadeIn, FadeOut,
+from manim import (DEGREES, DOWN, LEFT, RIGHT, UL, BackgroundRectangle, Create, Dot, FadeIn, FadeOut,
                    Line, VGroup, Write)
 
 import model
@@ -89,7 +89,7 @@ class EmbeddingSpace(Explainer3DScene):
                 for t, c in zip(tokens, colors)]
         drawn = screen_points(self, [self.space.axes, *marks])
         leaders = place_labels(labs, [screen_xy(self, d) for d in dots], drawn,
-                               [self.title, self.sub, *boxes], radius=DOT_R, theme=self.theme)
+                               [self.title, self.sub, *boxes], radius=DOT_R)
         group = VGroup(*labs, *leaders)
         self.add_fixed_in_frame_mobjects(group)
         group.set_opacity(0)
@@ -208,16 +208,14 @@ class EmbeddingSpace(Explainer3DScene):
         # is drawn (the axes, the lines, the dots): lowest first
         drawn = screen_points(self, [self.space.axes, lines, *near, self.space.dots[f]])
         x0, x1, y0, y1 = BOUNDS
-        spots = [(DR, y) for y in np.arange(y0 + panel.height / 2, y1 - panel.height / 2 + 1e-6, 0.1)]
-        spots.append((DL, y0 + panel.height / 2))
+        w, h = panel.width, panel.height
+        spots = [(x1 - w / 2, y) for y in np.arange(y0 + h / 2, y1 - h / 2 + 1e-6, 0.1)]
+        spots.append((x0 + w / 2, y0 + h / 2))
 
         def covered(spot) -> int:
-            edge, y = spot
-            panel.move_to([x1 - panel.width / 2 if edge is DR else x0 + panel.width / 2, y, 0])
-            (a, b, _), (c, d, _) = panel.get_corner(DL), panel.get_corner(UR)
-            return int(((drawn[:, 0] > a - 0.1) & (drawn[:, 0] < c + 0.1)
-                        & (drawn[:, 1] > b - 0.1) & (drawn[:, 1] < d + 0.1)).sum())
-        covered(min(spots, key=covered))
+            x, y = spot
+            return int(((np.abs(drawn[:, 0] - x) < w / 2 + 0.1) & (np.abs(drawn[:, 1] - y) < h / 2 + 0.1)).sum())
+        panel.move_to([*min(spots, key=covered), 0])
         self.add_fixed_in_frame_mobjects(panel)
         # the word and each neighbour named beside its dot, clear of the lines joining them
         focus_lab = self.screen_labels([self.focus] + [n for n, _ in self.neighbours],

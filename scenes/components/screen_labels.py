@@ -6,7 +6,7 @@ frame's margin; when no place right beside the dot is free, it moves further out
 directions and a thin leader line joins it to its dot (the leader also crosses no label).
 
     marks = screen_points(scene, [space.axes, *dots])
-    leaders = place_labels(labels, [screen_xy(scene, d) for d in dots], marks, boxes=[title], theme=th)
+    leaders = place_labels(labels, [screen_xy(scene, d) for d in dots], marks, boxes=[title])
 """
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from collections.abc import Sequence
 import numpy as np
 from manim import Line, Mobject, VGroup
 
-from .. import style
 
 BOUNDS = (-6.75, 6.75, -3.65, 3.65)   # x0, x1, y0, y1: the frame less a 0.35-unit margin
 STEP = 0.03                           # units between the sampled points of a drawn line
@@ -101,7 +100,7 @@ def _leader_ends(anchor, box, radius: float) -> tuple[np.ndarray, np.ndarray]:
 
 def place_labels(labels: Sequence[Mobject], anchors: Sequence, marks: np.ndarray, boxes: Sequence = (), *,
                  radius: float = 0.06, gap: float = 0.1, pad: float = 0.05,
-                 bounds: tuple[float, float, float, float] = BOUNDS, theme: style.Theme) -> VGroup:
+                 bounds: tuple[float, float, float, float] = BOUNDS) -> VGroup:
     """Move each of ``labels`` (2-D mobjects, drawn fixed in the frame) beside its dot at screen
     point ``anchors[i]`` (dots of ``radius``), in order, and return the leader lines needed.
 
@@ -110,7 +109,7 @@ def place_labels(labels: Sequence[Mobject], anchors: Sequence, marks: np.ndarray
     fixed in the frame) nor a label placed before it, no earlier leader crosses it and it lies
     inside ``bounds``. The nearest free place wins (right, left, diagonals, above, below, then
     the same ring by ring further out); with none free, the place touching the fewest things.
-    Returns a VGroup of the leader ``Line``s (empty when every label sits right by its dot).
+    Returns a VGroup of the leader ``Line``s, each in its label's colour (empty when every label sits right by its dot).
     Raises ValueError when labels and anchors differ in number."""
     if len(labels) != len(anchors):
         raise ValueError(f"{len(labels)} labels for {len(anchors)} anchors")
@@ -163,7 +162,8 @@ def place_labels(labels: Sequence[Mobject], anchors: Sequence, marks: np.ndarray
         lab.move_to([(box[0] + box[2]) / 2, (box[1] + box[3]) / 2, 0])
         placed.append(box)
         if leader is not None:
-            line = Line([*leader[0], 0], [*leader[1], 0], color=theme.muted, stroke_width=1.5)
+            # in the label's colour (a muted leader is lost among the axes), thinner than a mark
+            line = Line([*leader[0], 0], [*leader[1], 0], color=lab.get_color(), stroke_width=1.2)
             leaders.add(line)
             lines = np.concatenate([lines, segment_points(*leader)])
             leader_pts = np.concatenate([leader_pts, segment_points(*leader)])
