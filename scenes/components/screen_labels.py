@@ -163,7 +163,9 @@ def place_labels(labels: Sequence[Mobject], anchors: Sequence, marks: np.ndarray
         placed.append(box)
         if leader is not None:
             # in the label's colour (a muted leader is lost among the axes), thinner than a mark
-            line = Line([*leader[0], 0], [*leader[1], 0], color=lab.get_color(), stroke_width=1.2)
+            ink = lab.family_members_with_points()     # a Text's colour is on its glyphs
+            line = Line([*leader[0], 0], [*leader[1], 0], stroke_width=1.2,
+                        color=ink[0].get_fill_color() if ink else lab.get_color())
             leaders.add(line)
             lines = np.concatenate([lines, segment_points(*leader)])
             leader_pts = np.concatenate([leader_pts, segment_points(*leader)])
