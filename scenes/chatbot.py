@@ -20,6 +20,7 @@ USER, ASSISTANT = "User:", "Assistant:"
 MAX_NEW = 20             # the reply stops at a line break or after this many tokens
 MAX_USER_CHARS = 64      # the user's message is the prompt's end, so the chat fits on screen
 PANEL_W = 6.3
+EDGE = 0.35              # units kept clear at the frame's bottom edge (the strip, the note)
 
 
 def user_message(prompt: str, limit: int = MAX_USER_CHARS) -> str:
@@ -155,7 +156,7 @@ class Chatbot(ExplainerScene):
         self.bot_bubble.next_to(self.user_bubble, DOWN, buff=0.25).align_to([x0, 0, 0], LEFT)
         self.strip = ChanceStrip(self.reply_pieces, self.chances, 2 * PANEL_W + 0.9, MAX_NEW,
                                   theme=self.theme, rule=self.rule)
-        self.strip.move_to([-6.75, -3.9, 0], aligned_edge=LEFT + DOWN)
+        self.strip.to_edge(DOWN, buff=EDGE).set_x(-6.75, direction=LEFT)
         self.play(FadeIn(self.chat_head), FadeIn(self.user_bubble), run_time=0.6)
         self.say("A chat window shows only the turns; the framing stays hidden.", 3.0)
         self.wait(3.0)
@@ -182,7 +183,7 @@ class Chatbot(ExplainerScene):
                             style.SMALL_SIZE, th.text),
                            ("never on user-assistant chats, never tuned to answer. It continues text.",
                             style.SMALL_SIZE, th.text)], gap=0.08)
-        return note.move_to([0, -3.45, 0])
+        return note.to_edge(DOWN, buff=EDGE)
 
     def what_it_learned(self):
         """Before the reply: what the model was trained on, and what that implies."""

@@ -13,11 +13,15 @@ from .base import Explainer3DScene
 from .components import EmbeddingSpace as SpaceDrawing
 from .components import label, show_piece, turn
 from .components.embedding_space import arrow_3d
+from .components.screen_labels import BOUNDS, place_labels, screen_points, screen_xy
 
 N_PROMPT = 8        # prompt tokens placed in the cloud
 N_NEIGHBOURS = 5
 N_PAIRS = 6         # pairs on the number line
 PCA = derivations.pca3(atlas.N_FREQUENT)
+PHI, THETA = 70 * DEGREES, -55 * DEGREES     # the camera's tilt and its first heading
+TURNS = (40 * DEGREES, 20 * DEGREES)         # the two slow turns of the camera, in order
+DOT_R = 0.06
 
 
 class EmbeddingSpace(Explainer3DScene):
@@ -71,24 +75,64 @@ class EmbeddingSpace(Explainer3DScene):
     def at(self, token: int) -> int:
         return self.featured.index(token)
 
-    # --- labels: placed on screen while the camera stands still, pushed apart, never overlapping --
-    def screen_labels(self, tokens: list[int], color, avoid: list = ()) -> VGroup:
-        cam = self.renderer.camera
-        placed = [m for m in avoid]
-        group = VGroup()
-        for t in tokens:
-            dot = self.space.dots[self.at(t)]
-            x, y, _ = cam.project_point(dot.get_center())
-            lab = label(show_piece(self.piece(t)), style.SMALL_SIZE, color=color, theme=self.theme)
-            for dx, dy in ((1, 1), (1, -1), (-1, 1), (-1, -1), (1, 2), (-1, 2), (1, -2), (-1, -2), (1, 3), (-1, 3)):
-                lab.move_to([x + dx * (lab.width / 2 + 0.1), y + dy * 0.22, 0])
-                if not any(_overlap(lab, m) for m in placed) and _inside(lab):
-                    break
-            placed.append(lab)
-            group.add(lab)
+    # --- labels: placed on screen while the camera stands still, clear of every mark and text ----
+    def screen_labels(self, tokens: list[int], colors, boxes: list = (), marks: list = ()) -> VGroup:
+        """A label beside the dot of each of ``tokens`` (``colors``: one colour, or one per token),
+        placed on the screen as the camera stands now, clear of the axes, of the dots of
+        ``tokens``, of ``marks`` (what else is drawn: lines, arrows) and of ``boxes`` (texts fixed
+        in the frame), with a leader line when it has to sit further out. Returned at opacity 0,
+        fixed in the frame (labels and leaders)."""
+        if not isinstance(colors, (list, tuple)):
+            colors = [colors] * len(tokens)
+        dots = [self.space.dots[self.at(t)] for t in tokens]
+        labs = [label(show_piece(self.piece(t)), style.SMALL_SIZE, color=c, theme=self.theme)
+                for t, c in zip(tokens, colors)]
+        drawn = screen_points(self, [self.space.axes, *marks])
+        leaders = place_labels(labs, [screen_xy(self, d) for d in dots], drawn,
+                               [self.title, self.sub, *boxes], radius=DOT_R)
+        group = VGroup(*labs, *leaders)
         self.add_fixed_in_frame_mobjects(group)
         group.set_opacity(0)
         return group
+
+    def fit_camera(self, zoom_max: float = 1.3) -> None:
+        """Set the camera's zoom, and the height it looks at on the vertical axis, so that at every
+        heading of its turns the axes and the cloud stay inside the frame's margin, the dots leave
+        room for a label above or below, and nothing is drawn under the heading."""
+        cam = self.camera
+        axes = self.space.axes
+        ends = [axes.c2p(*v) for v in np.vstack([np.eye(3), -np.eye(3)])]
+        shapes = np.vstack([ends, self.space.cloud.points])
+        dots = np.array([d.get_center() for d in self.space.dots])
+        x0, x1, y0, y1 = BOUNDS
+        hx = max(self.title.get_right()[0], self.sub.get_right()[0]) + 0.2
+        hy = self.sub.get_bottom()[1] - 0.2
+        headings = THETA + np.linspace(0, sum(TURNS), 9)
+
+        def fits(zoom: float, zc: float) -> bool:
+            cam.set_zoom(zoom)
+            cam.frame_center = [0, 0, zc]
+            for theta in headings:
+                cam.set_theta(theta)
+                cam.reset_rotation_matrix()
+                s, d = cam.project_points(shapes)[:, :2], cam.project_points(dots)[:, :2]
+                if (s[:, 0].min() < x0 or s[:, 0].max() > x1 or s[:, 1].min() < y0 or s[:, 1].max() > y1
+                        or d[:, 1].min() < y0 + 0.2 or d[:, 1].max() > y1 - 0.2):
+                    return False
+                every = np.vstack([s, d])
+                if ((every[:, 0] < hx) & (every[:, 1] > hy)).any():
+                    return False
+            return True
+
+        self.set_camera_orientation(phi=PHI, theta=THETA)
+        choice = (0.6, 0.0)
+        for zoom in np.arange(zoom_max, 0.6, -0.02):
+            ok = [zc for zc in np.arange(-1.0, 1.0001, 0.05) if fits(zoom, zc)]
+            if ok:
+                choice = (float(zoom), float(min(ok, key=abs)))
+                break
+        self.set_camera_orientation(phi=PHI, theta=THETA, zoom=choice[0], frame_center=[0, 0, choice[1]])
+        cam.reset_rotation_matrix()
 
     # --- steps ---------------------------------------------------------------------------------
     def show_cloud(self):
@@ -98,19 +142,22 @@ class EmbeddingSpace(Explainer3DScene):
                                   cloud=self.coords[: len(self.atlas_ids)], theme=self.theme)
         for dot in self.space.dots:
             dot.set_color(th.muted)
-        self.set_camera_orientation(phi=70 * DEGREES, theta=-55 * DEGREES, zoom=1.15)
         self.title = label("Embedding space", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
-        self.sub = label(f"{len(self.atlas_ids)} frequent words · PCA of W_E to 3-D",
-                         style.SMALL_SIZE, color=th.muted).next_to(self.title, DOWN, buff=0.12).align_to(self.title, LEFT)
+        # two short lines under the title, so the vertical axis never runs through them
+        self.sub = VGroup(label(f"{len(self.atlas_ids)} frequent words", style.SMALL_SIZE, color=th.muted),
+                          label("PCA of W_E to 3-D", style.SMALL_SIZE, color=th.muted))
+        self.sub.arrange(DOWN, aligned_edge=LEFT, buff=0.1).next_to(self.title, DOWN, buff=0.12)
+        self.sub.align_to(self.title, LEFT)
         self.add_fixed_in_frame_mobjects(self.title, self.sub)
+        self.fit_camera()
         self.space.face_camera(self)
         self.remove(*self.space.dots)
         self.play(Write(self.title), FadeIn(self.sub), FadeIn(self.space.axes), FadeIn(self.space.cloud),
                   run_time=1.2)
         self.say(f"Each dot is one token's {self.trace.config['d_model']} numbers, seen along the "
                  "three directions in which they vary most.", 4.5)
-        turn(self, 40 * DEGREES, 6.0)
-        ends = self.screen_labels(self.extremes, th.text, [self.title, self.sub])
+        turn(self, TURNS[0], 6.0)
+        ends = self.screen_labels(self.extremes, th.text)
         self.add(*[self.space.dots[self.at(t)] for t in self.extremes])
         self.play(ends.animate.set_opacity(1), run_time=0.6)
         self.say("The labelled tokens lie farthest out along the three axes: the directions in which "
@@ -129,7 +176,7 @@ class EmbeddingSpace(Explainer3DScene):
         dots = [self.space.dots[self.at(t)] for t in self.prompt_ids]
         for dot in dots:
             dot.set_color(th.text)
-        marks = self.screen_labels(self.prompt_ids, th.text, [self.title, self.sub])
+        marks = self.screen_labels(self.prompt_ids, th.text)
         self.play(*[FadeIn(d) for d in dots], marks.animate.set_opacity(1), run_time=0.8)
         self.say("The prompt's own tokens land among them.", 3.0)
         self.say("Each one starts from its own row of W_E.")
@@ -137,7 +184,7 @@ class EmbeddingSpace(Explainer3DScene):
         self.pause("The prompt's tokens, placed with the same projection: each starts from its row of W_E.")
         self.say("Now turn the cloud and pick one word's nearest neighbours.")
         self.play(FadeOut(marks), *[FadeOut(d) for d in dots], run_time=0.4)
-        turn(self, 20 * DEGREES, 3.0)
+        turn(self, TURNS[1], 3.0)
 
     def show_neighbours(self):
         th = self.theme
@@ -155,10 +202,24 @@ class EmbeddingSpace(Explainer3DScene):
             panel.add(label(f"{show_piece(self.piece(n))}  {v:.2f}", style.SMALL_SIZE, mono=True, theme=self.theme))
         panel.add(label("cosine similarity", style.SMALL_SIZE, color=th.muted))
         panel.add(label(f"in all {self.trace.config['d_model']} numbers", style.SMALL_SIZE, color=th.muted))
-        panel.arrange(DOWN, aligned_edge=LEFT, buff=0.14).to_corner(DOWN + RIGHT, buff=0.35)
+        panel.arrange(DOWN, aligned_edge=LEFT, buff=0.09)
         panel.add_to_back(BackgroundRectangle(panel, color=th.background, fill_opacity=0.85, buff=0.1))
+        # at the right edge (else bottom left), at the height where it covers the least of what
+        # is drawn (the axes, the lines, the dots): lowest first
+        drawn = screen_points(self, [self.space.axes, lines, *near, self.space.dots[f]])
+        x0, x1, y0, y1 = BOUNDS
+        w, h = panel.width, panel.height
+        spots = [(x1 - w / 2, y) for y in np.arange(y0 + h / 2, y1 - h / 2 + 1e-6, 0.1)]
+        spots.append((x0 + w / 2, y0 + h / 2))
+
+        def covered(spot) -> int:
+            x, y = spot
+            return int(((np.abs(drawn[:, 0] - x) < w / 2 + 0.1) & (np.abs(drawn[:, 1] - y) < h / 2 + 0.1)).sum())
+        panel.move_to([*min(spots, key=covered), 0])
         self.add_fixed_in_frame_mobjects(panel)
-        focus_lab = self.screen_labels([self.focus], th.chosen, [self.title, self.sub, panel])
+        # the word and each neighbour named beside its dot, clear of the lines joining them
+        focus_lab = self.screen_labels([self.focus] + [n for n, _ in self.neighbours],
+                                       [th.chosen] + [th.text] * len(self.neighbours), [panel], [lines])
         self.play(*[FadeIn(d) for d in near + [self.space.dots[f]]], Create(lines), FadeIn(panel),
                   focus_lab.animate.set_opacity(1), run_time=1.0)
         self.say(f"The words whose vectors point most nearly the same way as {self.piece(self.focus).strip()!r}.", 4.0)
@@ -175,7 +236,7 @@ class EmbeddingSpace(Explainer3DScene):
         for dot in (a, b):
             dot.set_color(th.text)
         arrow = arrow_3d(a.get_center(), b.get_center(), th.text, tip=0.2)
-        labs = self.screen_labels([d.a, d.b], th.text, [self.title, self.sub])
+        labs = self.screen_labels([d.a, d.b], th.text, marks=[arrow])
         self.play(FadeIn(a), FadeIn(b), Create(arrow), labs.animate.set_opacity(1), run_time=1.0)
         self.say(f"The difference between two embeddings is a direction: here from "
                  f"{self.piece(d.a).strip()!r} to {self.piece(d.b).strip()!r}.", 4.0)
@@ -215,7 +276,7 @@ class EmbeddingSpace(Explainer3DScene):
                 color = th.text if t == f else th.muted
                 rows.add(Dot([x(values[t]), y, 0], radius=0.06, color=color))
                 lab = label(show_piece(self.piece(t)), style.SMALL_SIZE, color=color, theme=self.theme)
-                rows.add(lab.move_to([x(values[t]), y + 0.2, 0], aligned_edge=edge))
+                rows.add(lab.move_to([x(values[t]), y + 0.3, 0], aligned_edge=edge))   # above its dot
         axis_y = top_y - len(pairs) * pitch + 0.1
         axis = Line([x0, axis_y, 0], [x1, axis_y, 0], color=th.muted, stroke_width=2)
         ticks = VGroup()
@@ -239,11 +300,3 @@ class EmbeddingSpace(Explainer3DScene):
         self.pause("Directions carry meaning: the same difference separates many other pairs. "
                    "Nobody told the model; it learned this from text.")
 
-
-def _overlap(a, b, pad: float = 0.05) -> bool:
-    return not (a.get_right()[0] + pad < b.get_left()[0] or b.get_right()[0] + pad < a.get_left()[0]
-                or a.get_top()[1] + pad < b.get_bottom()[1] or b.get_top()[1] + pad < a.get_bottom()[1])
-
-
-def _inside(m) -> bool:
-    return m.get_left()[0] > -7.0 and m.get_right()[0] < 7.0 and m.get_bottom()[1] > -3.9 and m.get_top()[1] < 3.9

@@ -34,10 +34,7 @@ EXTRA = [("PredictSample", "He looked at Emma and he spoke with great"),
 
 # Layout defects still open, by (scene, prompt name): the sweep expects them to fail (strict, so
 # a fix shows up as an unexpected pass and the entry must go).
-_SPACE = ("EmbeddingSpace: the 3-D axes run through word labels and the subtitle, labels sit on "
-          "their dots (the leading ␣ over the dot), the brother→sister arrow's label on its head: "
-          "open, issue 11 Layout")
-KNOWN: dict[tuple[str, str], str] = {("EmbeddingSpace", p): _SPACE for p in ("short", "long", "chinese")}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def test_long_prompt_is_near_the_context_limit():
