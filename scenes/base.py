@@ -127,7 +127,7 @@ class ExplainerBase:
         (``components.parameter_counter``); the counter fades in on the first call, from the
         count of the matrices the earlier scenes introduced, in the top-right corner (or with its right
         edge at x = ``right``, when the corner is taken). Every count is recorded."""
-        from manim import RIGHT, UR, FadeIn
+        from manim import RIGHT, FadeIn
         from .components.parameter_counter import ParameterCounter
         counter = getattr(self, "parameter_counter", None)
         if counter is None:
@@ -135,11 +135,12 @@ class ExplainerBase:
                                        theme=self.theme)
             if right is not None:
                 counter.shift(RIGHT * (right - counter.get_right()[0]))
+            counter.home = counter.get_center()
             self.play(FadeIn(counter), run_time=0.4)
             counter.record(self)
             self.parameter_counter = counter
         elif counter not in self.mobjects:      # faded out while the scene needed the corner
-            counter.to_corner(UR, buff=0.2)
+            counter.move_to(counter.home)       # back where it first stood (clear of the notes)
             self.play(FadeIn(counter), run_time=0.4)
         counter.grow(short, self)
 

@@ -177,8 +177,9 @@ class Training(ExplainerScene):
     def show_continuations(self):
         th, s = self.theme, self.context
         rule = "greedy" if s.temperature == 0 else f"sampled at {s.sampling_rule(self.trace.config['n_vocab'])}, seed {s.seed}"
-        head = self.text(f"each snapshot continues the prompt ({rule})", style.BODY_SIZE)
-        head.next_to(self.title, DOWN, buff=0.4).align_to(self.title, LEFT)
+        head = text_lines([("each snapshot continues the prompt", style.BODY_SIZE, th.text),
+                           (rule, style.SMALL_SIZE, th.muted)], gap=0.08)
+        head.next_to(self.title, DOWN, buff=0.3).align_to(self.title, LEFT)
         tail = s.prompt.replace("\n", " ")
         tail = tail if len(tail) <= 16 else "…" + tail[-15:]
         self.new = {}

@@ -55,7 +55,9 @@ def _cases():
 def _check(name, text):
     ctx = RenderContext(narration="none") if text is None else RenderContext(prompt=text, narration="none")
     problems, checks = check_scene(name, ctx)
-    assert checks >= 5, f"{name}: only {checks} screens checked"
+    # the probe ran: every scene shows at least its opening, one slide's end and its last frame
+    # (ContextFlow with a one-word prompt plays four screens in all)
+    assert checks >= 3, f"{name}: only {checks} screens checked"
     assert not problems, "\n".join(str(p) for p in problems)
 
 

@@ -116,7 +116,7 @@ def seen(monkeypatch):
 
 def _continuation(c, prompt):
     enc = model.get_encoding(c)
-    new = model.generate(prompt, N_NEW, temperature=RenderContext.temperature, seed=0, checkpoint=c)
+    new = RenderContext(prompt=prompt).sample(prompt, N_NEW, checkpoint=c)   # the film's sampling rule
     return prompt + "".join(piece_text(enc, t) for t in new)
 
 

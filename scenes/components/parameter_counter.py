@@ -4,7 +4,7 @@ in MLP, W_U in Unembedding), summed from the checkpoint's real array sizes.
 
 A scene rendered on its own starts from what the scenes before it in the film have introduced.
 Every count drawn is recorded by the scene (``derivations.summed_size``): the total before, each
-matrix's own count ("+ W_Q × 6 layers: 221,184") and the total after it.
+matrix's own count ("+ W_Q: 221,184", every layer's copies) and the total after it.
 
     counter = ParameterCounter(W, cfg, "Attention", theme=th)
     self.play(FadeIn(counter)); counter.record(self)
@@ -91,23 +91,25 @@ class ParameterCounter(Group):
             scene.record(SOURCE, (), self.total, derivations.summed_size(self.names))
 
     def grow(self, short: str, scene) -> None:
-        """Play it: "+ W_Q × 6 layers: 221,184" appears under the count, then the count becomes the new
-        total (1.1 s). Records both numbers with ``scene``. Raises ValueError for a matrix this scene
+        """Play it: "+ W_Q: 221,184" (every layer's W_Q) takes the heading's place, the count becomes the
+        new total, the heading comes back (1.5 s). Records both numbers with ``scene``. Raises ValueError for a matrix this scene
         does not introduce or one already counted."""
         from .. import derivations
         if short not in self.to_add or short in self.names:
             raise ValueError(f"{self.scene} introduces {', '.join(self.to_add)}; {short!r} is not new here")
-        n = self.copies[short]
         scene.record(SOURCE, (), self.sizes[short], derivations.summed_size([short]))
         self.names.append(short)
         self.total += self.sizes[short]
         scene.record(SOURCE, (), self.total, derivations.summed_size(self.names))
-        what = f"+ {short}" + (f" × {n} layers" if n > 1 else "") + f": {self.sizes[short]:,}"
+        # no wider than the heading whose place it takes (every layer's copies are counted)
+        what = f"+ {short}: {self.sizes[short]:,}"
         plus = text_image(what, self.size, color=self.theme.muted)
-        plus.next_to(self.number, DOWN, buff=0.08).align_to(self.number, RIGHT)
         old = self.number
         self.number = self._number(self.total).move_to(old, aligned_edge=RIGHT)
+        # in the heading's place for a moment: the counter never reaches into the scene's content
+        plus.move_to(self.heading, aligned_edge=RIGHT)
         self.remove(old)
         self.add(self.number)
-        scene.play(FadeIn(plus, shift=DOWN * 0.1), run_time=0.5)
-        scene.play(FadeOut(old), FadeIn(self.number), FadeOut(plus), run_time=0.6)
+        scene.play(FadeOut(self.heading), FadeIn(plus), run_time=0.5)
+        scene.play(FadeOut(old), FadeIn(self.number), run_time=0.6)
+        scene.play(FadeOut(plus), FadeIn(self.heading), run_time=0.4)
