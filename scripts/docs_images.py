@@ -1,4 +1,4 @@
-"""Re-render the README's pictures into docs/ (last frames at 480p, default prompt).
+"""Re-render the README's pictures into docs/ (slide ends at 480p, default prompt, dark theme).
 
     .venv/bin/python scripts/docs_images.py
 """
@@ -14,14 +14,14 @@ sys.path.insert(0, str(ROOT))
 from manim import tempconfig  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from pipeline.render_one import render_scene  # noqa: E402
 from scenes.context import RenderContext  # noqa: E402
 from scenes.gallery import PAGES, Gallery  # noqa: E402
 
 DOCS = ROOT / "docs"
-# scenes whose last frame the README shows: (scene, picture name)
-SCENES = [("PredictSample", "predict_sample"), ("Attention", "attention"),
-          ("EmbeddingSpace", "embedding_space"), ("ContextFlow", "context_flow")]
+# the slide ends the README shows: (scene, picture name, slide index; -1 = the last frame)
+SCENES = [("PredictSample", "predict_sample", -1), ("Attention", "attention", -1),
+          ("EmbeddingSpace", "embedding_space", -1), ("ContextFlow", "context_flow", 1),
+          ("Training", "training", 3), ("Recap", "recap", -1)]
 
 
 def gallery_page(page: str) -> None:
@@ -37,10 +37,10 @@ def gallery_page(page: str) -> None:
 
 def main() -> int:
     DOCS.mkdir(exist_ok=True)
-    for scene, name in SCENES:
-        with tempfile.TemporaryDirectory() as tmp:
-            files = render_scene(scene, Path(tmp), RenderContext(), movie=False)
-            Image.open(files["png"]).save(DOCS / f"{name}.png")
+    from pipeline.live.stills import key_frames
+    ctx = RenderContext(narration="none", size=(854, 480))
+    for scene, name, slide in SCENES:
+        (DOCS / f"{name}.png").write_bytes(key_frames(scene, ctx)[slide].png)
     for page in PAGES:
         gallery_page(page)
     print("wrote", ", ".join(sorted(p.name for p in DOCS.glob("*.png"))))
