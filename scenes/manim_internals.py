@@ -15,7 +15,8 @@ tests/test_manim_internals.py checks each one and names the installed versions w
 * ``current_frame``      the Cairo renderer's ``static_image`` and ``update_frame`` (a key frame)
 * ``quiet_sound_mux_warning``  a log filter for Manim's sound-muxing warning
 * ``use_end_states``     ``renderer.play`` replaced, ``Animation._setup_scene`` and
-                         ``clean_up_from_scene`` (the live page's key frames without animations;
+                         ``clean_up_from_scene``, a Transform's ``path_func`` and
+                         ``replace_mobject_with_target_in_scene`` (the live page's key frames without animations;
                          tests/test_live_stills.py checks the pixels are the same)
 """
 from __future__ import annotations
@@ -167,7 +168,9 @@ def quiet_sound_mux_warning() -> None:
 # animation, and for FadeIn, Write and Create that deep-copies the mobjects (the start state, the
 # outline): most of a key frame's cost. An animation that only brings a mobject in or takes it out
 # ends with the mobject exactly as it was, so its end state is "added" or "removed": no copy
-# needed. Any other animation (Transform, ``.animate``, UpdateFromAlphaFunc...), or a scene whose
+# needed. A plain Transform ends with its mobject become the target (one copy of the target, not
+# three copies and a point alignment); a ReplacementTransform with the target in its place. Any
+# other animation (``.animate``, MoveToTarget, UpdateFromAlphaFunc...), or a scene whose
 # mobjects have updaters, goes through Manim's own ``play`` unchanged.
 #
 #     use_end_states(scene)       # before scene.construct(); only for still (save_last_frame) renders
@@ -183,7 +186,17 @@ def _jumpable(anim) -> bool:
         return all(_jumpable(a) for a in anim.animations)
     if isinstance(anim, Wait):
         return anim.is_static_wait
-    return isinstance(anim, (FadeIn, FadeOut, Create, Write)) or type(anim) is Indicate
+    return isinstance(anim, (FadeIn, FadeOut, Create, Write)) or type(anim) is Indicate or _plain_transform(anim)
+
+
+def _plain_transform(anim) -> bool:
+    """A ``Transform`` or ``ReplacementTransform`` itself (no subclass: ``.animate``,
+    ``MoveToTarget``, ``TransformMatchingShapes``... do more) along a straight path."""
+    from manim import ReplacementTransform, Transform
+    from manim.utils.paths import straight_path
+    if type(anim) not in (Transform, ReplacementTransform):
+        return False
+    return anim.path_arc == 0 and anim.path_arc_centers is None and anim.path_func is straight_path()
 
 
 def _updating(scene, anims) -> bool:
@@ -211,6 +224,21 @@ def _jump(anim, scene) -> None:
         return
     from manim import Animation
     anim._setup_scene(scene)
+    if _plain_transform(anim):
+        # Transform's end: the mobject's family aligned to a copy of the target's (as ``begin``
+        # does) and each part with points interpolated to it at alpha 1 (as ``finish`` does,
+        # from the mobject itself rather than from a copy of its start: the same at alpha 1);
+        # ReplacementTransform's: the target, as it was built, in the mobject's place
+        if not anim.replace_mobject_with_target_in_scene:
+            target = anim.target_mobject.copy()
+            anim.mobject.align_data(target)
+            for part, end in zip(anim.mobject.family_members_with_points(),
+                                 target.family_members_with_points(), strict=True):
+                part.interpolate(part, end, 1.0, anim.path_func)
+        Animation.clean_up_from_scene(anim, scene)
+        if anim.replace_mobject_with_target_in_scene:
+            scene.replace(anim.mobject, anim.target_mobject)
+        return
     Animation.clean_up_from_scene(anim, scene)   # a remover's removal, its on-finish callback;
     # (FadeOut's own clean-up also resets its mobject to the start: unchanged here anyway)
 

@@ -2,9 +2,12 @@
 
 Each worker loads the model, the fonts and Manim once, then draws jobs from one queue:
 ``("stills", key, scene, ctx, need)`` sends each slide back as soon as it is drawn, so the first
-key frame of a beat is out long before the last, and once slide ``need`` is out it stops early
-("partial") when other jobs wait: a new prompt never waits for the rest of an older beat; ``("clip", key, scene, ctx, out)`` renders the
-beat's video through the render cache (``pipeline.many.render_cached``). A worker that dies is
+key frame of a beat is out long before the last. Once slide ``need`` is out, the rest of the beat
+is drawn only while the pool has nothing more urgent: it stops ("partial") at its next animation
+as soon as another job is queued or any worker is drawing towards a slide it was asked for, so a
+new prompt never waits for (nor shares the cores with) the rest of an older beat; the service
+asks again, up to the slide it needs, when a later slide is wanted. ``("clip", key, scene, ctx,
+out)`` renders the beat's video through the render cache (``pipeline.many.render_cached``). A worker that dies is
 replaced and its job reported as failed; the server never waits on a dead process.
 
     pool = WorkerPool(processes=2); pool.start(on_message)
@@ -33,7 +36,7 @@ class _Yield(Exception):
     """Raised between slides to give the worker to a waiting job."""
 
 
-def _serve(jobs, results, warm: bool, parent: int, waiting, env: dict) -> None:
+def _serve(jobs, results, warm: bool, parent: int, waiting, front, env: dict) -> None:
     """A worker's loop (in its own process): one job at a time, every outcome sent back."""
     _end_with_parent(parent)
     os.environ.update(env)
@@ -58,17 +61,32 @@ def _serve(jobs, results, warm: bool, parent: int, waiting, env: dict) -> None:
         results.put(("started", key, os.getpid()))
         try:
             if kind == "stills":
-                need = job[4]
+                need, ahead = job[4], [True]    # ahead: slide ``need`` not yet out
+                with front.get_lock():
+                    front.value += 1
+
+                def behind() -> None:
+                    """Past slide ``need``, the scene goes on only while no other job is
+                    queued or drawing towards its own slide: it stops at its next animation."""
+                    if not ahead[0] and (waiting.value > 0 or front.value > 0):
+                        raise _Yield
 
                 def send(i, slide):
                     results.put(("slide", key, i, slide))
-                    if i >= need and waiting.value > 0:
-                        raise _Yield
+                    if i >= need and ahead[0]:
+                        ahead[0] = False
+                        with front.get_lock():
+                            front.value -= 1
+                    behind()
                 try:
-                    slides = key_frames(name, ctx, on_slide=send)
+                    slides = key_frames(name, ctx, on_slide=send, on_play=behind)
                     results.put(("done", key, len(slides)))
                 except _Yield:
                     results.put(("partial", key, None))
+                finally:
+                    if ahead[0]:
+                        with front.get_lock():
+                            front.value -= 1
             else:
                 from ..many import render_cached
                 files, _ = render_cached(name, Path(job[4]), ctx)
@@ -90,12 +108,13 @@ class WorkerPool:
         self.jobs = self._mp.Queue()
         self.results = self._mp.Queue()
         self.waiting = self._mp.Value("i", 0, lock=False)   # jobs queued, not yet started
+        self.front = self._mp.Value("i", 0)     # jobs drawing towards the slide they were asked for
         self.procs: list = []
         self.running: dict[int, str] = {}      # worker pid -> key of the job it runs
         self._stop = threading.Event()
 
     def _spawn(self):
-        p = self._mp.Process(target=_serve, args=(self.jobs, self.results, self.warm, os.getpid(), self.waiting, self.env),
+        p = self._mp.Process(target=_serve, args=(self.jobs, self.results, self.warm, os.getpid(), self.waiting, self.front, self.env),
                              daemon=True,
                              name="gptx-live-worker")
         p.start()
