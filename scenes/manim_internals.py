@@ -14,6 +14,8 @@ tests/test_manim_internals.py checks each one and names the installed versions w
 * ``render_still``       ``Scene.render`` without manim-slides' ``Slide.render`` (which cuts clips)
 * ``current_frame``      the Cairo renderer's ``static_image`` and ``update_frame`` (a key frame)
 * ``quiet_sound_mux_warning``  a log filter for Manim's sound-muxing warning
+* ``use_boxed_overlay``  the Cairo camera's ``overlay_PIL_image`` (how every image mobject is
+                         painted onto the frame)
 * ``use_end_states``     ``renderer.play`` replaced, ``Animation._setup_scene`` and
                          ``clean_up_from_scene``, a Transform's ``path_func`` and
                          ``replace_mobject_with_target_in_scene`` (the live page's key frames without animations;
@@ -103,6 +105,40 @@ def blend_pictures(image, start, end, alpha: float) -> bool:
     image.pixel_array = a.astype(np.uint8)
     image.fill_opacity = start.fill_opacity + (end.fill_opacity - start.fill_opacity) * alpha
     return True
+
+
+def use_boxed_overlay() -> None:
+    """Paint image mobjects onto the frame only where they have any alpha.
+
+    The Cairo camera draws an ``ImageMobject`` by pasting it into a transparent image as large as
+    the frame and alpha-compositing that whole image over the whole frame, converting the frame to
+    a PIL image and back on the way: four frame-sized copies per image per frame. Compositing a
+    pixel whose alpha is 0 leaves the frame's pixel as it was (PIL's ``alpha_composite``), so
+    compositing only the box holding the image's visible pixels (``Image.getbbox``) gives the
+    same frame, byte for byte (tests/test_raster_same_pixels.py checks it). Set once per process.
+    """
+    from manim.camera.camera import Camera
+    from PIL import Image
+
+    if getattr(Camera, "_gptx_boxed", False):
+        return
+    stock = Camera.overlay_PIL_image
+
+    def overlay_PIL_image(self, pixel_array, image):
+        h, w = pixel_array.shape[:2]
+        if (image.mode != "RGBA" or image.size != (w, h) or pixel_array.dtype != np.uint8
+                or pixel_array.shape[2:] != (4,) or self.image_mode != "RGBA"):
+            return stock(self, pixel_array, image)
+        box = image.getbbox()          # of the alpha channel: None when nothing shows
+        if box is None:
+            return
+        x0, y0, x1, y1 = box
+        under = Image.fromarray(np.ascontiguousarray(pixel_array[y0:y1, x0:x1]))
+        pixel_array[y0:y1, x0:x1] = np.asarray(Image.alpha_composite(under, image.crop(box)))
+
+    Camera.overlay_PIL_image = overlay_PIL_image
+    Camera._gptx_boxed = True
+    Camera._gptx_stock_overlay = stock      # for the test that compares the two
 
 
 # --- manim-slides -------------------------------------------------------------------------------
