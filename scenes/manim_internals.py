@@ -204,9 +204,9 @@ def quiet_sound_mux_warning() -> None:
 # animation, and for FadeIn, Write and Create that deep-copies the mobjects (the start state, the
 # outline): most of a key frame's cost. An animation that only brings a mobject in or takes it out
 # ends with the mobject exactly as it was, so its end state is "added" or "removed": no copy
-# needed. A plain Transform ends with its mobject become the target (one copy of the target, not
-# three copies and a point alignment); a ReplacementTransform with the target in its place. Any
-# other animation (``.animate``, MoveToTarget, UpdateFromAlphaFunc...), or a scene whose
+# needed. A plain Transform (and ``.animate``) ends with its mobject become the target (one copy
+# of the target, not two more and the start's); a ReplacementTransform with the target in its
+# place. Any other animation (MoveToTarget, UpdateFromAlphaFunc...), or a scene whose
 # mobjects have updaters, goes through Manim's own ``play`` unchanged.
 #
 #     use_end_states(scene)       # before scene.construct(); only for still (save_last_frame) renders
@@ -226,21 +226,30 @@ def _jumpable(anim) -> bool:
 
 
 def _plain_transform(anim) -> bool:
-    """A ``Transform`` or ``ReplacementTransform`` itself (no subclass: ``.animate``,
-    ``MoveToTarget``, ``TransformMatchingShapes``... do more) along a straight path."""
+    """A ``Transform``, a ``ReplacementTransform`` or ``.animate`` (``_MethodAnimation``) itself
+    (no other subclass: ``MoveToTarget``, ``TransformMatchingShapes``... do more) along a
+    straight path."""
     from manim import ReplacementTransform, Transform
+    from manim.animation.transform import _MethodAnimation
     from manim.utils.paths import straight_path
-    if type(anim) not in (Transform, ReplacementTransform):
+    if type(anim) not in (Transform, ReplacementTransform, _MethodAnimation):
         return False
     return anim.path_arc == 0 and anim.path_arc_centers is None and anim.path_func is straight_path()
 
 
 def _updating(scene, anims) -> bool:
-    """Whether anything on screen or coming in has an updater (time would change it)."""
+    """Whether anything on screen or coming in has an updater (time would change it); the
+    animations inside a group count one by one (a group's own mobject leaves out what its
+    introducers bring in)."""
+    from manim import AnimationGroup
     if scene.updaters:
         return True
     family = scene.get_mobject_family_members()
-    for a in anims:
+    todo = list(anims)
+    while todo:
+        a = todo.pop()
+        if isinstance(a, AnimationGroup):
+            todo.extend(a.animations)
         if getattr(a, "mobject", None) is not None:
             family = family + a.mobject.get_family()
     return any(m.updaters for m in family)
@@ -268,6 +277,8 @@ def _jump(anim, scene) -> None:
         if not anim.replace_mobject_with_target_in_scene:
             target = anim.target_mobject.copy()
             anim.mobject.align_data(target)
+            for item in getattr(anim, "methods", ()):   # .animate's finish: the methods on the
+                item.method.__func__(anim.mobject, *item.args, **item.kwargs)   # mobject itself
             for part, end in zip(anim.mobject.family_members_with_points(),
                                  target.family_members_with_points(), strict=True):
                 part.interpolate(part, end, 1.0, anim.path_func)
