@@ -16,7 +16,8 @@ tests/test_manim_internals.py checks each one and names the installed versions w
 * ``quiet_sound_mux_warning``  a log filter for Manim's sound-muxing warning
 * ``use_boxed_overlay``  the Cairo camera's ``overlay_PIL_image`` (how every image mobject is
                          painted onto the frame)
-* ``use_end_states``     ``renderer.play`` replaced, ``Animation._setup_scene`` and
+* ``use_end_states``     ``renderer.play`` replaced (and ``update_frame`` shadowed while Manim's
+                         own play runs), ``Animation._setup_scene`` and
                          ``clean_up_from_scene``, a Transform's ``path_func`` and
                          ``replace_mobject_with_target_in_scene`` (the live page's key frames without animations;
                          tests/test_live_stills.py checks the pixels are the same)
@@ -290,15 +291,35 @@ def _jump(anim, scene) -> None:
     # (FadeOut's own clean-up also resets its mobject to the start: unchanged here anyway)
 
 
+def _undrawn(renderer, stock, scene, *args, **kwargs):
+    """Manim's own ``play``, without drawing a frame.
+
+    In still mode Manim 0.21 skips writing frames but still draws them: ``update_frame``'s
+    ``ignore_skipping`` defaults to True, so every play draws its still mobjects (the static
+    picture) and then the whole frame once more, and a wait draws it again, all thrown away (a
+    still's picture is drawn by ``current_frame``, which sets the static picture aside). The
+    renderer's ``update_frame`` draws nothing while the play runs; a 3-D camera still takes its
+    new angle there (``ThreeDCamera.capture_mobjects`` resets its rotation matrix first)."""
+    # a 3-D camera takes its new angle (its rotation matrix, which ``project_point`` reads) when
+    # it draws: that much is kept
+    keep_angle = getattr(renderer.camera, "reset_rotation_matrix", None)
+    renderer.update_frame = lambda *a, **k: keep_angle() if keep_angle else None   # on this renderer only
+    try:
+        return stock(scene, *args, **kwargs)
+    finally:
+        del renderer.update_frame
+
+
 def use_end_states(scene) -> None:
-    """Make ``scene``'s renderer jump to the end of every add/remove animation it plays."""
+    """Make ``scene``'s renderer jump to the end of every add/remove animation and plain
+    transform it plays, and play the others without drawing frames (``_undrawn``)."""
     renderer = scene.renderer
     stock = renderer.play
 
     def play(self, scene, *args, **kwargs):
         from manim import Animation
         if not all(isinstance(a, Animation) and _jumpable(a) for a in args) or _updating(scene, args):
-            return stock(scene, *args, **kwargs)
+            return _undrawn(self, stock, scene, *args, **kwargs)
         scene.compile_animation_data(*args, **kwargs)   # adds the non-introducers, the run time
         for anim in scene.animations:
             _jump(anim, scene)

@@ -16,7 +16,7 @@ def pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
 
 
-@pytest.mark.parametrize("scene", ["PredictSample", "Attention", "Softmax", "MLP", "Unembedding"])
+@pytest.mark.parametrize("scene", ["PredictSample", "Attention", "Softmax", "MLP", "Unembedding", "EmbeddingSpace"])
 def test_jumping_to_end_states_draws_the_same_key_frames(scene):
     ctx = RenderContext(prompt="The doctor wrote to", theme="light")
     stock = key_frames(scene, ctx, end_states=False)
