@@ -8,7 +8,8 @@ as soon as another job is queued or any worker is drawing towards a slide it was
 new prompt never waits for (nor shares the cores with) the rest of an older beat; the service
 asks again, up to the slide it needs, when a later slide is wanted. ``("clip", key, scene, ctx,
 out)`` renders the beat's video through the render cache (``pipeline.many.render_cached``). A worker that dies is
-replaced and its job reported as failed; the server never waits on a dead process.
+replaced and its job reported as failed; the server never waits on a dead process. A worker
+whose memory has grown past ``RETIRE_RSS_MB`` ends after its job and is replaced the same way.
 
     pool = WorkerPool(processes=2); pool.start(on_message)
     pool.submit(("stills", key, "Softmax", ctx))     # on_message(("slide", key, 0, KeyFrame)) ...
@@ -53,6 +54,7 @@ def _serve(jobs, results, warm: bool, parent: int, waiting, front, env: dict) ->
     if warm:   # model, fonts, Manim's text and image caches loaded before the first request
         key_frames("Softmax", RenderContext())
     results.put(("ready", None, os.getpid()))
+    retire_mb = float(os.environ.get("GPTX_LIVE_RETIRE_MB") or RETIRE_RSS_MB)
     while True:
         job = jobs.get()
         if job is None:
@@ -95,6 +97,27 @@ def _serve(jobs, results, warm: bool, parent: int, waiting, front, env: dict) ->
             results.put(("error", key, str(err)))
         except Exception as err:      # a scene's failure is this job's answer, not the worker's end
             results.put(("error", key, f"the {name} scene could not be drawn: {type(err).__name__}: {err}"))
+        if _rss_mb() > retire_mb:  # grown over many prompts: make way for a fresh worker
+            results.put(("retired", None, os.getpid()))
+            return
+
+
+RETIRE_RSS_MB = 750   # a worker past this much memory ends after its job and the pool starts a
+#                       fresh one: the server (~450 MB) and two workers stay under 2 GB however
+#                       long the class (measured: ~560 MB after warm-up, ~9 MB more per prompt);
+#                       $GPTX_LIVE_RETIRE_MB in the worker's environment overrides it (tests)
+
+
+def _rss_mb() -> float:
+    """This process's resident memory in MB (0 where /proc cannot say)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 class WorkerPool:
