@@ -14,8 +14,12 @@ tests/test_manim_internals.py checks each one and names the installed versions w
 * ``render_still``       ``Scene.render`` without manim-slides' ``Slide.render`` (which cuts clips)
 * ``current_frame``      the Cairo renderer's ``static_image`` and ``update_frame`` (a key frame)
 * ``quiet_sound_mux_warning``  a log filter for Manim's sound-muxing warning
-* ``use_end_states``     ``renderer.play`` replaced, ``Animation._setup_scene`` and
-                         ``clean_up_from_scene`` (the live page's key frames without animations;
+* ``use_boxed_overlay``  the Cairo camera's ``overlay_PIL_image`` (how every image mobject is
+                         painted onto the frame)
+* ``use_end_states``     ``renderer.play`` replaced (and ``update_frame`` shadowed while Manim's
+                         own play runs), ``Animation._setup_scene`` and
+                         ``clean_up_from_scene``, a Transform's ``path_func`` and
+                         ``replace_mobject_with_target_in_scene`` (the live page's key frames without animations;
                          tests/test_live_stills.py checks the pixels are the same)
 """
 from __future__ import annotations
@@ -115,6 +119,40 @@ def blend_pictures(image, start, end, alpha: float) -> bool:
     return True
 
 
+def use_boxed_overlay() -> None:
+    """Paint image mobjects onto the frame only where they have any alpha.
+
+    The Cairo camera draws an ``ImageMobject`` by pasting it into a transparent image as large as
+    the frame and alpha-compositing that whole image over the whole frame, converting the frame to
+    a PIL image and back on the way: four frame-sized copies per image per frame. Compositing a
+    pixel whose alpha is 0 leaves the frame's pixel as it was (PIL's ``alpha_composite``), so
+    compositing only the box holding the image's visible pixels (``Image.getbbox``) gives the
+    same frame, byte for byte (tests/test_raster_same_pixels.py checks it). Set once per process.
+    """
+    from manim.camera.camera import Camera
+    from PIL import Image
+
+    if getattr(Camera, "_gptx_boxed", False):
+        return
+    stock = Camera.overlay_PIL_image
+
+    def overlay_PIL_image(self, pixel_array, image):
+        h, w = pixel_array.shape[:2]
+        if (image.mode != "RGBA" or image.size != (w, h) or pixel_array.dtype != np.uint8
+                or pixel_array.shape[2:] != (4,) or self.image_mode != "RGBA"):
+            return stock(self, pixel_array, image)
+        box = image.getbbox()          # of the alpha channel: None when nothing shows
+        if box is None:
+            return
+        x0, y0, x1, y1 = box
+        under = Image.fromarray(np.ascontiguousarray(pixel_array[y0:y1, x0:x1]))
+        pixel_array[y0:y1, x0:x1] = np.asarray(Image.alpha_composite(under, image.crop(box)))
+
+    Camera.overlay_PIL_image = overlay_PIL_image
+    Camera._gptx_boxed = True
+    Camera._gptx_stock_overlay = stock      # for the test that compares the two
+
+
 # --- manim-slides -------------------------------------------------------------------------------
 
 def use_slides_folder(scene, folder: Path) -> None:
@@ -178,7 +216,9 @@ def quiet_sound_mux_warning() -> None:
 # animation, and for FadeIn, Write and Create that deep-copies the mobjects (the start state, the
 # outline): most of a key frame's cost. An animation that only brings a mobject in or takes it out
 # ends with the mobject exactly as it was, so its end state is "added" or "removed": no copy
-# needed. Any other animation (Transform, ``.animate``, UpdateFromAlphaFunc...), or a scene whose
+# needed. A plain Transform (and ``.animate``) ends with its mobject become the target (one copy
+# of the target, not two more and the start's); a ReplacementTransform with the target in its
+# place. Any other animation (MoveToTarget, UpdateFromAlphaFunc...), or a scene whose
 # mobjects have updaters, goes through Manim's own ``play`` unchanged.
 #
 #     use_end_states(scene)       # before scene.construct(); only for still (save_last_frame) renders
@@ -194,15 +234,34 @@ def _jumpable(anim) -> bool:
         return all(_jumpable(a) for a in anim.animations)
     if isinstance(anim, Wait):
         return anim.is_static_wait
-    return isinstance(anim, (FadeIn, FadeOut, Create, Write)) or type(anim) is Indicate
+    return isinstance(anim, (FadeIn, FadeOut, Create, Write)) or type(anim) is Indicate or _plain_transform(anim)
+
+
+def _plain_transform(anim) -> bool:
+    """A ``Transform``, a ``ReplacementTransform`` or ``.animate`` (``_MethodAnimation``) itself
+    (no other subclass: ``MoveToTarget``, ``TransformMatchingShapes``... do more) along a
+    straight path."""
+    from manim import ReplacementTransform, Transform
+    from manim.animation.transform import _MethodAnimation
+    from manim.utils.paths import straight_path
+    if type(anim) not in (Transform, ReplacementTransform, _MethodAnimation):
+        return False
+    return anim.path_arc == 0 and anim.path_arc_centers is None and anim.path_func is straight_path()
 
 
 def _updating(scene, anims) -> bool:
-    """Whether anything on screen or coming in has an updater (time would change it)."""
+    """Whether anything on screen or coming in has an updater (time would change it); the
+    animations inside a group count one by one (a group's own mobject leaves out what its
+    introducers bring in)."""
+    from manim import AnimationGroup
     if scene.updaters:
         return True
     family = scene.get_mobject_family_members()
-    for a in anims:
+    todo = list(anims)
+    while todo:
+        a = todo.pop()
+        if isinstance(a, AnimationGroup):
+            todo.extend(a.animations)
         if getattr(a, "mobject", None) is not None:
             family = family + a.mobject.get_family()
     return any(m.updaters for m in family)
@@ -222,19 +281,56 @@ def _jump(anim, scene) -> None:
         return
     from manim import Animation
     anim._setup_scene(scene)
+    if _plain_transform(anim):
+        # Transform's end: the mobject's family aligned to a copy of the target's (as ``begin``
+        # does) and each part with points interpolated to it at alpha 1 (as ``finish`` does,
+        # from the mobject itself rather than from a copy of its start: the same at alpha 1);
+        # ReplacementTransform's: the target, as it was built, in the mobject's place
+        if not anim.replace_mobject_with_target_in_scene:
+            target = anim.target_mobject.copy()
+            anim.mobject.align_data(target)
+            for item in getattr(anim, "methods", ()):   # .animate's finish: the methods on the
+                item.method.__func__(anim.mobject, *item.args, **item.kwargs)   # mobject itself
+            for part, end in zip(anim.mobject.family_members_with_points(),
+                                 target.family_members_with_points(), strict=True):
+                part.interpolate(part, end, 1.0, anim.path_func)
+        Animation.clean_up_from_scene(anim, scene)
+        if anim.replace_mobject_with_target_in_scene:
+            scene.replace(anim.mobject, anim.target_mobject)
+        return
     Animation.clean_up_from_scene(anim, scene)   # a remover's removal, its on-finish callback;
     # (FadeOut's own clean-up also resets its mobject to the start: unchanged here anyway)
 
 
+def _undrawn(renderer, stock, scene, *args, **kwargs):
+    """Manim's own ``play``, without drawing a frame.
+
+    In still mode Manim 0.21 skips writing frames but still draws them: ``update_frame``'s
+    ``ignore_skipping`` defaults to True, so every play draws its still mobjects (the static
+    picture) and then the whole frame once more, and a wait draws it again, all thrown away (a
+    still's picture is drawn by ``current_frame``, which sets the static picture aside). The
+    renderer's ``update_frame`` draws nothing while the play runs; a 3-D camera still takes its
+    new angle there (``ThreeDCamera.capture_mobjects`` resets its rotation matrix first)."""
+    # a 3-D camera takes its new angle (its rotation matrix, which ``project_point`` reads) when
+    # it draws: that much is kept
+    keep_angle = getattr(renderer.camera, "reset_rotation_matrix", None)
+    renderer.update_frame = lambda *a, **k: keep_angle() if keep_angle else None   # on this renderer only
+    try:
+        return stock(scene, *args, **kwargs)
+    finally:
+        del renderer.update_frame
+
+
 def use_end_states(scene) -> None:
-    """Make ``scene``'s renderer jump to the end of every add/remove animation it plays."""
+    """Make ``scene``'s renderer jump to the end of every add/remove animation and plain
+    transform it plays, and play the others without drawing frames (``_undrawn``)."""
     renderer = scene.renderer
     stock = renderer.play
 
     def play(self, scene, *args, **kwargs):
         from manim import Animation
         if not all(isinstance(a, Animation) and _jumpable(a) for a in args) or _updating(scene, args):
-            return stock(scene, *args, **kwargs)
+            return _undrawn(self, stock, scene, *args, **kwargs)
         scene.compile_animation_data(*args, **kwargs)   # adds the non-introducers, the run time
         for anim in scene.animations:
             _jump(anim, scene)

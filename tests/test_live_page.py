@@ -1,6 +1,7 @@
 """The live page in a real browser (Debian's chromium through playwright), networking off:
-typing a prompt changes the key frame, dragging the temperature changes the bars, and every
-request goes to the local server."""
+typing a prompt changes the key frame, dragging the temperature changes the bars, picking a
+token redraws a beat that reads it, pointing at a drawn number shows its provenance entry, and
+every request goes to the local server."""
 from __future__ import annotations
 
 import shutil
@@ -51,6 +52,38 @@ def test_prompt_changes_the_key_frame_and_temperature_the_bars(tmp_path):
             hot_bars = [float(v) for v in page.evaluate("document.body.dataset.bars").split(",")]
             assert float(page.input_value("#temperature")) > 2
             assert hot_bars[0] < float(prompt_bars.split(",")[0])     # hotter: a flatter top bar
+
+            # the token picker: the prompt's tokens numbered from 1, sent as token=N
+            pieces = page.eval_on_selector_all("#tokens span", "s => s.length")
+            assert page.eval_on_selector_all("#token option", "o => o.length") == pieces + 1
+            page.click("#beats button[data-scene=ContextFlow]")
+            shown_query = "document.getElementById('still').dataset.query"
+            page.wait_for_function(f"({shown_query} || '').includes('scene=ContextFlow')"
+                                   " && document.getElementById('frame-message').textContent === ''",
+                                   timeout=60000)
+            seen = {}
+            for token in ("2", "5"):
+                page.select_option("#token", token)
+                page.wait_for_function(f"({shown_query} || '').includes('token={token}')"
+                                       " && document.getElementById('frame-message').textContent === ''",
+                                       timeout=60000)
+                seen[token] = page.evaluate(PIXELS)
+            assert seen["2"] != seen["5"]
+
+            # a drawn number (ContextFlow's second slide has its cosines): hovering or focusing
+            # it in the list beside the picture shows its provenance entry
+            page.click("#slides button:nth-child(2)")
+            page.wait_for_function(f"({shown_query} || '').includes('slide=1')"
+                                   " && document.querySelectorAll('#numbers li').length > 0", timeout=60000)
+            entries = page.evaluate("fetch('/api/slide?' + document.getElementById('still').dataset.query)"
+                                    ".then(r => r.json()).then(b => b.numbers.slice(0, 2))")
+            assert len(entries) == 2
+            for i, how in enumerate(("hover", "focus")):
+                getattr(page.locator("#numbers li").nth(i), how)()
+                detail = page.inner_text("#number-detail")
+                assert entries[i]["source"] in detail, (how, detail)
+                assert "[" + ", ".join(str(k) for k in entries[i]["index"]) + "]" in detail, (how, detail)
+                assert entries[i].get("transform", "none") in detail, (how, detail)
             page.screenshot(path=str(tmp_path / "live.png"))
         finally:
             browser.close()

@@ -1,5 +1,5 @@
 """Key frames for the live page: drawn by the scene's own code, the same pixels whether each
-add/remove animation is jumped over or played through Manim's still mode."""
+add/remove animation and plain Transform is jumped over or played through Manim's still mode."""
 from __future__ import annotations
 
 import io
@@ -16,7 +16,7 @@ def pixels(png: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=int)
 
 
-@pytest.mark.parametrize("scene", ["PredictSample", "Attention", "Softmax"])
+@pytest.mark.parametrize("scene", ["PredictSample", "Attention", "Softmax", "MLP", "Unembedding", "EmbeddingSpace"])
 def test_jumping_to_end_states_draws_the_same_key_frames(scene):
     ctx = RenderContext(prompt="The doctor wrote to", theme="light")
     stock = key_frames(scene, ctx, end_states=False)

@@ -76,10 +76,25 @@ def _media_dir() -> Path:
     return _MEDIA
 
 
-def key_frames(name: str, ctx: RenderContext, on_slide=None, end_states: bool = True) -> list[KeyFrame]:
+def _call_before_play(scene, on_play) -> None:
+    """Make ``scene``'s renderer call ``on_play()`` before each animation or wait."""
+    import types
+    renderer = scene.renderer
+    play = renderer.play
+
+    def checked(self, *args, **kwargs):
+        on_play()
+        return play(*args, **kwargs)
+    renderer.play = types.MethodType(checked, renderer)
+
+
+def key_frames(name: str, ctx: RenderContext, on_slide=None, end_states: bool = True,
+               on_play=None) -> list[KeyFrame]:
     """Every slide's last frame of scene ``name`` drawn with ``ctx`` (the final frame counts as
     the last slide when anything changed after the last pause); ``on_slide(index, KeyFrame)`` is
-    called as each one is drawn. ``end_states``: jump over add/remove animations
+    called as each one is drawn, ``on_play()`` before every animation or wait the scene plays
+    (either may raise to stop the scene there: the exception passes through). ``end_states``:
+    jump over add/remove animations and plain transforms
     (``scenes.manim_internals.use_end_states``); False plays every animation through Manim's still mode.
 
     Raises KeyError for an unknown scene name; anything the scene raises passes through.
@@ -105,6 +120,8 @@ def key_frames(name: str, ctx: RenderContext, on_slide=None, end_states: bool = 
         if end_states:
             from scenes.manim_internals import use_end_states
             use_end_states(scene)
+        if on_play is not None:
+            _call_before_play(scene, on_play)
         scene.setup()
         scene.construct()
         last = scene.key_frame()

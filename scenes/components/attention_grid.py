@@ -7,6 +7,8 @@ cross. The whole grid, labels included, is one image, so 64+ tokens stay fast.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
+
 import numpy as np
 from manim import UL, Group, Transform, interpolate_color
 
@@ -30,6 +32,23 @@ def check_pattern(pattern, n_labels: int | None = None) -> np.ndarray:
     if n_labels is not None and n_labels != p.shape[0]:
         raise ValueError(f"{n_labels} labels for a {p.shape[0]}-token pattern")
     return p
+
+
+_FRAMES: "OrderedDict[tuple, Canvas]" = OrderedDict()   # layout -> frame picture, newest last
+_KEEP_FRAMES = 8
+
+
+def _frame_picture(key: tuple, grid) -> Canvas:
+    """The frame picture of ``grid``'s layout (``key``), drawn on first use; the last
+    ``_KEEP_FRAMES`` layouts are kept. The caller draws on a ``copy()``."""
+    frame = _FRAMES.get(key)
+    if frame is None:
+        frame = _FRAMES[key] = grid._draw_frame()
+        while len(_FRAMES) > _KEEP_FRAMES:
+            _FRAMES.popitem(last=False)
+    else:
+        _FRAMES.move_to_end(key)
+    return frame
 
 
 class AttentionGrid(Group):
@@ -59,10 +78,22 @@ class AttentionGrid(Group):
     masks = True   # cells with key > query are drawn as masked
 
     def _draw(self):
-        """The frame, one cell per (query, key) by ``_draw_cell`` or ``_draw_masked``, the axes."""
-        c = Canvas(*self.canvas_size)
+        """The frame, one cell per (query, key) by ``_draw_cell`` or ``_draw_masked``, the axes.
+
+        For an AttentionGrid itself, everything but the weights' squares (the frame, the masked
+        cells' crosses, the axes and labels) depends only on the layout, so it is drawn once per
+        layout and kept (``_frame_picture``); the squares go on a copy. No square touches a cross
+        or a label (each stays inside its own cell), so the picture is the same as drawing it all
+        in one go, pixel for pixel (tests/test_raster_same_pixels.py)."""
         n, s = self.n, self.cell
         ox, oy = self.origin
+        if type(self) is AttentionGrid:
+            c = _frame_picture(self._layout_key(), self).copy()
+            for q in range(n):
+                for k in range(q + 1):       # the masked cells are in the frame picture
+                    self._draw_cell(c, q, k, ox + q * s, oy + k * s)
+            return c.mobject()
+        c = Canvas(*self.canvas_size)
         c.rect(ox, oy, ox + n * s, oy + n * s, self.theme.neutral)
         for q in range(n):          # columns
             for k in range(n):      # rows
@@ -73,6 +104,24 @@ class AttentionGrid(Group):
                     self._draw_cell(c, q, k, x0, y0)
         self._draw_axes(c, n)
         return c.mobject()
+
+    def _layout_key(self) -> tuple:
+        """Everything the frame picture depends on: size, cells, labels, colours, pixel density."""
+        return (self.n, self.cell, self.origin, self.canvas_size, self.show_labels,
+                tuple(self.labels) if self.show_labels else None, self.theme, str(self.mask_ink),
+                px_per_unit())
+
+    def _draw_frame(self) -> Canvas:
+        """The frame, the masked cells and the axes: the grid without its weights."""
+        c = Canvas(*self.canvas_size)
+        n, s = self.n, self.cell
+        ox, oy = self.origin
+        c.rect(ox, oy, ox + n * s, oy + n * s, self.theme.neutral)
+        for q in range(n):
+            for k in range(q + 1, n):
+                self._draw_masked(c, ox + q * s, oy + k * s)
+        self._draw_axes(c, n)
+        return c
 
     def _draw_masked(self, c: Canvas, x0: float, y0: float) -> None:
         s, r = self.cell, 0.18 * self.cell

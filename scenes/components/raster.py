@@ -20,7 +20,7 @@ from manim import ImageMobject, ManimColor, config
 from PIL import Image, ImageDraw, ImageFont
 
 from .. import style
-from ..manim_internals import blend_pictures, scale_alpha, set_picture
+from ..manim_internals import blend_pictures, scale_alpha, set_picture, use_boxed_overlay
 from .fonts import font_stack
 
 OVERSAMPLE = 1
@@ -139,6 +139,15 @@ class Canvas:
         self.draw = ImageDraw.Draw(self.image)
         self.text_boxes: list[tuple[float, float, float, float, str]] = []   # see note_text
 
+    def copy(self) -> "Canvas":
+        """An independent canvas holding the same drawing and text boxes (to draw more on)."""
+        twin = Canvas.__new__(Canvas)
+        twin.scale, twin.width, twin.height = self.scale, self.width, self.height
+        twin.image = self.image.copy()
+        twin.draw = ImageDraw.Draw(twin.image)
+        twin.text_boxes = list(self.text_boxes)
+        return twin
+
     def px(self, *values: float) -> list[float]:
         return [v * self.scale for v in values]
 
@@ -192,6 +201,7 @@ class RasterImage(ImageMobject):
     """
 
     def __init__(self, *args, **kwargs):
+        use_boxed_overlay()     # the camera paints images only where they show: same frames, faster
         super().__init__(*args, **kwargs)
         self.drawing = next(_drawings)
         self.opacity = 1.0

@@ -9,7 +9,7 @@ let stillGen = 0, traceGen = 0, clipGen = 0;
 function query(extra) {
   const q = new URLSearchParams({ prompt: $("prompt").value, temperature: $("temperature").value,
                                   theme: $("theme").value });
-  for (const k of ["layer", "head"]) if ($(k).value !== "") q.set(k, $(k).value);
+  for (const k of ["layer", "head", "token"]) if ($(k).value !== "") q.set(k, $(k).value);
   for (const [k, v] of Object.entries(extra || {})) q.set(k, v);
   return q.toString();
 }
@@ -41,6 +41,7 @@ async function refreshTrace() {
   $("prompt-error").textContent = "";
   $("tokens").replaceChildren(...body.pieces.map((p) => {
     const s = document.createElement("span"); s.textContent = shown(p); return s; }));
+  tokenChoices(body.pieces);
   $("bars-t").textContent = `T = ${body.temperature}`;
   $("bars").replaceChildren(...body.top.map((t) => {
     const row = document.createElement("div"); row.className = "row";
@@ -55,6 +56,16 @@ async function refreshTrace() {
   document.body.dataset.bars = body.top.map((t) => t.probability.toFixed(4)).join(",");
 }
 
+// The token picker: the prompt's tokens, numbered from 1 as on screen and in the API's `token`.
+// A choice the new prompt does not have falls back to the scene's own ("chosen").
+function tokenChoices(pieces) {
+  const picker = $("token"), keep = picker.value;
+  const options = [new Option("chosen", "")].concat(pieces.map((p, i) =>
+    new Option(`${i + 1} ${shown(p)}`, String(i + 1))));
+  picker.replaceChildren(...options);
+  picker.value = Number(keep) <= pieces.length ? keep : "";
+}
+
 function slideButtons() {
   const n = state.count ?? state.known;
   const buttons = [];
@@ -67,13 +78,32 @@ function slideButtons() {
   $("slides").replaceChildren(...buttons);
 }
 
-function showNumbers(numbers) {
+// Where a drawn number came from: its provenance entry (tensor, index, transform, checkpoint).
+function numberDetail(n, checkpoint) {
+  const rows = [["value", String(n.value)], ["source", n.source], ["index", `[${n.index.join(", ")}]`],
+                ["transform", n.transform || "none: drawn as stored"],
+                ["checkpoint", n.checkpoint || checkpoint || "default"]];
+  if (n.tokens) rows.push(["tokens", `its own text: ${n.tokens.length} tokens`]);
+  const dl = document.createElement("dl");
+  for (const [k, v] of rows) {
+    const dt = document.createElement("dt"), dd = document.createElement("dd");
+    dt.textContent = k; dd.textContent = v; dl.append(dt, dd);
+  }
+  $("number-detail").replaceChildren(dl);
+}
+
+function showNumbers(numbers, checkpoint) {
   $("numbers-count").textContent = `(${numbers.length})`;
+  $("number-detail").textContent = numbers.length
+    ? "Point at a number (or tab to it) to see where it came from." : "No number is drawn on this slide.";
   $("numbers").replaceChildren(...numbers.slice(0, 400).map((n) => {
-    const li = document.createElement("li");
+    const li = document.createElement("li"); li.tabIndex = 0;
     const v = document.createElement("span"); v.className = "v"; v.textContent = Number(n.value.toPrecision(4));
     const src = `${n.source}[${n.index.join(", ")}]` + (n.transform ? ` → ${n.transform}` : "");
-    li.append(v, " ", src); li.title = JSON.stringify(n); return li; }));
+    li.append(v, " ", src);
+    li.addEventListener("mouseenter", () => numberDetail(n, checkpoint));
+    li.addEventListener("focus", () => numberDetail(n, checkpoint));
+    return li; }));
 }
 
 async function showSlide() {
@@ -98,7 +128,7 @@ async function showSlide() {
     const body = await r.json();
     if (!r.ok) { $("notes").textContent = ""; return; }
     $("notes").textContent = body.notes || "";
-    showNumbers(body.numbers);
+    showNumbers(body.numbers, body.checkpoint);
     state.count = body.count;
     state.known = Math.max(state.known, state.slide + 1);
     slideButtons();
@@ -157,11 +187,14 @@ async function start() {
     b.onclick = () => chooseBeat(s.name); li.appendChild(b); return li; }));
   const resetSlides = () => { state.slide = 0; state.count = null; state.known = 0; showSlide(); };
   const stillLater = debounce(showSlide, 250);
-  $("prompt").addEventListener("input", debounce(() => { refreshTrace(); resetSlides(); }, 300));
+  $("prompt").addEventListener("input", debounce(async () => {
+    if ($("token").value === "") { refreshTrace(); resetSlides(); return; }
+    await refreshTrace(); resetSlides();       // a picked token the new prompt lacks is dropped first
+  }, 300));
   $("temperature").addEventListener("input", () => {
     $("temperature-value").textContent = $("temperature").value;
     refreshTrace(); stillLater(); });
-  for (const id of ["layer", "head", "theme"]) $(id).addEventListener("change", resetSlides);
+  for (const id of ["layer", "head", "token", "theme"]) $(id).addEventListener("change", resetSlides);
   $("play").onclick = play;
   document.addEventListener("keydown", (e) => {
     if (e.target.tagName === "TEXTAREA" || state.count === null && state.known === 0) return;
