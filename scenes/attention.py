@@ -423,11 +423,11 @@ class Attention(ExplainerScene):
         row1 = Group(terms, *pieces_row, z_vec, z_name, v_name)
         self.play(*[FadeOut(m) for m in self.panel_items], FadeOut(self.grid), run_time=0.5)
         self.play(FadeIn(v_name), FadeIn(terms, lag_ratio=0.15), run_time=1.0)
-        self.count_parameters("W_V")
-        self.play(FadeIn(Group(*pieces_row)), FadeIn(z_vec, shift=RIGHT * 0.3), FadeIn(z_name), run_time=0.8)
         self.say(f"Each earlier token also offers a value. The query's weights mix those values into one "
                  f"vector z, {self.d_head} numbers for this head.", 4.5)
-        self.wait(3.0)
+        self.count_parameters("W_V")
+        self.play(FadeIn(Group(*pieces_row)), FadeIn(z_vec, shift=RIGHT * 0.3), FadeIn(z_name), run_time=0.8)
+        self.wait(1.5)
         self.pause(f"W_V gives each token a value vector. The column of weights of {self.q_said} mixes them: "
                    "z is the weighted sum over every visible key (only the largest weights are drawn).")
 
