@@ -14,7 +14,7 @@ film: setup
 
 test:
 	@bash scripts/setup.sh --test
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2         # two test processes: the 2-core machine in about 12 min
 
 # rebuilds the corpus from Debian packages, the tokenizer and both checkpoints (about 2 hours)
 train: setup
