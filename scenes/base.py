@@ -12,7 +12,9 @@ from . import derivations, style
 from .captions import GAP_SECONDS, reading_seconds, split_caption
 from .context import RenderContext
 from .manim_internals import close_slide_with_notes, current_frame, render_still, use_slides_folder
+from .components.raster import forget_shortened, shortened
 from .narration import RecordedLines, speech_service
+from .on_screen import cut_labels, texts_on_screen, with_full_labels
 from .provenance import Provenance
 
 
@@ -74,6 +76,8 @@ class ExplainerBase:
         self.speech: list[tuple[float, float]] = []   # (start s, end s) of each sound played
         self.lines: list[tuple[str, str]] = []     # (line id, text) in the order said
         self._speech_end = 0.0
+        self.notes = ""                   # the notes of the last slide closed (``pause``)
+        forget_shortened()                # this scene's labels cut short, for the notes
 
     def tear_down(self):
         self.wait_for_speech()
@@ -259,9 +263,11 @@ class ExplainerBase:
         manim-slides attaches ``next_slide(notes=...)`` to the slide that starts next, so the
         notes are set on the slide being closed instead: they show while it plays and after.
         With ``key_frames`` a list (the live server's stills), the slide's last frame is kept.
+        Each label on screen that had to be cut short is added to the notes in full.
         """
         self.wait_for_speech()
         self.pauses.append(self.time)
+        notes = self.notes = with_full_labels(notes, cut_labels(texts_on_screen(self), shortened()))
         if self.layout_probe is not None:
             self.layout_probe(self, "pause")
         if self.key_frames is not None:

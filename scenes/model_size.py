@@ -20,6 +20,7 @@ from model.tokenizer import piece_text
 
 from . import derivations, style
 from .base import ExplainerScene
+from .components.raster import drawn_width, font_em, shorten
 from .components.surprise_strip import SurpriseStrip
 from .components.text import label
 from .components.text_block import Run, TextBlock, text_lines
@@ -51,19 +52,22 @@ def card_of(checkpoint: str) -> dict | None:
     return card_entry(checkpoint)
 
 
-def shown_name(checkpoint: str) -> str:
-    """A checkpoint as a heading names it: a shipped name, or a folder's own name (cut short)."""
-    name = Path(checkpoint).name if is_folder(checkpoint) else checkpoint
-    return name if len(name) <= NAME_CHARS else name[: NAME_CHARS - 1] + "…"
+def full_name(checkpoint: str) -> str:
+    """A checkpoint's name: a shipped name, or a folder's own name."""
+    return Path(checkpoint).name if is_folder(checkpoint) else checkpoint
+
+
+def shown_name(checkpoint: str, chars: int = NAME_CHARS) -> str:
+    """``full_name`` cut short to ``chars`` characters (the notes give it in full)."""
+    return shorten(full_name(checkpoint), chars)
 
 
 def fitted_name(checkpoint: str, mark: str = "") -> str:
-    """``shown_name``, cut further until it and ``mark`` fit a column's width at body size."""
-    from .components.raster import drawn_width, font_em
+    """``shown_name``, cut further if need be so that it and ``mark`` fit a column's width at
+    body size."""
     name, em = shown_name(checkpoint), font_em(style.BODY_SIZE)
-    while drawn_width(name + mark, em) > COLUMN_W - 0.2 and len(name) > 4:
-        name = name[:-2] + "…"
-    return name
+    room = COLUMN_W - 0.2 - (drawn_width(mark, em) if mark else 0.0)
+    return name if drawn_width(name, em) <= room else shorten(full_name(checkpoint), room - 0.1, em)
 
 
 def log2_next_token_probs(logits: np.ndarray, ids: list[int]) -> np.ndarray:
@@ -338,7 +342,7 @@ class ModelSize(ExplainerScene):
     def show_surprise(self):
         th = self.theme
         left, right = self.models
-        names = [n if len(n) <= 22 else n[:21] + "…" for n in map(shown_name, self.models)]   # a strip column
+        names = [shown_name(c, 22) for c in self.models]     # a strip column
         self.per_word = self.heldout[left] != self.heldout[right]
         if self.per_word:
             words, probs = self.next_word_probs()

@@ -6,16 +6,19 @@ from manim import (DOWN, LEFT, UL, UP, FadeIn, FadeOut, Group, Line, Triangle, V
                    Write)
 
 import model
+from model.tokenizer import running_pieces
 
 from . import derivations, style
 from .base import ExplainerScene
 from .components import ProbabilityBars, PromptText, label
 from .components.formula import softmax_formula
+from .components.raster import shorten
 
 STOPS = (0.0, 0.5, 1.0, 2.0, 5.0)   # where the sweep pauses
 SUBSTEPS = 4                        # real distributions drawn between two stops
 SAMPLE_TS = (0.2, 1.0, 2.0)         # low, medium, high for the continuations
 N_NEW = 10
+TAIL_CHARS = 16                     # the prompt's end shown before each continuation (characters)
 
 
 class Temperature(ExplainerScene):
@@ -106,12 +109,13 @@ class Temperature(ExplainerScene):
         n_vocab = self.trace.config["n_vocab"]
         cut = f", top-k {s.top_k}" if 0 < s.top_k < n_vocab else ""
         columns = Group()
-        tail = ["…"] + self.trace.pieces[-4:] if len(self.trace.pieces) > 4 else self.trace.pieces
+        enc, n = model.get_encoding(s.checkpoint), len(self.trace.tokens)
         for i, t in enumerate(SAMPLE_TS):
             new = s.with_(temperature=t).sample(s.prompt, N_NEW)    # the film's rule, at this T
-            pieces = tail + [self.piece(k) for k in new]
+            running = running_pieces(enc, list(self.trace.tokens) + list(new))   # whole characters
+            pieces = [shorten(running[:n], TAIL_CHARS, keep="end")] + running[n:]  # the prompt's end
             head = label(f"T = {t:g}{cut}", style.BODY_SIZE, color=self.theme.text)
-            text = PromptText(pieces, len(tail), width=18, size=style.SMALL_SIZE, max_lines=6, theme=self.theme)
+            text = PromptText(pieces, 1, width=18, size=style.SMALL_SIZE, max_lines=6, theme=self.theme)
             col = Group(head, text.next_to(head, DOWN, buff=0.3, aligned_edge=LEFT))
             col.move_to([-6.5 + 4.6 * i, 1.6, 0], aligned_edge=UP + LEFT)
             columns.add(col)

@@ -98,7 +98,9 @@ class Title(ExplainerScene):
             head = shorten(prompt, room, em, mono=True, keep="end")
         c = Canvas(text_width(head + tail, em) + 0.2, 1.4 * em)
         c.text(0, 0.7 * em, head, em, th.text, anchor="lm")
-        c.text(text_width(head, em), 0.7 * em, tail, em, th.chosen, anchor="lm")
+        x = text_width(head, em)      # the continuation, then "…": the model would go on writing
+        c.text(x, 0.7 * em, written, em, th.chosen, anchor="lm")
+        c.text(x + text_width(written, em), 0.7 * em, "…", em, th.chosen, anchor="lm")
         return c.mobject()
 
     def pretrained(self):

@@ -18,6 +18,7 @@ from model.gradient_step import gradient_step
 from . import derivations, style
 from .base import ExplainerScene
 from .components import ColumnMatrix, WeightMatrix, label, show_piece
+from .components.raster import shorten
 from .components.text_block import Run, TextBlock, text_lines
 
 RUN = "small"              # the shipped checkpoint whose training snapshots ship
@@ -181,7 +182,7 @@ class Training(ExplainerScene):
                            (rule, style.SMALL_SIZE, th.muted)], gap=0.08)
         head.next_to(self.title, DOWN, buff=0.3).align_to(self.title, LEFT)
         tail = s.prompt.replace("\n", " ")
-        tail = tail if len(tail) <= 16 else "…" + tail[-15:]
+        tail = shorten(tail, 16, keep="end")
         self.new = {}
         rows = Group()
         for snap in self.snapshots:

@@ -13,6 +13,9 @@ screen is measured:
   out together by its component and are not compared with each other.
 * the frame: no text and no visible shape (its points, images by their corners) may reach more
   than ``EPS`` outside the frame.
+* cut labels, at each slide's end: a text cut short with "…" must come from ``shorten`` (so at
+  a word or token boundary, a single word cut inside only when it alone is too long), and the
+  slide's notes must give it in full (``ExplainerBase.pause`` adds them).
 
     problems = check_scene("DataFlow", RenderContext(prompt="Emma smiled and", narration="none"))
     for p in problems: print(p)
@@ -23,6 +26,7 @@ there, so it runs ahead of the film's), where ("play" or "pause") and the texts 
 from __future__ import annotations
 
 import logging
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -231,6 +235,38 @@ def _frame_centre(scene) -> tuple[float, float]:
     return 0.0, 0.0
 
 
+ELIDED = re.compile(r"\S…|…\S")   # "…" against a character: text cut short (not "0 … 8191")
+
+
+def at_boundary(shown: str, pieces: tuple[str, ...]) -> bool:
+    """Whether ``shown`` (a label ``shorten`` cut) keeps whole words or tokens of ``pieces``:
+    the first k or the last k of them, or part of the only one (a single word too long)."""
+    kept = shown.replace("…", "").strip()
+    if len(pieces) == 1:
+        return kept in pieces[0]
+    joined = ["".join(pieces[:k]).strip() for k in range(1, len(pieces))]
+    joined += ["".join(pieces[k:]).strip() for k in range(1, len(pieces))]
+    return kept in joined
+
+
+def cut_problems(scene) -> list[tuple[str, str]]:
+    """At a slide's end: text cut short by hand instead of by ``shorten``, a cut not at a word or
+    token boundary, a cut label whose full text is not in the slide's notes."""
+    from scenes.components.raster import shortened, shortened_pieces
+    from scenes.on_screen import cut_labels, shows, texts_on_screen
+    texts, cuts = texts_on_screen(scene), shortened()
+    out = []
+    for t in texts:
+        if ELIDED.search(t) and not any(shows(t, shown) for shown in cuts):
+            out.append(("cut by hand", _name(t)))
+    for shown, full in cut_labels(texts, cuts):
+        if not at_boundary(shown, shortened_pieces(shown)):
+            out.append(("cut inside a word", f"{shown!r} of {_name(full)!r}"))
+        if full not in getattr(scene, "notes", ""):
+            out.append(("cut, not in the notes", f"{shown!r} of {_name(full)!r}"))
+    return out
+
+
 class Probe:
     """``ExplainerBase.layout_probe``: measures the screen after each play and at each pause and
     keeps the problems, each (kind, what) once per scene, at its first time."""
@@ -245,6 +281,8 @@ class Probe:
         found += [("off-frame", what) for what in off_frame(scene, texts, shape_boxes(scene))]
         found += [("clipped", what) for what in clipped(scene)]
         found += [("mark over text", f"{a} over {b!r}") for a, b in marks_over_text(texts, mark_points(scene))]
+        if where == "pause":
+            found += cut_problems(scene)
         for kind, what in found:
             if (kind, what) not in self.seen:
                 self.seen.add((kind, what))

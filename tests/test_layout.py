@@ -113,6 +113,52 @@ def test_probe_finds_a_dot_on_a_label_and_ignores_hidden_text():
     assert [p.kind for p in probe.problems] == ["mark over text"]
 
 
+def test_probe_finds_a_label_cut_by_hand_and_one_missing_from_the_notes():
+    from manim import DOWN, Text
+
+    from scenes.components.raster import forget_shortened, shorten
+    from scenes.components.text_image import text_image
+    forget_shortened()
+    by_hand = Text("satisfac…", font_size=30)
+    cut = shorten("He looked at Emma and he spoke", 12)
+    assert cut == "He looked…"
+    made = text_image(cut, color="#FFFFFF").next_to(by_hand, DOWN)
+    elision = Text("token id 0 … 8191", font_size=30).next_to(made, DOWN)
+    screen = _screen_with(by_hand, made, elision)
+    screen.notes = "Notes without the label."
+    probe = Probe("Fake")
+    probe(screen, "pause")
+    kinds = {(p.kind, p.what) for p in probe.problems}
+    assert kinds == {("cut by hand", "satisfac…"),
+                     ("cut, not in the notes", "'He looked…' of 'He looked at Emma and he spoke'")}
+
+
+def test_notes_give_each_cut_label_on_screen_in_full():
+    from manim import Text
+
+    from scenes.components.raster import forget_shortened, shorten, shortened
+    from scenes.on_screen import cut_labels, texts_on_screen, with_full_labels
+    forget_shortened()
+    shown = shorten(["␣satis", "faction", "␣and"], 8)
+    hidden = shorten("a label that faded away", 8)
+    screen = _screen_with(Text(f"{shown} looks at:", font_size=30),
+                          Text(hidden, font_size=30).set_opacity(0))
+    cut = cut_labels(texts_on_screen(screen), shortened())
+    assert cut == [("␣satis…", "␣satisfaction␣and")]
+    notes = with_full_labels("What the head reads.", cut)
+    assert notes == "What the head reads. Cut short on screen: “␣satis…” is “␣satisfaction␣and”."
+    assert with_full_labels("Same.", []) == "Same."
+
+
+def test_a_cut_keeps_whole_words_or_tokens():
+    from layout_check import at_boundary
+    words = ("Emma ", "smiled ", "and")
+    assert at_boundary("Emma smiled…", words) and at_boundary("…smiled and", words)
+    assert not at_boundary("Emma smi…", words)
+    assert at_boundary("␣satisf…", ("␣satisfaction",))       # one token too long: cut inside it
+    assert not at_boundary("␣dog…", ("␣satisfaction",))
+
+
 def test_side_by_side_texts_do_not_overlap():
     from manim import RIGHT, Text
     a = Text("left", font_size=30)

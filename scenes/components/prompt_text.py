@@ -4,6 +4,7 @@ from __future__ import annotations
 from manim import MarkupText
 
 from .. import style
+from .raster import cells
 from .text import escape_controls
 
 
@@ -12,20 +13,21 @@ def _escape(s: str) -> str:
 
 
 def wrap_pieces(pieces: list[str], width: int) -> list[list[tuple[int, str]]]:
-    """Lines of (piece index, text), breaking between pieces once a line reaches ``width``."""
+    """Lines of (piece index, text), breaking between pieces once a line reaches ``width``
+    character cells (a CJK character takes 2)."""
     lines, line, used = [], [], 0
     for i, piece in enumerate(pieces):
         for j, part in enumerate(piece.split("\n")):
             if j > 0:  # a newline inside the piece ends the line
                 lines.append(line)
                 line, used = [], 0
-            if used + len(part) > width and line:
+            if used + cells(part) > width and line:
                 lines.append(line)
                 line, used = [], 0
                 part = part.lstrip(" ")
             if part:
                 line.append((i, part))
-                used += len(part)
+                used += cells(part)
     lines.append(line)
     return lines
 

@@ -14,6 +14,7 @@ import itertools
 import re
 import shutil
 import subprocess
+import unicodedata
 
 import numpy as np
 from manim import ImageMobject, ManimColor, config
@@ -80,21 +81,47 @@ def drawn_width(s: str, size_units: float, mono: bool = False, pad: float = 0.0)
 ELLIPSIS = "…"
 
 
+def cells(s: str) -> int:
+    """How many character cells ``s`` takes: a wide character (CJK, full-width) counts 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in s)
+
+# What ``shorten`` drew → the text it was cut from, since ``forget_shortened`` (a scene's set-up).
+# The scene's slide notes carry each one on screen in full (``ExplainerBase.pause``).
+_SHORTENED: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+
+def shortened() -> dict[str, str]:
+    """Every label ``shorten`` has cut since ``forget_shortened``: {drawn text: full text}."""
+    return {shown: whole for shown, (whole, _) in _SHORTENED.items()}
+
+
+def shortened_pieces(shown: str) -> tuple[str, ...]:
+    """The words (or token pieces) ``shorten`` cut the full text of ``shown`` among. Raises
+    KeyError for a text it did not cut."""
+    return _SHORTENED[shown][1]
+
+
+def forget_shortened() -> None:
+    """Start a new scene's list of cut labels (``shortened``)."""
+    _SHORTENED.clear()
+
+
 def shorten(text, width: float | None, em: float | None = None, mono: bool = False,
             keep: str = "start") -> str:
     """``text`` cut with … to at most ``width``, at a word boundary (or, given a list of token
     pieces, at a token boundary); a single word too long for ``width`` is cut inside.
 
     ``width`` is in scene units, measured at font size ``em`` (units; ``mono`` for the monospace
-    face), or in characters when ``em`` is None; None keeps all. ``keep="start"`` keeps the
+    face), or in character cells (``cells``: a CJK character counts 2) when ``em`` is None; None
+    keeps all. ``keep="start"`` keeps the
     beginning (``"Emma smiled…"``), ``keep="end"`` the end (``"…smiled and"``). Raises
-    ValueError for another ``keep``.
+    ValueError for another ``keep``. A cut text is remembered with its full text (``shortened``).
     """
     if keep not in ("start", "end"):
         raise ValueError(f"keep must be 'start' or 'end', got {keep!r}")
     pieces = list(text) if not isinstance(text, str) else re.findall(r"\S+\s*|\s+", text)
     whole = "".join(pieces)
-    measure = len if em is None else (lambda s: text_width(s, em, mono))
+    measure = cells if em is None else (lambda s: text_width(s, em, mono))
     if width is None or measure(whole) <= width:
         return whole
     if keep == "start":
@@ -109,11 +136,14 @@ def shorten(text, width: float | None, em: float | None = None, mono: bool = Fal
     while k < len(pieces) and measure(cut(k + 1)) <= width:
         k += 1
     if k > 0:
-        return cut(k)
-    k = 1                                    # not one whole piece fits: cut inside the first
-    while k < len(whole) and measure(chars(k + 1)) <= width:
-        k += 1
-    return chars(k)
+        shown = cut(k)
+    else:
+        k = 1                                # not one whole piece fits: cut inside the first
+        while k < len(whole) and measure(chars(k + 1)) <= width:
+            k += 1
+        shown = chars(k)
+    _SHORTENED[shown] = (whole, tuple(pieces))
+    return shown
 
 
 def rgba(color: ManimColor, opacity: float = 1.0) -> tuple[int, int, int, int]:

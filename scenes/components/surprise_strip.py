@@ -12,7 +12,7 @@ import numpy as np
 from manim import Group
 
 from .. import style
-from .raster import Canvas, font_em, text_width
+from .raster import Canvas, font_em, shorten
 from .text import percent, show_piece
 
 ROW_H = 0.36
@@ -58,9 +58,7 @@ class SurpriseStrip(Group):
             if self.surprised[j]:
                 c.rect(0.02, y - 0.5 * ROW_H + 0.02, width - 0.02, y + 0.5 * ROW_H - 0.02,
                        fill=th.background, outline=th.text, width_units=0.03)
-            text = show_piece(piece)
-            while text_width(text, em) > label_width and len(text) > 2:
-                text = text[:-2] + "…"
+            text = shorten(show_piece(piece), label_width, em, mono=True)
             c.text(label_width, y, text, em, th.text, anchor="rm")
             for m in range(p.shape[0]):
                 x = label_width + 0.3 + m * col_w

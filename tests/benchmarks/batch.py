@@ -16,12 +16,16 @@ Prints a table, then one JSON line last with
                                  what a scene costs a worker of its own, however busy the machine
   cpu_seconds_per_prompt_film    the sum of scene_cpu_seconds over the scenes that read the prompt:
                                  the cost model's input (README, "Cost")
+  cores_busy_1, cores_busy_2     CPU seconds of the whole batch (workers, their speech synthesis and
+                                 encoding threads, the film joins) ÷ its wall seconds: on 2 cores a
+                                 second worker can at most give 2 ÷ cores_busy_1 times the speed
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,9 +42,17 @@ PROMPTS = ["Emma smiled at her father and said that she would",
            "The weather was cold and the roads were"]
 
 
-def run(workers: int, prompts: Path, tmp: Path, scenes: list[str], extra: list[str]) -> tuple[float, dict]:
+def _children_cpu() -> float:
+    """CPU seconds of every finished child process and its own waited-for children."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run(workers: int, prompts: Path, tmp: Path, scenes: list[str], extra: list[str]) -> tuple[float, float, dict]:
+    """(wall seconds, cores busy on average, manifest) of one batch."""
     out = tmp / f"out{workers}"
     env = dict(os.environ, GPTX_CACHE=str(tmp / f"cache{workers}"))
+    cpu = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run([sys.executable, str(ROOT / "render.py"), "batch", str(prompts), *scenes,
                            "--out", str(out), "--workers", str(workers), *extra],
@@ -48,7 +60,7 @@ def run(workers: int, prompts: Path, tmp: Path, scenes: list[str], extra: list[s
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         sys.exit(f"batch with {workers} workers failed ({done.returncode}):\n{done.stdout}")
-    return seconds, json.loads((out / "manifest.json").read_text())
+    return seconds, (_children_cpu() - cpu) / seconds, json.loads((out / "manifest.json").read_text())
 
 
 def main() -> int:
@@ -62,8 +74,8 @@ def main() -> int:
         tmp = Path(tmp)
         prompts = tmp / "class.txt"
         prompts.write_text("\n".join(PROMPTS[: args.prompts]) + "\n")
-        t1, manifest = run(1, prompts, tmp, args.scenes, extra)
-        t2, _ = run(2, prompts, tmp, args.scenes, extra)
+        t1, busy1, manifest = run(1, prompts, tmp, args.scenes, extra)
+        t2, busy2, _ = run(2, prompts, tmp, args.scenes, extra)
     per_scene: dict[str, list[float]] = {}
     per_scene_cpu: dict[str, list[float]] = {}
     for e in manifest["entries"]:
@@ -79,12 +91,15 @@ def main() -> int:
               "seconds_2_workers": round(t2, 1), "prompts": n, "scenes": len(manifest["scenes"]),
               "seconds_per_prompt_film_1": round(t1 / n, 1), "seconds_per_prompt_film_2": round(t2 / n, 1),
               "scene_seconds": scene_seconds, "scene_cpu_seconds": scene_cpu,
-              "cpu_seconds_per_prompt_film": film_cpu}
+              "cpu_seconds_per_prompt_film": film_cpu,
+              "cores_busy_1": round(busy1, 2), "cores_busy_2": round(busy2, 2)}
     print(f"{n} prompts x {len(manifest['scenes'])} scenes: 1 worker {t1:.0f} s, 2 workers {t2:.0f} s "
           f"(speedup {t1 / t2:.2f}); per prompt-film {t1 / n:.0f} s and {t2 / n:.0f} s")
     for s, v in scene_seconds.items():
         print(f"  {s:<18} {v:6.1f} s, {scene_cpu[s]:6.1f} CPU s")
     print(f"CPU seconds per prompt-film (scenes that read the prompt): {film_cpu:.0f}")
+    print(f"cores busy on average: {busy1:.2f} with 1 worker, {busy2:.2f} with 2 "
+          f"(so at most {os.cpu_count() / busy1:.2f} times the speed from more workers here)")
     print(json.dumps(result))
     return 0
 
