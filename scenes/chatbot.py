@@ -214,7 +214,7 @@ class Chatbot(ExplainerScene):
             fact = f"it runs on for all {len(self.reply)} tokens, and the chat program cuts it off"
             shown = f"Here the reply runs on for {len(self.reply)} tokens until the chat program cuts it off."
         note = text_lines([(shown, style.SMALL_SIZE, th.text),
-                           ("Real assistants are such a predictor, then trained on chats and feedback.",
+                           ("Real assistants are predictors too, then trained on chats and human feedback.",
                             style.SMALL_SIZE, th.text)], gap=0.08)
         if note.width > 13.4:
             note.scale_to_fit_width(13.4)
