@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, RIGHT, UL, UP, FadeIn, LaggedStart, VGroup, Write
+from manim import DOWN, RIGHT, UL, UP, FadeIn, LaggedStart, Line, VGroup, Write
 
 import model
 
@@ -126,6 +126,18 @@ class Softmax(ExplainerScene):
         self.wait(3.5)
         self.pause("Dividing by the total over the whole vocabulary makes the numbers add up to one.")
 
+    def probability_scale(self, x0: float, width: float) -> VGroup:
+        """A muted axis under the bars from p = 0 (at ``x0``) to p = 1 (``width`` units right), so
+        "between 0 and 1" is seen: a bar reaching the end would be a certain next token."""
+        th = self.theme
+        y = self.row_y[-1] - 0.42
+        axis = Line([x0, y, 0], [x0 + width, y, 0], color=th.muted, stroke_width=2)
+        ticks = VGroup(*[Line([x, y - 0.07, 0], [x, y + 0.07, 0], color=th.muted, stroke_width=2)
+                         for x in (x0, x0 + width)])
+        names = VGroup(*[label(t, style.SMALL_SIZE, color=th.muted).move_to([x, y - 0.3, 0])
+                         for t, x in (("0", x0), ("1", x0 + width))])
+        return VGroup(axis, ticks, names)
+
     def show_probabilities(self):
         probs = model.softmax(self.logits, 1.0)
         values = [self.record("logits", (self.pos, t), probs[t], derivations.softmax(T=1)) for t in self.rows]
@@ -135,7 +147,8 @@ class Softmax(ExplainerScene):
         bars.shift([2.3 + self.dx, self.row_y[0], 0] - bars.bars[0].get_left())
         bars.bars[-1].set_y(self.row_y[-1])
         bars.remove(bars.labels, bars.percents)
-        self.play(FadeIn(col), FadeIn(bars, shift=RIGHT * 0.2), FadeIn(self.dots[3]), run_time=1.0)
+        scale = self.probability_scale(bars.bars[0].get_left()[0], bars.max_width)
+        self.play(FadeIn(col), FadeIn(bars, shift=RIGHT * 0.2), FadeIn(scale), FadeIn(self.dots[3]), run_time=1.0)
         rest = self.record("logits", (self.pos,), 1.0 - float(np.sort(probs)[::-1][: self.top_k].sum()),
                            derivations.softmax_outside_top(T=1, k=self.top_k))
         note = label(f"all {len(self.logits) - self.top_k:,} tokens below the top {self.top_k} share {percent(rest)}",
