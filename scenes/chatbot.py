@@ -198,19 +198,29 @@ class Chatbot(ExplainerScene):
         self.play(FadeOut(self.note), run_time=0.4)
 
     def what_the_reply_is(self):
-        """After the reply: what it shows, measured on this reply (turn ended, turn markers written)."""
+        """After the reply: what it shows, measured on this reply (turn ended, turn markers written),
+        and what makes a real assistant's continuation an answer."""
+        th = self.theme
         text = "".join(self.reply_pieces)
         wrote_turn = any(m.rstrip(":") in text for m in (USER, ASSISTANT))
         ended = "\n" in text
-        facts = []
         if wrote_turn:
-            facts.append("it even writes a turn marker itself: to the model the markers are just more text")
+            fact = "it even writes a turn marker itself: to the model the markers are just more text"
+            shown = "Here the reply writes a turn marker itself: to the model, markers are text."
         elif ended:
-            facts.append("it happens to end the line, which the chat program takes as the end of the reply")
+            fact = "it happens to end the line, which the chat program takes as the end of the reply"
+            shown = "Here the reply happens to end its line, so the chat program stops there."
         else:
-            facts.append(f"it runs on for all {len(self.reply)} tokens, and the chat program cuts it off")
-        self.play(FadeOut(self.strip), FadeIn(self.note), run_time=0.6)
-        self.say(f"So the reply only continues the text. Here {facts[0]}.", 5.0)
+            fact = f"it runs on for all {len(self.reply)} tokens, and the chat program cuts it off"
+            shown = f"Here the reply runs on for {len(self.reply)} tokens until the chat program cuts it off."
+        note = text_lines([(shown, style.SMALL_SIZE, th.text),
+                           ("Real assistants are predictors too, then trained on chats and human feedback.",
+                            style.SMALL_SIZE, th.text)], gap=0.08)
+        if note.width > 13.4:
+            note.scale_to_fit_width(13.4)
+        note.to_edge(DOWN, buff=EDGE)
+        self.play(FadeOut(self.strip), FadeIn(note), run_time=0.6)
+        self.say(f"So the reply only continues the text. Here {fact}.", 5.0)
         self.wait(3.0)
         self.pause("Honest caveat: this model never saw a chat. Real assistants are the same kind of "
                    "predictor, then trained further on conversations and human feedback, which is what "

@@ -199,8 +199,10 @@ class ParameterCount(ExplainerScene):
         return tally, Group(middle, heads), matrices
 
     def place(self, *parts):
+        """Every table at one place: its left edge under the title's, so slides do not jump."""
         g = Group(*parts)
         g.move_to([0, -0.45, 0])
+        g.shift(RIGHT * (self.title.get_left()[0] - g.get_left()[0]))
         return g
 
     def gpt3_tally(self):
@@ -247,7 +249,7 @@ class ParameterCount(ExplainerScene):
         cfg = self.trace.config
         L, d, d_mlp, n_ctx = cfg["n_layer"], cfg["d_model"], cfg["d_mlp"], cfg["n_ctx"]
         matrices = sum(self.group_total[g] for g, _ in MATRIX_GROUPS)
-        rows = [("The matrices above", matrices, "")]
+        rows = [(f"The {self.n_matrices:,} matrices", matrices, "")]
         # W_pos; b_Q, b_K, b_V, b_O, b_in, b_out per layer; scale and shift of 2 norms per layer + 1
         formulas = {"Position embedding": (shape_text("W_pos", cfg), n_ctx * d),
                     "Biases": (f"{L} × (4 × {d} + {d_mlp} + {d})", L * (4 * d + d_mlp + d)),
@@ -271,11 +273,12 @@ class ParameterCount(ExplainerScene):
             mid.text(0, y, formula, em, th.text, anchor="ls", mono=False)
         middle = mid.mobject().next_to(tally.names_image, RIGHT, buff=gap).align_to(tally.names_image, UP)
         card = read_card_parameters(self.context.checkpoint)
-        notes = [text_lines([("GPT-3's tally leaves out position embeddings, biases and layer norms",
+        notes = [text_lines([("GPT-3's count left out the last three rows.",
                                style.SMALL_SIZE, th.muted)]),
                  text_lines([(self.total_note(card), style.SMALL_SIZE, th.muted)])]
         block = Group(tally, middle)
         block.move_to([0, 0.5, 0])
+        block.shift(RIGHT * (self.title.get_left()[0] - block.get_left()[0]))
         notes[0].next_to(block, DOWN, buff=0.5).align_to(tally.names_image, LEFT)
         notes[1].next_to(notes[0], DOWN, buff=0.2).align_to(tally.names_image, LEFT)
         overhang = max(n.get_right()[0] for n in notes) - 6.9   # a narrow tally: keep the notes in frame
@@ -313,7 +316,7 @@ def total_note_text(total: int, card: int | None, tied_size: int | None) -> str:
         return f"W_U is W_E reused (tied): {fmt_count(total - tied_size)} distinct numbers"
     if card is None:
         return "(a GPT-2 folder has no model card: summed from its weights)"
-    return (f"the total is the model card's count: {fmt_count(card)}" if card == total
+    return (f"The total is the model card's count: {fmt_count(card)}." if card == total
             else "(the model card counts differently)")
 
 

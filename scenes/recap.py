@@ -6,6 +6,8 @@ likeliest next token at T = 1 and the share of the forward pass that is matrix t
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from manim import DOWN, LEFT, RIGHT, UL, FadeIn, Group, Write
 
@@ -13,6 +15,7 @@ import model
 
 from . import derivations, style
 from .base import ExplainerScene
+from .components.raster import font_em, shorten
 from .components.tally import fmt_count
 from .components.text import label, percent, show_piece
 from .components.text_block import text_lines
@@ -38,7 +41,10 @@ class Recap(ExplainerScene):
                             self.context.sampling_rule(t.config["n_vocab"]))
 
         title = label("The whole film, for your prompt", style.TITLE_SIZE, theme=th).to_corner(UL, buff=0.35)
-        rows = [text_lines([(line, style.BODY_SIZE, th.text)]) for line in lines[:-1]]
+        # the prompt itself first, in quotes, its start kept when it is too long for the line
+        said = shorten(re.sub(r"\s+", " ", self.context.prompt).strip(), 12.4, font_em(style.BODY_SIZE))
+        rows = [text_lines([(f"“{said}”", style.BODY_SIZE, th.muted)])]
+        rows += [text_lines([(line, style.BODY_SIZE, th.text)]) for line in lines[:-1]]
         rows.append(text_lines([(lines[-1], style.SMALL_SIZE, th.muted)]))
         block = Group(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.32)
         if block.width > 13.2:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from manim import DOWN, RIGHT, UL, UP, FadeIn, LaggedStart, VGroup, Write
+from manim import DOWN, RIGHT, UL, UP, FadeIn, LaggedStart, Line, VGroup, Write
 
 import model
 
@@ -28,6 +28,11 @@ def low_word(logits, piece) -> int:
         if text.startswith(" ") and word.isalpha() and word.isascii() and len(word) > 1:
             return int(t)
     return int(order[0])
+
+
+NAMES_RIGHT = -4.7    # x of the token names' right edge (scene units)
+LEFT_EDGE = -6.75     # nothing drawn left of this
+MAX_SHIFT = 1.0       # how far a long token may push every column right
 
 
 class Softmax(ExplainerScene):
@@ -56,6 +61,7 @@ class Softmax(ExplainerScene):
         self.negative = bool(self.logits[self.low] < 0)
 
     def column(self, texts: list[str], x: float, header: str, color=None) -> VGroup:
+        x += self.dx
         head = label(header, style.SMALL_SIZE, color=self.theme.muted).move_to([x, 2.75, 0])
         cells = VGroup(*[label(t, style.SMALL_SIZE, color=color, mono=True, theme=self.theme).move_to([x, y, 0])
                          for t, y in zip(texts, self.row_y)])
@@ -66,10 +72,14 @@ class Softmax(ExplainerScene):
         self.play(Write(title), run_time=0.6)
         names = VGroup(*[piece_label(p, theme=self.theme).move_to([-5.2, y, 0], aligned_edge=RIGHT)
                          for p, y in zip(self.pieces, self.row_y)])
-        names.shift(RIGHT * (-4.7 - names.get_right()[0]))
-        head = label("next token", style.SMALL_SIZE, color=self.theme.muted).move_to([-5.6, 2.75, 0])
+        # a long token moves every column right (at most MAX_SHIFT), then the names shrink to fit
+        if names.width > NAMES_RIGHT + MAX_SHIFT - LEFT_EDGE:
+            names.scale_to_fit_width(NAMES_RIGHT + MAX_SHIFT - LEFT_EDGE)
+        self.dx = max(0.0, LEFT_EDGE - (NAMES_RIGHT - names.width))
+        names.shift(RIGHT * (NAMES_RIGHT + self.dx - names.get_right()[0]))
+        head = label("next token", style.SMALL_SIZE, color=self.theme.muted).move_to([-5.6 + self.dx, 2.75, 0])
         gap = (self.row_y[-2] + self.row_y[-1]) / 2
-        self.dots = VGroup(*[label("⋮", style.SMALL_SIZE, color=self.theme.muted).move_to([x, gap, 0])
+        self.dots = VGroup(*[label("⋮", style.SMALL_SIZE, color=self.theme.muted).move_to([x + self.dx, gap, 0])
                              for x in (-5.2, -3.4, -1.3, 0.9)])
         self.add(head)
         self.play(FadeIn(names), FadeIn(self.dots[0]), run_time=0.6)
@@ -107,7 +117,7 @@ class Softmax(ExplainerScene):
         self.record("logits", (self.pos,), total, derivations.SUM_EXP)
         n = len(self.logits)
         text = label(f"sum over all {n:,} tokens = {short(total)}", style.SMALL_SIZE, theme=self.theme)
-        text.move_to([-2.3, self.row_y[-1] - 0.7, 0])
+        text.move_to([-2.3 + self.dx, self.row_y[-1] - 0.7, 0])
         formula = softmax_formula(style.SMALL_SIZE, theme=self.theme)
         where = label("here T = 1", style.SMALL_SIZE, color=self.theme.muted)
         shown = VGroup(formula, where).arrange(RIGHT, buff=0.4).to_corner(UP + RIGHT, buff=0.4)
@@ -116,16 +126,29 @@ class Softmax(ExplainerScene):
         self.wait(3.5)
         self.pause("Dividing by the total over the whole vocabulary makes the numbers add up to one.")
 
+    def probability_scale(self, x0: float, width: float) -> VGroup:
+        """A muted axis under the bars from p = 0 (at ``x0``) to p = 1 (``width`` units right), so
+        "between 0 and 1" is seen: a bar reaching the end would be a certain next token."""
+        th = self.theme
+        y = self.row_y[-1] - 0.42
+        axis = Line([x0, y, 0], [x0 + width, y, 0], color=th.muted, stroke_width=2)
+        ticks = VGroup(*[Line([x, y - 0.07, 0], [x, y + 0.07, 0], color=th.muted, stroke_width=2)
+                         for x in (x0, x0 + width)])
+        names = VGroup(*[label(t, style.SMALL_SIZE, color=th.muted).move_to([x, y - 0.3, 0])
+                         for t, x in (("0", x0), ("1", x0 + width))])
+        return VGroup(axis, ticks, names)
+
     def show_probabilities(self):
         probs = model.softmax(self.logits, 1.0)
         values = [self.record("logits", (self.pos, t), probs[t], derivations.softmax(T=1)) for t in self.rows]
         col = self.column([percent(p) for p in values], 0.9, "p at T = 1")
         bars = ProbabilityBars([""] * len(self.rows), values, max_width=3.4, row_height=0.62, label_width=0.1,
                                theme=self.theme)
-        bars.shift([2.3, self.row_y[0], 0] - bars.bars[0].get_left())
+        bars.shift([2.3 + self.dx, self.row_y[0], 0] - bars.bars[0].get_left())
         bars.bars[-1].set_y(self.row_y[-1])
         bars.remove(bars.labels, bars.percents)
-        self.play(FadeIn(col), FadeIn(bars, shift=RIGHT * 0.2), FadeIn(self.dots[3]), run_time=1.0)
+        scale = self.probability_scale(bars.bars[0].get_left()[0], bars.max_width)
+        self.play(FadeIn(col), FadeIn(bars, shift=RIGHT * 0.2), FadeIn(scale), FadeIn(self.dots[3]), run_time=1.0)
         rest = self.record("logits", (self.pos,), 1.0 - float(np.sort(probs)[::-1][: self.top_k].sum()),
                            derivations.softmax_outside_top(T=1, k=self.top_k))
         note = label(f"all {len(self.logits) - self.top_k:,} tokens below the top {self.top_k} share {percent(rest)}",

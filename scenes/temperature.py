@@ -12,6 +12,7 @@ from . import derivations, style
 from .base import ExplainerScene
 from .components import ProbabilityBars, PromptText, label
 from .components.formula import softmax_formula
+from .components.prompt_text import words
 from .components.raster import shorten
 
 STOPS = (0.0, 0.5, 1.0, 2.0, 5.0)   # where the sweep pauses
@@ -68,7 +69,7 @@ class Temperature(ExplainerScene):
         self.marker.move_to([self.t_to_x(STOPS[0]), y + 0.25, 0])
         self.t_label = self.t_text(STOPS[0])
         self.bars = ProbabilityBars(self.pieces, self.probs_at(STOPS[0]), max_width=4.2,
-                                    row_height=0.55, label_width=2.2, theme=self.theme)
+                                    row_height=0.55, label_width=3.0, theme=self.theme)
         self.bars.shift([-2.6, 1.2, 0] - self.bars.bars[0].get_left())
         self.play(FadeIn(VGroup(line, ticks)), FadeIn(self.marker), FadeIn(self.t_label),
                   FadeIn(self.bars), run_time=0.8)
@@ -113,7 +114,8 @@ class Temperature(ExplainerScene):
         for i, t in enumerate(SAMPLE_TS):
             new = s.with_(temperature=t).sample(s.prompt, N_NEW)    # the film's rule, at this T
             running = running_pieces(enc, list(self.trace.tokens) + list(new))   # whole characters
-            pieces = [shorten(running[:n], TAIL_CHARS, keep="end")] + running[n:]  # the prompt's end
+            tail = shorten(words(running[:n]), TAIL_CHARS, keep="end")   # the prompt's last words
+            pieces = [tail] + running[n:]
             head = label(f"T = {t:g}{cut}", style.BODY_SIZE, color=self.theme.text)
             text = PromptText(pieces, 1, width=18, size=style.SMALL_SIZE, max_lines=6, theme=self.theme)
             col = Group(head, text.next_to(head, DOWN, buff=0.3, aligned_edge=LEFT))

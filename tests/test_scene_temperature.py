@@ -30,3 +30,20 @@ def test_temperature_flattens_the_distribution():
     logits = model.run("Elizabeth looked at her sister and").cache["logits"][-1]
     entropies = [float(-(p * np.log(p + 1e-30)).sum()) for p in (model.softmax(logits, t) for t in STOPS[1:])]
     assert entropies == sorted(entropies)
+
+
+def test_samples_wrap_and_cut_between_words_not_inside_them():
+    """A Latin word made of several tokens stays on one line, and the prompt's end is cut before a
+    whole word ("…at dawn and", not "…our at dawn and"); CJK text may still break anywhere."""
+    from scenes.components.prompt_text import words, wrap_pieces
+    from scenes.components.raster import shorten
+    pieces = ["…that she would", " have", " been", " apt", "ath", "ish", " son", ";", ' "', "what"]
+    lines = ["".join(t for _, t in line) for line in wrap_pieces(pieces, 18)]
+    assert "aptathish son;" in lines, lines
+    assert all(not line.startswith(("ath", "ish", ";")) for line in lines), lines
+    ship = ["The", " ship", " left", " the", " harb", "our", " at", " dawn", " and"]
+    assert words(ship)[4] == " harbour" and "".join(words(ship)) == "".join(ship)
+    assert shorten(words(ship), 16, keep="end") == "…at dawn and"
+    zh = ["我", "喜欢", "读", "书", "，", "也"]
+    assert words(zh) == zh
+    assert len(wrap_pieces(zh, 4)) > 1

@@ -12,18 +12,58 @@ def _escape(s: str) -> str:
     return escape_controls(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def continues_word(prev: str, part: str) -> bool:
+    """True when ``part`` carries on the word ``prev`` ends: no space on either side of the
+    join and neither character wide (a CJK text may break between any two characters)."""
+    if not prev or not part:
+        return False
+    a, b = prev[-1], part[0]
+    return not (a.isspace() or b.isspace()) and cells(a) == 1 and cells(b) == 1
+
+
+def words(pieces: list[str]) -> list[str]:
+    """``pieces`` joined into words: a piece that carries on the previous one's word
+    (``continues_word``: "␣harb" + "our") is glued to it. "".join is unchanged."""
+    out: list[str] = []
+    for piece in pieces:
+        if out and continues_word(out[-1], piece):
+            out[-1] += piece
+        else:
+            out.append(piece)
+    return out
+
+
 def wrap_pieces(pieces: list[str], width: int) -> list[list[tuple[int, str]]]:
-    """Lines of (piece index, text), breaking between pieces once a line reaches ``width``
-    character cells (a CJK character takes 2)."""
-    lines, line, used = [], [], 0
+    """Lines of (piece index, text), breaking between words (``continues_word``) once a line
+    reaches ``width`` character cells (a CJK character takes 2); a word wider than a line
+    breaks between its pieces."""
+    groups: list[list[tuple[int, str]] | None] = []    # words of (index, text); None: a newline
     for i, piece in enumerate(pieces):
         for j, part in enumerate(piece.split("\n")):
             if j > 0:  # a newline inside the piece ends the line
+                groups.append(None)
+            if not part:
+                continue
+            last = groups[-1] if groups else None
+            if last is not None and continues_word(last[-1][1], part):
+                last.append((i, part))
+            else:
+                groups.append([(i, part)])
+    lines, line, used = [], [], 0
+    for group in groups:
+        if group is None:
+            lines.append(line)
+            line, used = [], 0
+            continue
+        wrapped = False
+        if used + sum(cells(t) for _, t in group) > width and line:
+            lines.append(line)
+            line, used, wrapped = [], 0, True
+        for i, part in group:
+            if used + cells(part) > width and line:   # only inside a word wider than a line
                 lines.append(line)
-                line, used = [], 0
-            if used + cells(part) > width and line:
-                lines.append(line)
-                line, used = [], 0
+                line, used, wrapped = [], 0, True
+            if wrapped and not line:
                 part = part.lstrip(" ")
             if part:
                 line.append((i, part))
