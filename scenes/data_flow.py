@@ -206,27 +206,29 @@ class DataFlow(ExplainerScene):
     def show_vectors(self):
         t = self.trace
         k = min(self.T, MAX_VECTORS)
-        gap, em = VECTOR_GAP, font_em(style.SMALL_SIZE)
+        em = font_em(style.SMALL_SIZE)
         shape = text_image(f"{self.T} × {self.d}", style.BODY_SIZE, theme=self.theme)
         shape_note = self.muted(f"{self.T} token{'s' if self.T > 1 else ''},\n{self.d} numbers\neach")
         Group(shape, shape_note).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
-        # the row, its "…" before it and the shape beside it, within the frame's margins
-        room_w = FRAME_W - 0.6 - Group(shape, shape_note).width - 0.5 - (0.8 if self.T > k else 0.0)
-        while True:
+        while True:       # the last k tokens, k as large as fits
             first = self.T - k
-            row = VectorArray(t["blocks.0.hook_resid_pre"][first:], t.pieces[first:],
-                              max_entries=ENTRIES, max_vectors=k, gap=gap,
-                              max_width=min(PANEL_W - 1.5, room_w), theme=self.theme)
-            # a token's whole name under its vector: the vectors move apart for a long one
+            # the row, its "…" before it and the shape beside it, within the frame's margins
+            room_w = FRAME_W - 0.6 - Group(shape, shape_note).width - 0.5 - (0.8 if first > 0 else 0.0)
+
+            def vectors(gap: float) -> VectorArray:
+                return VectorArray(t["blocks.0.hook_resid_pre"][first:], t.pieces[first:],
+                                   max_entries=ENTRIES, max_vectors=k, gap=gap,
+                                   max_width=min(PANEL_W - 1.5, room_w), theme=self.theme)
+            # each token's whole name under its vector: the vectors move apart for a long one
             # (up to MAX_VECTOR_GAP; a longer one is cut at the end, the notes give it whole)
-            need = max(text_width(show_piece(p), em, mono=True) for p in t.pieces[first:first + row.n_shown])
-            room = row.vectors[0].body.width + gap - 0.08
-            if need > room and gap < MAX_VECTOR_GAP:
-                gap = min(MAX_VECTOR_GAP, gap + need - room + 0.02)
-                continue
+            row = vectors(VECTOR_GAP)
+            need = max(text_width(show_piece(p), em, mono=True) for p in t.pieces[first:])
+            room = row.vectors[0].body.width + VECTOR_GAP - 0.08
+            if need > room:
+                row = vectors(min(MAX_VECTOR_GAP, VECTOR_GAP + need - room + 0.02))
             if row.n_shown == k or k == 1:
                 break
-            k = row.n_shown
+            k -= 1
         for j in range(row.n_shown):
             self.record_block("blocks.0.hook_resid_pre", row.shown[j], (first + j,))
         for extra in (row.shape_text, row.dots):

@@ -99,7 +99,7 @@ class Title(ExplainerScene):
         prompt, written = (re.sub(r"\s+", " ", t) for t in (prompt, written))   # runs of text
         head, room = prompt, EXAMPLE_W * EXAMPLE_LINES
         while True:
-            block = TextBlock([Run(head, th.text), Run(written + "…", th.chosen)], EXAMPLE_W,
+            block = TextBlock([Run(head, th.text), Run(written, th.chosen), Run("…", th.chosen)], EXAMPLE_W,
                               style.SMALL_SIZE, mono=True, pitch=1.25, theme=th)
             if len(block.lines) <= EXAMPLE_LINES or room <= 0.5:
                 return block
