@@ -122,6 +122,13 @@ class DataFlow(ExplainerScene):
         pts[0], pts[-1] = exit_point(pts[0], pts[1]), exit_point(pts[-1], pts[-2])
         return pts
 
+    def byte_of(self) -> str:
+        """ " (last byte of “。”)" when the last token is the last of the bytes that spell one
+        character (a byte-level vocabulary without it), else ""."""
+        t = self.trace
+        share = running_pieces(model.get_encoding(self.context.checkpoint), t.tokens)[self.last]
+        return f" (last byte of “{share}”)" if share and share != t.pieces[self.last] else ""
+
     def move_marker(self, name: str, *anims, run_time: float = 0.5):
         self.play(Transform(self.here, self.flow.marker(name)), *anims, run_time=run_time)
 
@@ -312,7 +319,7 @@ class DataFlow(ExplainerScene):
         for extra in (row.shape_text, row.dots):
             if extra is not None:
                 row.remove(extra)
-        head = self.muted(f"the last token's vector, “{self.who}”, after each layer")
+        head = self.muted(f"the last token's vector, “{self.who}”{self.byte_of()}, after each layer")
         head.move_to([0, self.panel_top - head.height / 2, 0])
         row.next_to(head, DOWN, buff=0.22).set_x(0)
         axis = self.muted("after layer").next_to(row, DOWN, buff=0.1)

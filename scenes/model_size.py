@@ -374,11 +374,11 @@ class ModelSize(ExplainerScene):
         if self.per_word:
             words, probs = self.next_word_probs()
             rows, unit = words, "word"
-            what = "each model's probability (T = 1) for each next whole word"
+            what = "each model's T = 1 probability for each next whole word"
         else:
             ids, probs = self.next_token_probs()
             rows, unit = [piece_text(self.enc[left], t) for t in ids[1:]], "token"
-            what = "each model's probability (T = 1) for each real next token"
+            what = "each model's T = 1 probability for each real next token"
         self.strip = SurpriseStrip(rows, [probs[c] for c in self.models], names,
                                    label_width=2.8 if self.per_word else 2.2, theme=self.theme)
         where = "unseen Austen" if not any(map(is_folder, self.models)) else "held-out Austen"

@@ -87,7 +87,8 @@ class Title(ExplainerScene):
                                  self.example(enc.decode(self.trace.tokens), enc.decode(new))])
         self.reveal(0, lines, "Generative: it writes new text. Here is this film's model continuing your prompt.", 4.5,
                     "Generative: it produces text. The orange words were written by the model in this "
-                    "film, continuing the prompt.")
+                    f"film, continuing the prompt, each token drawn at "
+                    f"{s.sampling_rule(self.trace.config['n_vocab'])}.")
 
     def example(self, prompt: str, written: str):
         """The end of the prompt, then the model's continuation in the accent colour and "…" (the
