@@ -400,7 +400,9 @@ class DataFlow(ExplainerScene):
                            derivations.softmax_outside_top(T=1, k=TOP_K))
         other = self.muted(f"the other {self.n_vocab - TOP_K:,} tokens: {percent(rest)}")
         other.next_to(bars, DOWN, buff=0.3).align_to(bars.labels, LEFT)
-        pick = bars.highlight(0)
+        # the likeliest token, outlined in the text colour: orange is for the token the film
+        # follows (the boxed vector) and for sampled tokens, and this one is neither
+        pick = bars.highlight(0).set_stroke(color=self.theme.text)
 
         self.play(FadeIn(vec_head), FadeIn(vec, shift=DOWN * 0.2), run_time=0.6)
         self.say(f"After the last layer, only the last vector is used: normalised, then scored "
