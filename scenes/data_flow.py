@@ -13,6 +13,7 @@ from manim import (DOWN, LEFT, RIGHT, UP, Arrow, Create, Dot, FadeIn, FadeOut, F
                    MoveAlongPath, Succession, SurroundingRectangle, Transform, VMobject, Write, smooth)
 
 import model
+from model.tokenizer import piece_text, running_pieces
 
 from . import derivations, style
 from .base import ExplainerScene
@@ -26,11 +27,14 @@ LABELS = {"embed": "embed", "unembed": "unembed", "probs": "probs"}  # one row a
 ARROW = 0.45          # between the diagram's blocks
 MAX_TOKENS = 10       # tokens drawn in the strip (the last ones)
 MAX_VECTORS = 6       # token vectors drawn (the last ones)
+VECTOR_GAP = 0.18     # between two of them (units), widened up to MAX_VECTOR_GAP for a long name
+MAX_VECTOR_GAP = 1.4
 MAX_LAYERS = 6        # layers after which the last token's vector is drawn
 ENTRIES = 4           # numbers shown per vector
 LAYER_ENTRIES = 3     # and per vector of the row of layers (it has a line more beneath it)
 TOP_K = 5             # next tokens in the distribution
 PANEL_W = 13.2        # the panel under the diagram
+FRAME_W = 14.22       # the frame's width (units, 16:9)
 BAR_LABEL_W = 3.0     # the widest a next token's name is drawn at full size (wider ones shrink)
 
 
@@ -45,6 +49,26 @@ def tail_text(text: str, em: float, width: float) -> str:
     """The end of ``text`` that fits ``width`` on one line, "…" in front when cut."""
     text = text.replace("\r", "").replace("\n", "↵").replace("\t", " ")
     return shorten(text, width, em, keep="end")
+
+
+def article(n: int) -> str:
+    """ "A" or "An" before the number ``n`` read aloud in English (an 8, an 11, an 18, an 80...)."""
+    s = str(n)
+    return "An" if s.startswith("8") or s in ("11", "18") or (len(s) == 5 and s[:2] in ("11", "18")) else "A"
+
+
+def split_character(enc, tokens: list[int]) -> tuple[str, list[str]] | None:
+    """The first character of ``tokens`` (ids, all of it inside them) that the vocabulary spells
+    in more than one token, and those tokens' texts (e.g. ("写", ["\\xe5", "\\x86", "\\x99"]));
+    None when every character of them is within one token."""
+    shares = running_pieces(enc, tokens)
+    start = 0
+    for j, share in enumerate(shares):
+        if share and j > start and all(not x for x in shares[start:j]):
+            return share, [piece_text(enc, t) for t in tokens[start: j + 1]]
+        if share:
+            start = j + 1
+    return None
 
 
 class DataFlow(ExplainerScene):
@@ -98,6 +122,13 @@ class DataFlow(ExplainerScene):
         pts[0], pts[-1] = exit_point(pts[0], pts[1]), exit_point(pts[-1], pts[-2])
         return pts
 
+    def byte_of(self) -> str:
+        """ " (last byte of “。”)" when the last token is the last of the bytes that spell one
+        character (a byte-level vocabulary without it), else ""."""
+        t = self.trace
+        share = running_pieces(model.get_encoding(self.context.checkpoint), t.tokens)[self.last]
+        return f" (last byte of “{share}”)" if share and share != t.pieces[self.last] else ""
+
     def move_marker(self, name: str, *anims, run_time: float = 0.5):
         self.play(Transform(self.here, self.flow.marker(name)), *anims, run_time=run_time)
 
@@ -108,10 +139,10 @@ class DataFlow(ExplainerScene):
 
     # --- steps ------------------------------------------------------------------------------------
     def show_pipeline(self):
-        title = label("The data flow at a glance", style.TITLE_SIZE, theme=self.theme).to_corner(UP + LEFT, buff=0.3)
+        title = label("The data flow at a glance", style.TITLE_SIZE, theme=self.theme).to_corner(UP + LEFT, buff=0.2)
         self.flow = FlowDiagram(self.L, labels=LABELS, size=style.SMALL_SIZE, arrow_len=ARROW,
                                 max_width=13.6, theme=self.theme)
-        self.flow.next_to(title, DOWN, buff=0.15).set_x(0)
+        self.flow.next_to(title, DOWN, buff=0.2).set_x(0)   # the marker clears the title
         self.panel_top = self.flow.get_bottom()[1] - 0.25
         self.dot = Dot(radius=0.11, color=self.theme.data_high)
         self.panel = Group()
@@ -143,6 +174,13 @@ class DataFlow(ExplainerScene):
                  f"{self.T} tokens (the last {self.T - first} shown)")
         note = self.muted(count).next_to(strip, DOWN, buff=0.35).set_x(0)
         parts.append(note)
+        split = split_character(model.get_encoding(self.context.checkpoint), t.tokens[first:])
+        if split is not None:          # a character the vocabulary spells in bytes: say so, once
+            char, pieces = split
+            bytes_line = self.muted(f"“{char}” is {len(pieces)} tokens here: its UTF-8 bytes "
+                                    + " ".join(pieces))
+            note = Group(note, bytes_line.next_to(note, DOWN, buff=0.15).set_x(0))
+            parts[-1] = note
         self.panel = Group(*parts)
         self.tokens_shown = dict(line=line, arrow=arrow, strip=strip, first=first, note=note,
                                  dots=dots if first > 0 else None)
@@ -175,13 +213,29 @@ class DataFlow(ExplainerScene):
     def show_vectors(self):
         t = self.trace
         k = min(self.T, MAX_VECTORS)
-        while True:
+        em = font_em(style.SMALL_SIZE)
+        shape = text_image(f"{self.T} × {self.d}", style.BODY_SIZE, theme=self.theme)
+        shape_note = self.muted(f"{self.T} token{'s' if self.T > 1 else ''},\n{self.d} numbers\neach")
+        Group(shape, shape_note).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
+        while True:       # the last k tokens, k as large as fits
             first = self.T - k
-            row = VectorArray(t["blocks.0.hook_resid_pre"][first:], t.pieces[first:],
-                              max_entries=ENTRIES, max_vectors=k, max_width=PANEL_W - 1.5, theme=self.theme)
+            # the row, its "…" before it and the shape beside it, within the frame's margins
+            room_w = FRAME_W - 0.6 - Group(shape, shape_note).width - 0.5 - (0.8 if first > 0 else 0.0)
+
+            def vectors(gap: float) -> VectorArray:
+                return VectorArray(t["blocks.0.hook_resid_pre"][first:], t.pieces[first:],
+                                   max_entries=ENTRIES, max_vectors=k, gap=gap,
+                                   max_width=min(PANEL_W - 1.5, room_w), theme=self.theme)
+            # each token's whole name under its vector: the vectors move apart for a long one
+            # (up to MAX_VECTOR_GAP; a longer one is cut at the end, the notes give it whole)
+            row = vectors(VECTOR_GAP)
+            need = max(text_width(show_piece(p), em, mono=True) for p in t.pieces[first:])
+            room = row.vectors[0].body.width + VECTOR_GAP - 0.08
+            if need > room:
+                row = vectors(min(MAX_VECTOR_GAP, VECTOR_GAP + need - room + 0.02))
             if row.n_shown == k or k == 1:
                 break
-            k = row.n_shown
+            k -= 1
         for j in range(row.n_shown):
             self.record_block("blocks.0.hook_resid_pre", row.shown[j], (first + j,))
         for extra in (row.shape_text, row.dots):
@@ -190,9 +244,6 @@ class DataFlow(ExplainerScene):
         head = self.muted("token embedding + position embedding: one vector per token")
         head.move_to([0, self.panel_top - head.height / 2, 0])
         row.next_to(head, DOWN, buff=0.22)
-        shape = text_image(f"{self.T} × {self.d}", style.BODY_SIZE, theme=self.theme)
-        shape_note = self.muted(f"{self.T} token{'s' if self.T > 1 else ''},\n{self.d} numbers\neach")
-        Group(shape, shape_note).arrange(DOWN, buff=0.15, aligned_edge=LEFT)
         Group(shape, shape_note).next_to(row, RIGHT, buff=0.5).align_to(row, UP)
         parts = [head, row]
         dots = None
@@ -219,7 +270,7 @@ class DataFlow(ExplainerScene):
         self.play(Create(box), run_time=0.5)
         self.say(f"We follow the last one, {self.spoken}: it will predict the next token.", 3.0)
         self.wait(3.0)
-        self.pause(f"A {self.T} by {self.d} array of real numbers, data, so drawn grey. The last "
+        self.pause(f"{article(self.T)} {self.T} by {self.d} array of real numbers, data, so drawn grey. The last "
                    "token's vector, boxed, is the one whose final state gives the prediction.")
 
     def tokens_to_vectors(self, row, first: int, dots):
@@ -268,7 +319,7 @@ class DataFlow(ExplainerScene):
         for extra in (row.shape_text, row.dots):
             if extra is not None:
                 row.remove(extra)
-        head = self.muted(f"the last token's vector, “{self.who}”, after each layer")
+        head = self.muted(f"the last token's vector, “{self.who}”{self.byte_of()}, after each layer")
         head.move_to([0, self.panel_top - head.height / 2, 0])
         row.next_to(head, DOWN, buff=0.22).set_x(0)
         axis = self.muted("after layer").next_to(row, DOWN, buff=0.1)
@@ -349,7 +400,9 @@ class DataFlow(ExplainerScene):
                            derivations.softmax_outside_top(T=1, k=TOP_K))
         other = self.muted(f"the other {self.n_vocab - TOP_K:,} tokens: {percent(rest)}")
         other.next_to(bars, DOWN, buff=0.3).align_to(bars.labels, LEFT)
-        pick = bars.highlight(0)
+        # the likeliest token, outlined in the text colour: orange is for the token the film
+        # follows (the boxed vector) and for sampled tokens, and this one is neither
+        pick = bars.highlight(0).set_stroke(color=self.theme.text)
 
         self.play(FadeIn(vec_head), FadeIn(vec, shift=DOWN * 0.2), run_time=0.6)
         self.say(f"After the last layer, only the last vector is used: normalised, then scored "

@@ -32,7 +32,7 @@ COLUMN_W = 6.4
 MAX_LINES = 6
 NAME_CHARS = 28                      # a folder's name is cut to this in a heading
 CLOSE_BPC = 0.05                     # bits per character closer than this: "about as good"
-CLEAR_BPC = 0.3                      # this much better: the small one strings words, the big holds a thought
+CLEAR_BPC = 0.3                      # this much better: "far less surprised by real prose"
 # held out from training: the end of Pride and Prejudice (the last 5 % of each novel is held out)
 HELDOUT = "With the Gardiners, they were always on the most intimate terms."
 
@@ -100,6 +100,25 @@ def word_groups(enc, ids: list[int], text: str, boundaries: set[int] | None = No
     return [(a, b) for a, b in groups]
 
 
+def running(pieces: list[str], before: str = "") -> list[str]:
+    """Sampled tokens' texts as the side-by-side columns draw them: each line break as "↵" (the
+    film's mark for it) set off by spaces, so blank lines never push the prompt out of a column.
+    ``before``: the text drawn in front of the first piece."""
+    out = []
+    for piece in pieces:
+        shown = ""
+        for ch in piece:
+            if ch == "\n":
+                prev = (before + shown)[-1:]
+                shown += ("" if prev in ("", " ") else " ") + "↵ "
+            else:
+                shown += ch
+        shown = re.sub(r"(↵ ) +", r"\1", shown)
+        out.append(shown)
+        before += shown
+    return out
+
+
 def token_starts(enc, ids: list[int]) -> set[int]:
     """The byte offset where each token of ``ids`` starts."""
     out, at = set(), 0
@@ -154,6 +173,7 @@ class ModelSize(ExplainerScene):
                                           checkpoint=c, tokens=ids)
         self.models = sorted(self.pair(), key=lambda c: (self.counts[c], -self.bpc[c]))
         self.new = {c: s.sample(s.prompt, N_NEW, checkpoint=c) for c in self.models}
+        self.rule = s.sampling_rule(self.trace.config["n_vocab"])
 
     def next_token_probs(self) -> tuple[list[int], dict]:
         """HELDOUT's ids (the same for both models), and for each checkpoint the probability
@@ -267,10 +287,15 @@ class ModelSize(ExplainerScene):
             head.move_to([self.column_x(i), 2.85, 0], aligned_edge=UL)
             self.heads.add(head)
             enc = self.enc[c]       # each model's own tokens, drawn with its own tokenizer
-            runs = [Run(self.context.prompt, th.text)] + [Run(piece_text(enc, t), th.chosen) for t in self.new[c]]
+            pieces = running([piece_text(enc, t) for t in self.new[c]], self.context.prompt)
+            runs = [Run(self.context.prompt, th.text)] + [Run(p, th.chosen) for p in pieces]
             block = TextBlock(runs, COLUMN_W, style.SMALL_SIZE, max_lines=MAX_LINES, shown=1, theme=self.theme)
             block.next_to(head, DOWN, buff=0.3).align_to(head, LEFT)
             self.blocks.append(block)
+        # how both were sampled, at the foot until the bits per character take its place
+        self.rule_line = text_lines([(f"both sampled at {self.rule}, same seed", style.SMALL_SIZE,
+                                      th.muted)]).to_edge(DOWN, buff=0.3)
+        self.heads.add(self.rule_line)
         rule = Line([0, 2.85, 0], [0, -2.45, 0], color=th.neutral, stroke_width=2)
         rule.set_x((self.column_x(0) + COLUMN_W + self.column_x(1)) / 2)
         self.play(FadeIn(self.heads), FadeIn(rule), *[FadeIn(b) for b in self.blocks], run_time=0.8)
@@ -281,7 +306,7 @@ class ModelSize(ExplainerScene):
         self.say(f"Left, {shown_name(left)}, {self.spoken_training(left)}; right, {shown_name(right)}, "
                  f"{size}, {self.spoken_training(right)}.", 4.0)
         self.wait(4.5)
-        notes = ["Same prompt, same seed, same temperature."]
+        notes = [f"Same prompt, same seed, same sampling rule ({self.rule})."]
         a, b = (self.cfg[c] for c in self.models)
         if a["n_layer"] < b["n_layer"] and a["d_model"] < b["d_model"]:
             notes.insert(0, "The left model has fewer, narrower layers.")
@@ -300,7 +325,8 @@ class ModelSize(ExplainerScene):
         if better is None:
             line = "Read both: by the numbers that follow, the two are about equally good."
         elif self.bigger() and better == right and gap >= CLEAR_BPC:
-            line = "Read both: the small one strings words together, the bigger one holds a thought."
+            line = ("Read both. By the numbers that follow, the bigger model is far less surprised "
+                    "by real prose.")
         elif self.bigger() and better == left:
             line = (f"Read both: here the smaller model, {shown_name(left)}, is the less surprised by "
                     "real text. Size is not everything; training matters.")
@@ -322,7 +348,8 @@ class ModelSize(ExplainerScene):
         else:
             how = "measured here on one held-out Austen sentence: lower is better"
         note = text_lines([(how, style.SMALL_SIZE, th.muted)]).to_edge(DOWN, buff=0.3)
-        self.play(FadeIn(marks), FadeIn(note), run_time=0.6)
+        self.heads.remove(self.rule_line)
+        self.play(FadeOut(self.rule_line), FadeIn(marks), FadeIn(note), run_time=0.6)
         better = self.better()
         if better is None:
             self.say(f"On Austen text {self.unseen()}, the two are about equally surprised by each character.", 4.5)
@@ -347,11 +374,11 @@ class ModelSize(ExplainerScene):
         if self.per_word:
             words, probs = self.next_word_probs()
             rows, unit = words, "word"
-            what = "each model's probability for each next whole word"
+            what = "each model's T = 1 probability for each next whole word"
         else:
             ids, probs = self.next_token_probs()
             rows, unit = [piece_text(self.enc[left], t) for t in ids[1:]], "token"
-            what = "each model's probability for each real next token"
+            what = "each model's T = 1 probability for each real next token"
         self.strip = SurpriseStrip(rows, [probs[c] for c in self.models], names,
                                    label_width=2.8 if self.per_word else 2.2, theme=self.theme)
         where = "unseen Austen" if not any(map(is_folder, self.models)) else "held-out Austen"
@@ -372,7 +399,7 @@ class ModelSize(ExplainerScene):
                      "real next token?", 5.0)
         self.wait(4.0)
         if any(self.strip.surprised):
-            self.say(f"Outlined: {unit}s {self.called(right)} expected and {self.called(left)} did not.", 3.5)
+            self.say(f"Marked: {unit}s {self.called(right)} expected and {self.called(left)} did not.", 3.5)
         else:
             self.say(f"No {unit} here that {self.called(right)} expected and {self.called(left)} found "
                      "unlikely.", 3.5)
@@ -384,5 +411,9 @@ class ModelSize(ExplainerScene):
         else:
             how = ("Each row is one real next token of held-out Austen and the probability each model "
                    "gave it, from its logits at temperature 1.")
+        if any(self.strip.surprised):
+            how += (f" A marked {unit} (its name on a solid chip) is one {self.called(right)} gave at least "
+                    f"{self.strip.min_p:.0%} and at least {self.strip.surprise_ratio:g} times what "
+                    f"{self.called(left)} gave.")
         self.pause(how + " Long bars mean little surprise. Bits per character average exactly this "
                    "surprise over a whole text.")

@@ -11,6 +11,7 @@ from model.tokenizer import running_pieces
 from . import derivations, style
 from .base import ExplainerScene
 from .components import ProbabilityBars, PromptText, label, percent
+from .components.text import piece_label
 from .components.text_block import Run, TextBlock
 
 
@@ -28,6 +29,7 @@ def temperature_line(t: float) -> str:
 # the prompt's width (units): from 0.5 inside the left edge to 0.3 short of the bar labels (their
 # right edge at x = 1.55, at most LABEL_W wide)
 LABEL_W = 2.0
+MAX_LABEL_W = 3.0    # a longer token name than LABEL_W moves the bars right (up to this), never shrinks
 PROMPT_WIDTH = 7.11 - 0.5 + 1.55 - LABEL_W - 0.3
 
 
@@ -61,6 +63,10 @@ class PredictSample(ExplainerScene):
         self.use_trace(model.run_tokens(self.trace.tokens + self.new_tokens, s.checkpoint, s.prompt))
         self.first_pos = len(self.trace.tokens) - self.n_steps - 1
         self.n_prompt = n_prompt - (n_prompt + self.n_steps - len(self.trace.tokens))
+        # the widest token name any step's bars will show, at full size (up to MAX_LABEL_W)
+        names = [self.piece(t) for step in range(self.n_steps) for t in self.rows(step)]
+        widest = max(piece_label(p, theme=self.theme).width for p in names)
+        self.label_w = min(MAX_LABEL_W, max(LABEL_W, widest + 0.05))
 
     def show_title(self):
         self.title = label("Predict, sample, repeat", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.4)
@@ -97,19 +103,26 @@ class PredictSample(ExplainerScene):
         logits = self.trace["logits"][pos]
         probs = self.context.sampled_distribution(logits)
         chosen = self.new_tokens[step]
-        rows, _ = self.top_tokens(logits, self.top_k)
-        if chosen not in rows:
-            rows[-1] = chosen
+        rows = self.rows(step)
         transform = derivations.sampled(self.temperature, self.context.top_k, self.n_vocab)
         values = [self.record("logits", (pos, t), probs[t], transform) for t in rows]
         pieces = [self.piece(t) for t in rows]
         return pieces, np.array(values), rows.index(chosen)
 
+    def rows(self, step: int) -> list[int]:
+        """The token ids of step ``step``'s bars: the likeliest, the sampled one always among them."""
+        rows, _ = self.top_tokens(self.trace["logits"][self.first_pos + step], self.top_k)
+        if self.new_tokens[step] not in rows:
+            rows[-1] = self.new_tokens[step]
+        return rows
+
     def make_bars(self, pieces: list[str], probs) -> ProbabilityBars:
         """The chart at its place; a token outside the cut says "cut" instead of 0%."""
-        bars = ProbabilityBars(pieces, probs, max_width=3.2, row_height=0.6, label_width=LABEL_W, theme=self.theme)
+        extra = self.label_w - LABEL_W        # long names: the bars move right, the names keep their left edge
+        bars = ProbabilityBars(pieces, probs, max_width=3.2 - max(0.0, extra - 0.3), row_height=0.6,
+                               label_width=self.label_w, theme=self.theme)
         # anchor the bars' zero line, not the group's box: bars grow and shrink in place
-        bars.shift([1.7, 1.6, 0] - bars.bars[0].get_left())
+        bars.shift([1.7 + extra, 1.6, 0] - bars.bars[0].get_left())
         for i, p in enumerate(probs):
             if p == 0 and self.cut:
                 old = bars.percents[i]
@@ -158,11 +171,12 @@ class PredictSample(ExplainerScene):
                 self.play(FadeOut(self.rule_text), run_time=0.4)
                 self.say("Again and again: new probabilities, a new draw, one more token.")
             new = self.make_bars(pieces, probs)
-            self.play(Transform(self.bars, new), run_time=0.6 * self.pace)
+            self.play(Transform(self.bars, new), FadeOut(self.box), run_time=0.6 * self.pace)
             self.remove(self.bars)
             self.add(new)
             self.bars = new
         self.sample_with_hops(chosen_row, hops=4 if first else 2)
+        self.last_row = chosen_row
         self.append_token(step, chosen_row)
         if first:
             self.say("One token is drawn at random by these weights, appended, and the loop runs again.", 4.0)
@@ -200,18 +214,19 @@ class PredictSample(ExplainerScene):
 
     def append_token(self, step: int, chosen_row: int):
         """The sampled label flies into its own place in the text (its glyphs there are hidden
-        until it lands), while the text re-wraps: it never lands on other words."""
+        until it lands), while the text re-wraps: it never lands on other words. The highlight
+        stays on the drawn bar until the next step's bars replace these."""
         flying = self.bars.labels[chosen_row].copy().set_color(self.theme.chosen)
         new_text = self.prompt_text(step + 1)
         n_glyphs = len("".join(new_text.pieces[-1].split()))
         if n_glyphs == 0:              # a space or a line break: nothing to fly
-            self.play(ReplacementTransform(self.text, new_text), FadeOut(flying), FadeOut(self.box),
+            self.play(ReplacementTransform(self.text, new_text), FadeOut(flying),
                       run_time=max(0.2, 0.4 * self.pace))
             self.text = new_text
             return
         glyphs = VGroup(*new_text[-n_glyphs:])
         glyphs.set_opacity(0)
-        self.play(ReplacementTransform(self.text, new_text), FadeOut(self.box),
+        self.play(ReplacementTransform(self.text, new_text),
                   Transform(flying, glyphs.copy().set_opacity(1)), run_time=max(0.3, 0.7 * self.pace))
         self.remove(flying)
         glyphs.set_opacity(1)
@@ -224,4 +239,7 @@ class PredictSample(ExplainerScene):
         self.play(FadeIn(note), run_time=0.6)
         self.say("Repeat this loop and a short prompt grows into a passage.", 3.5)
         self.wait(3.5)
-        self.pause("Predict, sample, repeat: that loop is all a GPT does when it writes.")
+        last = ("the likeliest one" if self.last_row == 0 else
+                "not the likeliest: a draw takes a less likely token now and then")
+        self.pause("Predict, sample, repeat: that loop is all a GPT does when it writes. The box marks "
+                   f"the last token drawn, {last}.")

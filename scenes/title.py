@@ -13,7 +13,8 @@ from model.checkpoint import read_card
 from . import derivations, style
 from .base import ExplainerScene
 from .components import label
-from .components.raster import Canvas, font_em, shorten, text_width
+from .components.raster import font_em, shorten
+from .components.text_block import Run, TextBlock
 from .components.text_image import text_image as line
 
 WORDS = ("Generative", "Pre-trained", "Transformer")
@@ -21,6 +22,8 @@ WORD_X = -6.5            # left edge of the three words
 MEANING_X = -2.7         # left edge of their meanings
 ROW_TOP = (2.85, 1.1, -1.9)
 N_GENERATED = 6          # tokens the model writes for the 'generative' example
+EXAMPLE_W = 8.4          # its width (units) and its most lines
+EXAMPLE_LINES = 2
 NOT_PARAMETERS = ("b_U",)   # the unembedding has no bias; weights() names a zero one for the naming scheme
 
 
@@ -84,24 +87,25 @@ class Title(ExplainerScene):
                                  self.example(enc.decode(self.trace.tokens), enc.decode(new))])
         self.reveal(0, lines, "Generative: it writes new text. Here is this film's model continuing your prompt.", 4.5,
                     "Generative: it produces text. The orange words were written by the model in this "
-                    "film, continuing the prompt.")
+                    f"film, continuing the prompt, each token drawn at "
+                    f"{s.sampling_rule(self.trace.config['n_vocab'])}.")
 
     def example(self, prompt: str, written: str):
-        """The end of the prompt, then the model's continuation in the accent colour (one image)."""
+        """The end of the prompt, then the model's continuation in the accent colour and "…" (the
+        model would go on), wrapped over at most EXAMPLE_LINES lines of EXAMPLE_W units: the
+        prompt keeps as many of its last words as fit (cut with "…" in front, the notes give it
+        whole)."""
         th = self.theme
         em = font_em(style.SMALL_SIZE)
-        prompt, written = (re.sub(r"\s+", " ", t) for t in (prompt, written))   # one line
-        tail = written + "…"
-        room = 8.2 - text_width(tail + "“", em)
-        head = "“" + prompt
-        if text_width(head, em) > room:     # keep the prompt's end, cut at a word if one fits
+        prompt, written = (re.sub(r"\s+", " ", t) for t in (prompt, written))   # runs of text
+        head, room = prompt, EXAMPLE_W * EXAMPLE_LINES
+        while True:
+            block = TextBlock([Run(head, th.text), Run(written, th.chosen), Run("…", th.chosen)], EXAMPLE_W,
+                              style.SMALL_SIZE, mono=True, pitch=1.25, theme=th)
+            if len(block.lines) <= EXAMPLE_LINES or room <= 0.5:
+                return block
+            room -= 0.25
             head = shorten(prompt, room, em, mono=True, keep="end")
-        c = Canvas(text_width(head + tail, em) + 0.2, 1.4 * em)
-        c.text(0, 0.7 * em, head, em, th.text, anchor="lm")
-        x = text_width(head, em)      # the continuation, then "…": the model would go on writing
-        c.text(x, 0.7 * em, written, em, th.chosen, anchor="lm")
-        c.text(x + text_width(written, em), 0.7 * em, "…", em, th.chosen, anchor="lm")
-        return c.mobject()
 
     def pretrained(self):
         th = self.theme

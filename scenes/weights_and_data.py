@@ -335,7 +335,7 @@ class WeightsAndData(ExplainerScene):
         heads = self.level([self.header("W_in · x", y.body), self.header("b_in", bias.image),
                             self.header("pre-activation", pre.body), self.header("after GELU", post.body)])
         note = Group(self.muted("GELU has no weights: the same fixed curve for every number."),
-                     self.muted("Negatives are squashed to nearly 0, positives pass almost unchanged."))
+                     self.muted("Negatives are squashed toward 0; big positives pass almost unchanged."))
         note.arrange(DOWN, buff=0.15, aligned_edge=LEFT).to_edge(DOWN, buff=0.35)
 
         self.play(FadeIn(y), FadeIn(heads[0]), run_time=0.5)

@@ -27,8 +27,11 @@ def test_data_flow_follows_the_real_pass(prompt, tmp_path):
     last = T - 1
 
     # the vectors entering the first layer: the last few tokens' rows of the T × d_model array
-    first = T - min(T, MAX_VECTORS)
-    rows = {(p, d) for p in range(first, T) for d in range(ENTRIES)}
+    # (as many as fit with each token's whole name beneath its vector: at most MAX_VECTORS)
+    positions = sorted({p for p, _ in plain(prov, "blocks.0.hook_resid_pre")})
+    n = len(positions)
+    assert min(T, 4) <= n <= min(T, MAX_VECTORS) and positions == list(range(T - n, T))
+    rows = {(p, d) for p in positions for d in range(ENTRIES)}
     assert plain(prov, "blocks.0.hook_resid_pre") == rows
 
     # the last token's vector at every stage shown: the start, after the layers, normalised

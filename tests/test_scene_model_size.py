@@ -36,7 +36,8 @@ def test_columns_are_each_checkpoints_seeded_continuation(prompt, tmp_path, draw
     for c, text in zip(CHECKPOINTS, drawn["texts"]):
         new = model.generate(prompt, N_NEW, temperature=RenderContext.temperature, top_k=RenderContext.top_k,
                              seed=0, checkpoint=c)
-        assert text == prompt + "".join(piece_text(enc, t) for t in new)
+        # as the column draws it: a line break as "↵" (model_size.running)
+        assert text == prompt + "".join(model_size.running([piece_text(enc, t) for t in new], prompt))
     # the counts drawn are the trained arrays' sizes (b_U is not one), as on the model card
     card = read_card()["checkpoints"]
     for c in CHECKPOINTS:
@@ -117,7 +118,8 @@ def seen(monkeypatch):
 def _continuation(c, prompt):
     enc = model.get_encoding(c)
     new = RenderContext(prompt=prompt).sample(prompt, N_NEW, checkpoint=c)   # the film's sampling rule
-    return prompt + "".join(piece_text(enc, t) for t in new)
+    # as the column draws it: a line break as "↵" (model_size.running)
+    return prompt + "".join(model_size.running([piece_text(enc, t) for t in new], prompt))
 
 
 def test_compare_with_a_snapshot_sets_it_beside_the_films_checkpoint(tmp_path, seen):
