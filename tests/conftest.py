@@ -10,6 +10,22 @@ SCENE_PROMPTS = ["Emma", "Elizabeth looked at her sister and",
 sys.path.insert(0, str(ROOT))
 
 
+def pytest_configure(config):
+    """Each test process its own Manim media folder: a Text made outside a render caches its SVG
+    under ``media_dir``, and two pytest-xdist workers writing the same file read each other's
+    half-written SVG."""
+    import atexit
+    import os
+    import shutil
+    import tempfile
+
+    from manim import config as manim_config
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    media = tempfile.mkdtemp(prefix=f"gptx-test-media-{worker}-")
+    manim_config.media_dir = media
+    atexit.register(shutil.rmtree, media, ignore_errors=True)
+
+
 def render(scene: str, folder: Path, prompt: str | None = None, movie: bool = True, **options):
     """``render_scene`` with a RenderContext of ``prompt`` (None: the default) and ``options``."""
     from pipeline.render_one import render_scene

@@ -28,7 +28,7 @@ def test_bad_input_is_refused(probs):
 
 def test_tiny_probabilities_stay_inside_their_column():
     from scenes.components.surprise_strip import shown_percent
-    assert shown_percent(3.8e-25) == "<0.0001%" and shown_percent(1e-6) == "0.0001%"
+    assert shown_percent(3.8e-25) == "<0.00010%" and shown_percent(1e-6) == "0.00010%"
     assert shown_percent(0.328) == "32.8%" and shown_percent(1.5e-5) == "0.0015%"
     strip = SurpriseStrip([" the", " Gardiners,"], np.array([[1e-20, 0.5], [0.3, 0.6]]), ["tiny", "default"],
                           label_width=2.8, theme=TH)

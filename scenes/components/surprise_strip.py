@@ -1,7 +1,7 @@
 """Two models side by side on one text: the probability each gave to each actual next token.
 
 One row per predicted token: the token, then for each model a grey bar of length ∝ p (on one
-fixed scale, so bars compare honestly) and its percentage (below ``FLOOR`` shown as "<0.0001%",
+fixed scale, so bars compare honestly) and its percentage (below ``FLOOR`` shown as "<0.00010%",
 so a random model's 1e-20 stays inside its column). Rows where the first model gave the token far
 less than the second (``surprise_ratio`` times or more) are marked: the token's name on a solid
 chip of the text colour (rows are set solid, so an outline would run through the next row's
@@ -19,11 +19,11 @@ from .text import percent, show_piece
 ROW_H = 0.36
 BAR_W = 2.6
 PCT_W = 1.8
-FLOOR = 1e-6        # the smallest probability written out: 0.0001%
+FLOOR = 1e-6        # the smallest probability written out: 0.00010%
 
 
 def shown_percent(p: float) -> str:
-    """``p`` as the strip writes it: ``percent(p)``, or "<0.0001%" below FLOOR."""
+    """``p`` as the strip writes it: ``percent(p)``, or "<0.00010%" below FLOOR."""
     return percent(p) if p >= FLOOR else f"<{percent(FLOOR)}"
 
 

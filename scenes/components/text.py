@@ -55,10 +55,14 @@ def piece_label(piece: str, size: float = style.SMALL_SIZE, color=None, *,
 
 
 def percent(p: float) -> str:
-    """A probability as a short percentage: 42.1%, 3.07%, 0.012%."""
+    """A probability as a short percentage with three significant digits from 1 % up and two
+    below, trailing zeros kept so neighbours read alike: 42.1%, 3.07%, 1.00%, 0.30%, 0.012%;
+    exactly 0 is 0%."""
     pct = 100.0 * p
-    if pct >= 10:
+    if pct == 0:
+        return "0%"
+    if round(pct, 1) >= 10:
         return f"{pct:.1f}%"
-    if pct >= 1:
+    if round(pct, 2) >= 1:                  # 0.9996 is 1.00%, not 1%
         return f"{pct:.2f}%"
-    return f"{pct:.2g}%"
+    return f"{pct:#.2g}%"
