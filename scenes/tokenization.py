@@ -92,6 +92,14 @@ def spelled_in_bytes(tokens: list[int], a: int, b: int,
     return runs
 
 
+def without_spaces(text: str) -> bool:
+    """Whether ``text`` holds characters of a script written without spaces between words
+    (CJK ideographs, kana, Thai, Lao, Khmer, Myanmar)."""
+    return any(0x3040 <= ord(c) <= 0x9FFF or 0xF900 <= ord(c) <= 0xFAFF or 0x20000 <= ord(c) <= 0x2FFFF
+               or 0x0E00 <= ord(c) <= 0x0EFF or 0x1000 <= ord(c) <= 0x109F or 0x1780 <= ord(c) <= 0x17FF
+               for c in text)
+
+
 def char_name(text: str) -> str:
     """Characters as they can be drawn here: emoji (no font for them) by their code point."""
     return "".join(f"U+{ord(c):04X}" if ord(c) >= 0x1F000 else c for c in text)
@@ -249,11 +257,15 @@ class Tokenization(ExplainerScene):
         else:
             boxes = [self.strip.highlight(i, color=self.theme.text) for i in range(a, b)]
         cut = " + ".join(show_piece(self.pieces[i]) for i in range(a, b))
-        word = show_piece(self.enc.decode(self.tokens[a:b]))
-        notes = [self.note([f"{cut}: one word, {b - a} tokens", f"{word}: one word, {b - a} tokens"],
+        text = self.enc.decode(self.tokens[a:b])
+        word = show_piece(text)
+        # a script written without spaces: the chunk is a run of characters, not one word
+        unit = f"{len(text.strip())} characters" if without_spaces(text) else "one word"
+        notes = [self.note([f"{cut}: {unit}, {b - a} tokens", f"{word}: {unit}, {b - a} tokens"],
                            self.theme.text, mono=True)]
         left_out = ""
-        for i, j, chars in spelled_in_bytes(self.tokens, a, b, self.context.checkpoint)[:1]:
+        runs = spelled_in_bytes(self.tokens, a, b, self.context.checkpoint)
+        for i, j, chars in runs[:1]:
             spelled = " ".join(show_piece(self.pieces[t]) for t in range(i, j))
             line = f"{spelled}: the {j - i} bytes of {char_name(chars)}"
             if self.room_for_note():
@@ -261,10 +273,22 @@ class Tokenization(ExplainerScene):
             else:                        # a strip of many rows: the line goes to the notes
                 left_out = f" ({line}.)"
         self.play(*[Create(r) for r in boxes], *[FadeIn(m) for m in notes], run_time=0.8)
-        self.say("A word the vocabulary lacks whole is built from several tokens.", 3.5)
-        self.wait(3.5)
-        self.pause("One word, several tokens: the vocabulary has no entry for the whole word, so "
-                   "the tokenizer spells it from pieces it does have." + left_out)
+        if unit == "one word":
+            self.say("A word the vocabulary lacks whole is built from several tokens.", 3.5)
+            self.wait(3.5)
+            self.pause("One word, several tokens: the vocabulary has no entry for the whole word, so "
+                       "the tokenizer spells it from pieces it does have." + left_out)
+        else:
+            every = sum(j - i for i, j, _ in runs) == b - a
+            self.say("With no spaces, the tokenizer cuts a run of characters at a time; a character "
+                     "the vocabulary lacks is built from several tokens.", 5.0)
+            self.wait(3.0)
+            self.pause(f"No spaces between these words, so the tokenizer's chunk is a run of {unit}, "
+                       f"cut into {b - a} tokens: "
+                       + ("the vocabulary has none of these characters whole, so each is spelled "
+                          "from its bytes." if every else
+                          "pieces the vocabulary has, and characters it lacks spelled from their bytes.")
+                       + left_out)
         self.strip_extras = Group(*boxes, *notes)
 
     def example_word(self):
