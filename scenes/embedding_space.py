@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DEGREES, DOWN, LEFT, RIGHT, UL, BackgroundRectangle, Create, Dot, FadeIn, FadeOut,
-                   Line, VGroup, Write)
+                   Line, Rectangle, VGroup, Write, config)
 
 import model
 from model import atlas
@@ -176,25 +176,28 @@ class EmbeddingSpace(Explainer3DScene):
         dots = [self.space.dots[self.at(t)] for t in self.prompt_ids]
         for dot in dots:
             dot.set_color(th.text)
+        self.play(*[FadeIn(d) for d in dots], run_time=0.5)
+        back = self.close_in(dots)      # a tight cluster (e.g. a prompt of loose bytes): closer
         marks = self.screen_labels(self.prompt_ids, th.text)
-        self.play(*[FadeIn(d) for d in dots], marks.animate.set_opacity(1), run_time=0.8)
+        self.play(marks.animate.set_opacity(1), run_time=0.6)
         self.say("The prompt's own tokens land among them.", 3.0)
         self.say("Each one starts from its own row of W_E.")
         self.wait(3.5)
         self.pause("The prompt's tokens, placed with the same projection: each starts from its row of W_E.")
         self.say("Now turn the cloud and pick one word's nearest neighbours.")
         self.play(FadeOut(marks), *[FadeOut(d) for d in dots], run_time=0.4)
+        back()
         turn(self, TURNS[1], 3.0)
 
     def show_neighbours(self):
         th = self.theme
         f = self.at(self.focus)
-        centre = self.space.dots[f].get_center()
         near = [self.space.dots[self.at(n)] for n, _ in self.neighbours]
         for dot in near:
             dot.set_color(th.text)
         self.space.dots[f].set_color(th.chosen)
-        lines = VGroup(*[Line(centre, d.get_center(), color=th.text, stroke_width=2) for d in near])
+        self.play(*[FadeIn(d) for d in near + [self.space.dots[f]]], run_time=0.5)
+        back = self.close_in([self.space.dots[f], *near])
         panel = VGroup(label(f"nearest to {show_piece(self.piece(self.focus))}", style.SMALL_SIZE,
                              color=th.chosen))
         for n, s in self.neighbours:
@@ -203,10 +206,10 @@ class EmbeddingSpace(Explainer3DScene):
         panel.add(label("cosine similarity", style.SMALL_SIZE, color=th.muted))
         panel.add(label(f"in all {self.trace.config['d_model']} numbers", style.SMALL_SIZE, color=th.muted))
         panel.arrange(DOWN, aligned_edge=LEFT, buff=0.09)
-        panel.add_to_back(BackgroundRectangle(panel, color=th.background, fill_opacity=0.85, buff=0.1))
+        panel.add_to_back(BackgroundRectangle(panel, color=th.background, fill_opacity=1.0, buff=0.1))
         # at the right edge (else bottom left), at the height where it covers the least of what
-        # is drawn (the axes, the lines, the dots): lowest first
-        drawn = screen_points(self, [self.space.axes, lines, *near, self.space.dots[f]])
+        # is drawn (the axes, the dots): lowest first
+        drawn = screen_points(self, [self.space.axes, *near, self.space.dots[f]])
         x0, x1, y0, y1 = BOUNDS
         w, h = panel.width, panel.height
         spots = [(x1 - w / 2, y) for y in np.arange(y0 + h / 2, y1 - h / 2 + 1e-6, 0.1)]
@@ -217,17 +220,46 @@ class EmbeddingSpace(Explainer3DScene):
             return int(((np.abs(drawn[:, 0] - x) < w / 2 + 0.1) & (np.abs(drawn[:, 1] - y) < h / 2 + 0.1)).sum())
         panel.move_to([*min(spots, key=covered), 0])
         self.add_fixed_in_frame_mobjects(panel)
-        # the word and each neighbour named beside its dot, clear of the lines joining them
+        # the word and each neighbour named beside its dot (no lines joining them: with the
+        # labels' leaders they would read as a tangle)
         focus_lab = self.screen_labels([self.focus] + [n for n, _ in self.neighbours],
-                                       [th.chosen] + [th.text] * len(self.neighbours), [panel], [lines])
-        self.play(*[FadeIn(d) for d in near + [self.space.dots[f]]], Create(lines), FadeIn(panel),
+                                       [th.chosen] + [th.text] * len(self.neighbours), [panel])
+        self.play(FadeIn(panel),
                   focus_lab.animate.set_opacity(1), run_time=1.0)
         self.say(f"The words whose vectors point most nearly the same way as {self.piece(self.focus).strip()!r}.", 4.0)
         self.wait(4.5)
         self.pause(f"Nearest neighbours by cosine similarity, computed in all {self.W_E.shape[1]} dimensions (the 3-D "
                    "picture squeezes them, so closeness there is only rough).")
-        self.play(FadeOut(lines), FadeOut(panel), FadeOut(focus_lab),
+        self.play(FadeOut(panel), FadeOut(focus_lab),
                   *[FadeOut(d) for d in near + [self.space.dots[f]]], run_time=0.5)
+        back()
+
+    def close_in(self, dots: list, spread: float = 2.4, most: float = 4.0):
+        """Move the camera towards ``dots`` (centred on them) and zoom in until they spread over
+        about ``spread`` frame units, by at most ``most`` times: words that lie close together in
+        the projection get room for their labels. Animated (1.5 s); does nothing when they already
+        spread that far. The heading gets a backing meanwhile (the cloud and the axes reach under
+        it). Returns the function that moves the camera back (1 s) and removes the backing."""
+        xy = np.array([screen_xy(self, d) for d in dots])
+        now = float(np.linalg.norm(xy[:, None] - xy[None], axis=-1).max()) if len(xy) > 1 else spread
+        factor = min(most, spread / max(now, 1e-6))
+        if factor <= 1.05:
+            return lambda: None
+        zoom, centre = self.camera.get_zoom(), self.camera.frame_center
+        heading = VGroup(self.title, self.sub)
+        right, bottom = heading.get_right()[0] + 0.15, heading.get_bottom()[1] - 0.15
+        w, h = config.frame_width / 2 + right, config.frame_height / 2 - bottom     # to the frame's corner
+        backing = Rectangle(width=w, height=h, stroke_width=0, fill_color=self.theme.background,
+                            fill_opacity=1.0).move_to([right - w / 2, bottom + h / 2, 0])
+        self.add_fixed_in_frame_mobjects(backing)
+        self.bring_to_front(self.title, self.sub)
+        middle = np.mean([d.get_center() for d in dots], axis=0)
+        self.move_camera(zoom=zoom * factor, frame_center=middle, run_time=1.5)
+
+        def back():
+            self.move_camera(zoom=zoom, frame_center=centre, run_time=1.0)
+            self.remove(backing)
+        return back
 
     def show_direction(self):
         th = self.theme

@@ -25,7 +25,7 @@ STEP = 0.03                           # units between the sampled points of a dr
 DIRECTIONS = (0, 180, 45, -45, 135, -135, 90, -90, 22.5, -22.5, 157.5, -157.5, 67.5, -67.5, 112.5, -112.5)
 DISTANCES = (0.0, 0.25, 0.5, 0.8, 1.1, 1.45, 1.85, 2.3)   # extra distance, ring by ring
 LEADER_FROM = 0.2     # a label this far out (beyond ``gap``) gets a leader line
-CLUSTER = 0.55        # dots nearer than this on screen (units) join one cluster
+CLUSTER = 0.7         # dots nearer than this on screen (units) join one cluster
 CLUSTER_MIN = 3       # a cluster this big gets its labels fanned out
 FAN_RADII = (0.45, 0.7, 1.0, 1.35, 1.75)     # how far beyond the cluster's rim the fan sits
 FAN_TURNS = (0, 15, -15, 30, -30, 45, -45, 60, -60, 90, -90)   # degrees the fan may turn
@@ -136,7 +136,7 @@ def _score(boxes: list, leaders: list, anchors: np.ndarray, lines: np.ndarray, p
            radius: float, pad: float) -> float:
     """What a layout of a cluster's labels costs: 1000 per box outside ``bounds``, 100 per box
     over a placed box, another of its boxes, a mark or a dot, 50 per pair of crossing leaders,
-    plus the leaders' total length."""
+    plus twice the leaders' total length."""
     cost = 0.0
     for m, box in enumerate(boxes):
         if box[0] < bounds[0] or box[2] > bounds[1] or box[1] < bounds[2] or box[3] > bounds[3]:
@@ -145,7 +145,7 @@ def _score(boxes: list, leaders: list, anchors: np.ndarray, lines: np.ndarray, p
         cost += 100 * sum(_overlap(box, boxes[o], pad) for o in range(len(boxes)) if o != m)
         hit = _hits(box, lines, 2 * pad) + _hits(box, anchors, radius + pad)
         cost += 100 * (hit > 0) + hit
-        cost += float(np.linalg.norm(leaders[m][1] - leaders[m][0]))
+        cost += 2 * float(np.linalg.norm(leaders[m][1] - leaders[m][0]))
     for m in range(len(leaders)):
         for o in range(m + 1, len(leaders)):
             if _segments_cross(*leaders[m], *leaders[o]):
