@@ -87,7 +87,8 @@ class EmbeddingSpace(Explainer3DScene):
         dots = [self.space.dots[self.at(t)] for t in tokens]
         labs = [label(show_piece(self.piece(t)), style.SMALL_SIZE, color=c, theme=self.theme)
                 for t, c in zip(tokens, colors)]
-        drawn = screen_points(self, [self.space.axes, *marks])
+        shown = [self.space.axes] if self.space.axes in self.mobjects else []   # not while close in
+        drawn = screen_points(self, [*shown, *marks])
         leaders = place_labels(labs, [screen_xy(self, d) for d in dots], drawn,
                                [self.title, self.sub, *boxes], radius=DOT_R)
         group = VGroup(*labs, *leaders)
@@ -209,7 +210,8 @@ class EmbeddingSpace(Explainer3DScene):
         panel.add_to_back(BackgroundRectangle(panel, color=th.background, fill_opacity=1.0, buff=0.1))
         # at the right edge (else bottom left), at the height where it covers the least of what
         # is drawn (the axes, the dots): lowest first
-        drawn = screen_points(self, [self.space.axes, *near, self.space.dots[f]])
+        shown = [self.space.axes] if self.space.axes in self.mobjects else []   # not while close in
+        drawn = screen_points(self, [*shown, *near, self.space.dots[f]])
         x0, x1, y0, y1 = BOUNDS
         w, h = panel.width, panel.height
         spots = [(x1 - w / 2, y) for y in np.arange(y0 + h / 2, y1 - h / 2 + 1e-6, 0.1)]
@@ -254,11 +256,27 @@ class EmbeddingSpace(Explainer3DScene):
         self.add_fixed_in_frame_mobjects(backing)
         self.bring_to_front(self.title, self.sub)
         middle = np.mean([d.get_center() for d in dots], axis=0)
-        self.move_camera(zoom=zoom * factor, frame_center=middle, run_time=1.5)
+        # close in, only the cloud's points that stay in the frame are drawn, and no axes (they
+        # would reach far outside it)
+        near = self.space.cloud.copy()
+        cam = self.camera
+        cam.set_zoom(zoom * factor)
+        cam.frame_center = middle
+        xy = cam.project_points(self.space.cloud.points)[:, :2]
+        cam.set_zoom(zoom)
+        cam.frame_center = centre
+        inside = ((np.abs(xy[:, 0]) < config.frame_width / 2 - 0.1)
+                  & (np.abs(xy[:, 1]) < config.frame_height / 2 - 0.1))
+        near.points, near.rgbas = near.points[inside], near.rgbas[inside]
+        self.add(near)
+        self.bring_to_front(backing, self.title, self.sub)
+        self.move_camera(zoom=zoom * factor, frame_center=middle, run_time=1.5,
+                         added_anims=[FadeOut(self.space.axes), FadeOut(self.space.cloud)])
 
         def back():
-            self.move_camera(zoom=zoom, frame_center=centre, run_time=1.0)
-            self.remove(backing)
+            self.move_camera(zoom=zoom, frame_center=centre, run_time=1.0,
+                             added_anims=[FadeIn(self.space.axes), FadeIn(self.space.cloud)])
+            self.remove(near, backing)
         return back
 
     def show_direction(self):
@@ -315,7 +333,9 @@ class EmbeddingSpace(Explainer3DScene):
         for v in (lo + pad, hi - pad):
             ticks.add(label(f"{v:+.2f}", style.SMALL_SIZE, color=th.muted).move_to([x(v), axis_y - 0.35, 0]))
         later = sum(values[f] > values[m] for m, f in pairs)
-        verdict = label(f"{d.separated} of {len(d.others)} pairs: the female word lies further along",
+        shown = (f"{later} of these {len(pairs)}" if len(pairs) < len(d.others) else f"{later} of {len(pairs)}")
+        rest = f", {d.separated} of {len(d.others)} in all" if len(pairs) < len(d.others) else ""
+        verdict = label(f"{shown} pairs{rest}: the female word lies further along",
                         style.SMALL_SIZE, theme=self.theme)
         verdict.move_to([0, axis_y - 1.0, 0])
         self.add_fixed_in_frame_mobjects(head, rows, axis, ticks, verdict)
