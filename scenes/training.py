@@ -18,6 +18,7 @@ from model.gradient_step import gradient_step
 from . import derivations, style
 from .base import ExplainerScene
 from .components import ColumnMatrix, WeightMatrix, label, show_piece
+from .components.text import escape_controls
 from .components.raster import shorten
 from .components.text_block import Run, TextBlock, text_lines
 
@@ -197,7 +198,8 @@ class Training(ExplainerScene):
                               derivations.MODEL_CARD, checkpoint=snap)
             name = text_lines([(f"{self.step_name(snap):>9} {bpc:.2f} bits", style.SMALL_SIZE, th.muted)],
                               mono=True)
-            new = "".join(self.piece(t) for t in self.new[snap]).replace("\n", " ¶ ")
+            # a line break as ¶, any other control byte (a random model writes them) as \xNN
+            new = escape_controls("".join(self.piece(t) for t in self.new[snap]).replace("\n", " ¶ "), keep="")
             block = TextBlock([Run(tail, th.text), Run(new, th.chosen)], 9.2, style.SMALL_SIZE, max_lines=2, theme=th)
             row = Group(name, block).arrange(RIGHT, buff=0.35, aligned_edge=UP)
             rows.add(row)
