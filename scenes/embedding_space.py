@@ -184,10 +184,14 @@ class EmbeddingSpace(Explainer3DScene):
         self.say("The prompt's own tokens land among them.", 3.0)
         self.say("Each one starts from its own row of W_E.")
         self.wait(3.5)
-        self.pause("The prompt's tokens, placed with the same projection: each starts from its row of W_E.")
+        closer = (" The camera closed in: these tokens lie close together in "
+                  "the projection." if back else "")
+        self.pause("The prompt's tokens, placed with the same projection: each starts from its row of W_E."
+                   + closer)
         self.say("Now turn the cloud and pick one word's nearest neighbours.")
         self.play(FadeOut(marks), *[FadeOut(d) for d in dots], run_time=0.4)
-        back()
+        if back:
+            back()
         turn(self, TURNS[1], 3.0)
 
     def show_neighbours(self):
@@ -230,23 +234,26 @@ class EmbeddingSpace(Explainer3DScene):
                   focus_lab.animate.set_opacity(1), run_time=1.0)
         self.say(f"The words whose vectors point most nearly the same way as {self.piece(self.focus).strip()!r}.", 4.0)
         self.wait(4.5)
+        closer = (" The camera closed in to name them apart." if back else "")
         self.pause(f"Nearest neighbours by cosine similarity, computed in all {self.W_E.shape[1]} dimensions (the 3-D "
-                   "picture squeezes them, so closeness there is only rough).")
+                   "picture squeezes them, so closeness there is only rough)." + closer)
         self.play(FadeOut(panel), FadeOut(focus_lab),
                   *[FadeOut(d) for d in near + [self.space.dots[f]]], run_time=0.5)
-        back()
+        if back:
+            back()
 
     def close_in(self, dots: list, spread: float = 2.4, most: float = 4.0):
         """Move the camera towards ``dots`` (centred on them) and zoom in until they spread over
         about ``spread`` frame units, by at most ``most`` times: words that lie close together in
         the projection get room for their labels. Animated (1.5 s); does nothing when they already
         spread that far. The heading gets a backing meanwhile (the cloud and the axes reach under
-        it). Returns the function that moves the camera back (1 s) and removes the backing."""
+        it). Returns the function that moves the camera back (1 s) and removes the backing, or
+        None when the camera stays."""
         xy = np.array([screen_xy(self, d) for d in dots])
         now = float(np.linalg.norm(xy[:, None] - xy[None], axis=-1).max()) if len(xy) > 1 else spread
         factor = min(most, spread / max(now, 1e-6))
         if factor <= 1.05:
-            return lambda: None
+            return None
         zoom, centre = self.camera.get_zoom(), self.camera.frame_center
         heading = VGroup(self.title, self.sub)
         right, bottom = heading.get_right()[0] + 0.15, heading.get_bottom()[1] - 0.15
