@@ -1,6 +1,7 @@
 """Beat 6: tokenization — the prompt cut into the model's BPE pieces, each with its token id."""
 from __future__ import annotations
 
+import numpy as np
 import regex
 from manim import (DOWN, LEFT, RIGHT, UL, UP, Create, FadeIn, FadeOut, Group, LaggedStart,
                    SurroundingRectangle, Transform, Write, interpolate_color)
@@ -123,12 +124,18 @@ def flow(widths: list[float], breaks: list[bool], width: float) -> list[tuple[fl
 class PromptPieces(Group):
     """The prompt wrapped into lines as one image: plain words, or each token on its own grey tint.
 
+    ``parts[i]`` (default 1 each) is how many tokens item i stands for: a character spelled from
+    several byte tokens is drawn whole, on that many stripes of alternating tint, one per token.
     ``n_shown`` items fit (the rest, if any, are cut with …); ``size`` is the font size chosen.
+    Raises ValueError when ``parts`` and ``items`` differ in length.
     """
 
     def __init__(self, items: list[str], tinted: bool, width: float = TEXT_WIDTH,
-                 max_height: float = TEXT_HEIGHT, *, theme: style.Theme):
+                 max_height: float = TEXT_HEIGHT, *, theme: style.Theme, parts: list[int] | None = None):
         super().__init__()
+        parts = [1] * len(items) if parts is None else list(parts)
+        if len(parts) != len(items):
+            raise ValueError(f"{len(parts)} part counts for {len(items)} items")
         self.theme = th = theme
         for size in (style.BODY_SIZE, style.SMALL_SIZE):
             em = font_em(size)
@@ -149,11 +156,15 @@ class PromptPieces(Group):
         c = Canvas(min(width, used), lines * pitch)
         shades = (th.data_low, interpolate_color(th.data_low, th.data_high, 0.3))
         inset = 0.02   # a thin gap shows where one token ends and the next begins
+        starts = np.cumsum([0] + parts[:-1])       # the token each item starts with
         for i in shown:
             x, line = where[i]
             y = line * pitch
             if tinted:
-                c.rect(x + inset, y + 0.12 * em, x + widths[i] - inset, y + pitch - 0.12 * em, shades[i % 2])
+                step = widths[i] / parts[i]
+                for k in range(parts[i]):
+                    c.rect(x + k * step + inset, y + 0.12 * em, x + (k + 1) * step - inset,
+                           y + pitch - 0.12 * em, shades[(starts[i] + k) % 2])
             c.text(x, y + pitch / 2, texts[i], em, th.text, anchor="lm")
         if cut:
             x, line = where[shown[-1]]
@@ -205,7 +216,22 @@ class Tokenization(ExplainerScene):
 
     def cut_text(self):
         n = len(self.tokens)
-        self.tinted = PromptPieces(self.pieces, tinted=True, theme=self.theme).move_to([0, TEXT_TOP, 0], aligned_edge=UP)
+        # a character spelled from several byte tokens is drawn whole, one tint stripe per token
+        items, parts, i = [], [], 0
+        runs = {a: (b, chars) for a, b, chars in spelled_in_bytes(self.tokens, 0, n, self.context.checkpoint)}
+        while i < n:
+            if i in runs:
+                b, chars = runs[i]
+                items.append(char_name(chars))
+                parts.append(b - i)
+                i = b
+            else:
+                items.append(self.pieces[i])
+                parts.append(1)
+                i += 1
+        self.tinted = PromptPieces(items, tinted=True, parts=parts, theme=self.theme)
+        self.tinted.move_to([0, TEXT_TOP, 0], aligned_edge=UP)
+        self.bytes_drawn = max(parts) > 1
         count = f"{n} tokens" if n != 1 else "1 token"
         if len(self.enc.encode(self.context.prompt, allowed_special="all")) > n:
             count = f"the last {n} tokens (the model's window)"
@@ -214,9 +240,13 @@ class Tokenization(ExplainerScene):
         self.play(FadeOut(self.plain), FadeIn(self.tinted), FadeIn(self.count), run_time=1.0)
         self.say("Each shaded piece is one token: often a whole word with the space before it, "
                  "sometimes part of a word.", 4.5)
+        if self.bytes_drawn:
+            self.say("A character the vocabulary lacks is spelled byte by byte: one stripe per token.", 4.0)
         self.wait(4.5)
         self.pause("The tokenizer is byte-pair encoding: common words are one token, rarer ones are "
-                   "built from pieces. Same cut every time for the same text.")
+                   "built from pieces. Same cut every time for the same text."
+                   + (" A character with no token of its own is spelled from its UTF-8 bytes, one token "
+                      "each: its shading is cut into that many stripes." if self.bytes_drawn else ""))
 
     def show_strip(self):
         self.strip, self.n_strip = fitted_strip(self.pieces, self.tokens, self.theme)
