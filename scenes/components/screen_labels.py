@@ -278,7 +278,7 @@ def place_labels(labels: Sequence[Mobject], anchors: Sequence, marks: np.ndarray
                 cost += 100 * (hit > 0) + hit
                 if d < LEADER_FROM and len(others):   # beside its dot: no other dot as near to it
                     own = _distance(box, a[None])[0]
-                    cost += 5 * int((_distance(box, others) < own + 0.12).any())
+                    cost += 5 * int((_distance(box, others) < own + 0.3).any())
                 leader = None
                 if d >= LEADER_FROM:
                     leader = _leader_ends(a, box, radius)
