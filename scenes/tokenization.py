@@ -262,8 +262,12 @@ class Tokenization(ExplainerScene):
                   FadeIn(self.strip.piece_images), run_time=1.2)
         self.say("One box per token. A space belongs to the word after it: we draw it as ␣.", 4.0)
         self.wait(4.0)
-        self.pause("Each box is one token. Point out the ␣: the space is part of the token that "
-                   "follows it, so ' father' and 'father' are different tokens.")
+        spaced = any(p.startswith(" ") for p in self.pieces[:self.n_strip])
+        self.pause("Each box is one token. "
+                   + ("Point out the ␣: the space is part of the token that follows it, so "
+                      if spaced else "This prompt has no spaces; in text that has them, the space is "
+                      "part of the token that follows it, so ")
+                   + f"' father' is {self.spelled(' father')} and 'father' is {self.spelled('father')}.")
 
     def show_ids(self):
         self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in self.strip.id_images],
@@ -372,6 +376,13 @@ class Tokenization(ExplainerScene):
                    "written with them: at worst, byte by byte.")
 
     # --- helpers ----------------------------------------------------------------------------------
+    def spelled(self, text: str) -> str:
+        """How the tokenizer writes ``text``: "token 818", or "2 tokens (f + ather)"."""
+        ids = self.enc.encode_ordinary(text)
+        if len(ids) == 1:
+            return f"token {ids[0]}"
+        return f"{len(ids)} tokens ({' + '.join(show_piece(self.piece(t)) for t in ids)})"
+
     def room_for_note(self) -> bool:
         """Whether one more line fits beneath the notes before the frame's bottom margin."""
         from manim import config

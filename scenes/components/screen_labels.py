@@ -278,7 +278,11 @@ def place_labels(labels: Sequence[Mobject], anchors: Sequence, marks: np.ndarray
                 cost += 100 * (hit > 0) + hit
                 if d < LEADER_FROM and len(others):   # beside its dot: no other dot as near to it
                     own = _distance(box, a[None])[0]
-                    cost += 5 * int((_distance(box, others) < own + 0.3).any())
+                    near = _distance(box, others) < own + 0.12
+                    # nor another dot just off either end of the label, on its line: read as its dot
+                    beside = ((np.abs(others[:, 1] - cy) < h / 2 + 0.05)
+                              & (np.minimum(np.abs(others[:, 0] - box[0]), np.abs(others[:, 0] - box[2])) < 0.45))
+                    cost += 5 * int((near | beside).any())
                 leader = None
                 if d >= LEADER_FROM:
                     leader = _leader_ends(a, box, radius)
