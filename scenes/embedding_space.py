@@ -284,6 +284,7 @@ class EmbeddingSpace(Explainer3DScene):
             self.move_camera(zoom=zoom, frame_center=centre, run_time=1.0,
                              added_anims=[FadeIn(self.space.axes), FadeIn(self.space.cloud)])
             self.remove(near, backing)
+        back.near, back.backing, back.factor = near, backing, factor   # for a scene that leaves from close in
         return back
 
     def show_direction(self):
@@ -292,15 +293,21 @@ class EmbeddingSpace(Explainer3DScene):
         a, b = self.space.dots[self.at(d.a)], self.space.dots[self.at(d.b)]
         for dot in (a, b):
             dot.set_color(th.text)
-        arrow = arrow_3d(a.get_center(), b.get_center(), th.text, tip=0.2)
+        self.play(FadeIn(a), FadeIn(b), run_time=0.5)
+        close = self.close_in([a, b], spread=2.0)    # two words close together: closer, a longer arrow
+        r = close.factor if close else 1.0           # the arrow drawn as thin and short-tipped on screen
+        arrow = arrow_3d(a.get_center(), b.get_center(), th.text, thickness=0.025 / r, tip=0.2 / r)
         labs = self.screen_labels([d.a, d.b], th.text, marks=[arrow])
-        self.play(FadeIn(a), FadeIn(b), Create(arrow), labs.animate.set_opacity(1), run_time=1.0)
+        self.play(Create(arrow), labs.animate.set_opacity(1), run_time=1.0)
         self.say(f"The difference between two embeddings is a direction: here from "
                  f"{self.piece(d.a).strip()!r} to {self.piece(d.b).strip()!r}.", 4.0)
         self.wait(4.0)
-        self.pause("Subtract one embedding from another and you get a direction in the space.")
-        self.play(FadeOut(self.space.axes), FadeOut(self.space.cloud), FadeOut(a), FadeOut(b),
-                  FadeOut(arrow), FadeOut(labs), FadeOut(self.sub), run_time=0.6)
+        self.pause("Subtract one embedding from another and you get a direction in the space."
+                   + (" The camera closed in on the two words." if close else ""))
+        cloud = [FadeOut(close.near)] if close else [FadeOut(self.space.axes), FadeOut(self.space.cloud)]
+        self.play(*cloud, FadeOut(a), FadeOut(b), FadeOut(arrow), FadeOut(labs), FadeOut(self.sub), run_time=0.6)
+        if close:
+            self.remove(close.backing)
 
     def number_line(self):
         th = self.theme
