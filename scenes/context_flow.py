@@ -177,8 +177,15 @@ class ContextFlow(ExplainerScene):
             h += 0.35
         c = Canvas(w, h)
         ph = h - top - bottom - (0.35 if crowded else 0.0)
-        step = 0.1 if min(sims) > 0.45 else 0.25      # the axis shows the range the line uses
-        lo = max(-1.0, float(np.floor(min(sims) / step) * step) - step)
+        # the axis shows the range the line uses, in the finest step that leaves its numbers
+        # room (at most 5 of them, a line and a half apart)
+        for step in (0.1, 0.2, 0.25, 0.5):
+            lo = float(np.floor(min(sims) / step + 1e-9) * step)
+            if min(sims) - lo < 0.3 * step:
+                lo -= step
+            lo = max(-1.0, lo)
+            if (1.0 - lo) / step + 1 <= 5.01 and ph * step / (1.0 - lo) >= 1.5 * em:
+                break
 
         inner = 0.45      # the first point stands clear of the axis's numbers
 
@@ -196,17 +203,32 @@ class ContextFlow(ExplainerScene):
             c.text((xy(1, lo)[0] + xy(len(sims) - 1, lo)[0]) / 2, label_y + 0.35, "after layer", em, th.muted,
                    mono=False)
         points = [xy(k, v) for k, v in enumerate(sims)]
-        c.line(points, th.text, 0.04)
         # every value when there is room; else the start, the lowest, the highest and the last
         named = (set(range(len(sims))) if drawn_width("0.00", em) + 0.1 < gap else
                  {0, int(np.argmin(sims)), int(np.argmax(sims)), len(sims) - 1})
+        path = np.concatenate([np.linspace(p, q, 40) for p, q in zip(points[:-1], points[1:])]) \
+            if len(points) > 1 else np.array(points)
+        labels = []
         for k, ((x, y), v) in enumerate(zip(points, sims)):
+            if k not in named and k != 0:
+                continue
+            hw, hh = drawn_width(f"{v:.2f}", em) / 2 + 0.04, 0.55 * em
+            # above the point, else below: the side the line does not run through
+            sides = (0.3, -0.3) if k == 0 and len(sims) > 1 and sims[1] > v else (-0.3, 0.3)
+            for dy in sides:
+                ty = y + dy
+                if not ((np.abs(path[:, 0] - x) < hw) & (np.abs(path[:, 1] - ty) < hh)).any():
+                    break
+            else:
+                ty = y + sides[0]
+            labels.append((x, ty, hw, hh, f"{v:.2f}"))
+        for x, ty, hw, hh, _ in labels:      # no grid line through a number
+            c.rect(x - hw, ty - hh, x + hw, ty + hh, th.background)
+        c.line(points, th.text, 0.04)
+        for x, y in points:
             c.ellipse(x, y, 0.07, th.text)
-            if k == 0:       # on the side away from the line that leaves it
-                c.text(x, y + (0.3 if len(sims) > 1 and sims[1] > v else -0.3), f"{v:.2f}", em, th.text,
-                       mono=False)
-            elif k in named:
-                c.text(x, y - 0.3, f"{v:.2f}", em, th.text, mono=False)
+        for x, ty, _, _, text in labels:
+            c.text(x, ty, text, em, th.text, mono=False)
         c.text(left + pw / 2, 0.2, f"cosine similarity of the two vectors of {self.word}", em, th.text, mono=False)
         return c.mobject()
 

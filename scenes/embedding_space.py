@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from manim import (DEGREES, DOWN, LEFT, RIGHT, UL, BackgroundRectangle, Create, Dot, FadeIn, FadeOut,
-                   Line, VGroup, Write)
+                   Line, Rectangle, VGroup, Write, config)
 
 import model
 from model import atlas
@@ -87,7 +87,8 @@ class EmbeddingSpace(Explainer3DScene):
         dots = [self.space.dots[self.at(t)] for t in tokens]
         labs = [label(show_piece(self.piece(t)), style.SMALL_SIZE, color=c, theme=self.theme)
                 for t, c in zip(tokens, colors)]
-        drawn = screen_points(self, [self.space.axes, *marks])
+        shown = [self.space.axes] if self.space.axes in self.mobjects else []   # not while close in
+        drawn = screen_points(self, [*shown, *marks])
         leaders = place_labels(labs, [screen_xy(self, d) for d in dots], drawn,
                                [self.title, self.sub, *boxes], radius=DOT_R)
         group = VGroup(*labs, *leaders)
@@ -176,25 +177,32 @@ class EmbeddingSpace(Explainer3DScene):
         dots = [self.space.dots[self.at(t)] for t in self.prompt_ids]
         for dot in dots:
             dot.set_color(th.text)
+        self.play(*[FadeIn(d) for d in dots], run_time=0.5)
+        back = self.close_in(dots)      # a tight cluster (e.g. a prompt of loose bytes): closer
         marks = self.screen_labels(self.prompt_ids, th.text)
-        self.play(*[FadeIn(d) for d in dots], marks.animate.set_opacity(1), run_time=0.8)
+        self.play(marks.animate.set_opacity(1), run_time=0.6)
         self.say("The prompt's own tokens land among them.", 3.0)
         self.say("Each one starts from its own row of W_E.")
         self.wait(3.5)
-        self.pause("The prompt's tokens, placed with the same projection: each starts from its row of W_E.")
+        closer = (" The camera closed in: these tokens lie close together in "
+                  "the projection." if back else "")
+        self.pause("The prompt's tokens, placed with the same projection: each starts from its row of W_E."
+                   + closer)
         self.say("Now turn the cloud and pick one word's nearest neighbours.")
         self.play(FadeOut(marks), *[FadeOut(d) for d in dots], run_time=0.4)
+        if back:
+            back()
         turn(self, TURNS[1], 3.0)
 
     def show_neighbours(self):
         th = self.theme
         f = self.at(self.focus)
-        centre = self.space.dots[f].get_center()
         near = [self.space.dots[self.at(n)] for n, _ in self.neighbours]
         for dot in near:
             dot.set_color(th.text)
         self.space.dots[f].set_color(th.chosen)
-        lines = VGroup(*[Line(centre, d.get_center(), color=th.text, stroke_width=2) for d in near])
+        self.play(*[FadeIn(d) for d in near + [self.space.dots[f]]], run_time=0.5)
+        back = self.close_in([self.space.dots[f], *near])
         panel = VGroup(label(f"nearest to {show_piece(self.piece(self.focus))}", style.SMALL_SIZE,
                              color=th.chosen))
         for n, s in self.neighbours:
@@ -203,10 +211,11 @@ class EmbeddingSpace(Explainer3DScene):
         panel.add(label("cosine similarity", style.SMALL_SIZE, color=th.muted))
         panel.add(label(f"in all {self.trace.config['d_model']} numbers", style.SMALL_SIZE, color=th.muted))
         panel.arrange(DOWN, aligned_edge=LEFT, buff=0.09)
-        panel.add_to_back(BackgroundRectangle(panel, color=th.background, fill_opacity=0.85, buff=0.1))
+        panel.add_to_back(BackgroundRectangle(panel, color=th.background, fill_opacity=1.0, buff=0.1))
         # at the right edge (else bottom left), at the height where it covers the least of what
-        # is drawn (the axes, the lines, the dots): lowest first
-        drawn = screen_points(self, [self.space.axes, lines, *near, self.space.dots[f]])
+        # is drawn (the axes, the dots): lowest first
+        shown = [self.space.axes] if self.space.axes in self.mobjects else []   # not while close in
+        drawn = screen_points(self, [*shown, *near, self.space.dots[f]])
         x0, x1, y0, y1 = BOUNDS
         w, h = panel.width, panel.height
         spots = [(x1 - w / 2, y) for y in np.arange(y0 + h / 2, y1 - h / 2 + 1e-6, 0.1)]
@@ -217,17 +226,66 @@ class EmbeddingSpace(Explainer3DScene):
             return int(((np.abs(drawn[:, 0] - x) < w / 2 + 0.1) & (np.abs(drawn[:, 1] - y) < h / 2 + 0.1)).sum())
         panel.move_to([*min(spots, key=covered), 0])
         self.add_fixed_in_frame_mobjects(panel)
-        # the word and each neighbour named beside its dot, clear of the lines joining them
+        # the word and each neighbour named beside its dot (no lines joining them: with the
+        # labels' leaders they would read as a tangle)
         focus_lab = self.screen_labels([self.focus] + [n for n, _ in self.neighbours],
-                                       [th.chosen] + [th.text] * len(self.neighbours), [panel], [lines])
-        self.play(*[FadeIn(d) for d in near + [self.space.dots[f]]], Create(lines), FadeIn(panel),
+                                       [th.chosen] + [th.text] * len(self.neighbours), [panel])
+        self.play(FadeIn(panel),
                   focus_lab.animate.set_opacity(1), run_time=1.0)
         self.say(f"The words whose vectors point most nearly the same way as {self.piece(self.focus).strip()!r}.", 4.0)
         self.wait(4.5)
+        closer = (" The camera closed in to name them apart." if back else "")
         self.pause(f"Nearest neighbours by cosine similarity, computed in all {self.W_E.shape[1]} dimensions (the 3-D "
-                   "picture squeezes them, so closeness there is only rough).")
-        self.play(FadeOut(lines), FadeOut(panel), FadeOut(focus_lab),
+                   "picture squeezes them, so closeness there is only rough)." + closer)
+        self.play(FadeOut(panel), FadeOut(focus_lab),
                   *[FadeOut(d) for d in near + [self.space.dots[f]]], run_time=0.5)
+        if back:
+            back()
+
+    def close_in(self, dots: list, spread: float = 2.4, most: float = 4.0):
+        """Move the camera towards ``dots`` (centred on them) and zoom in until they spread over
+        about ``spread`` frame units, by at most ``most`` times: words that lie close together in
+        the projection get room for their labels. Animated (1.5 s); does nothing when they already
+        spread that far. The heading gets a backing meanwhile (the cloud and the axes reach under
+        it). Returns the function that moves the camera back (1 s) and removes the backing, or
+        None when the camera stays."""
+        xy = np.array([screen_xy(self, d) for d in dots])
+        now = float(np.linalg.norm(xy[:, None] - xy[None], axis=-1).max()) if len(xy) > 1 else spread
+        factor = min(most, spread / max(now, 1e-6))
+        if factor <= 1.05:
+            return None
+        zoom, centre = self.camera.get_zoom(), self.camera.frame_center
+        heading = VGroup(self.title, self.sub)
+        right, bottom = heading.get_right()[0] + 0.15, heading.get_bottom()[1] - 0.15
+        w, h = config.frame_width / 2 + right, config.frame_height / 2 - bottom     # to the frame's corner
+        backing = Rectangle(width=w, height=h, stroke_width=0, fill_color=self.theme.background,
+                            fill_opacity=1.0).move_to([right - w / 2, bottom + h / 2, 0])
+        self.add_fixed_in_frame_mobjects(backing)
+        self.bring_to_front(self.title, self.sub)
+        middle = np.mean([d.get_center() for d in dots], axis=0)
+        # close in, only the cloud's points that stay in the frame are drawn, and no axes (they
+        # would reach far outside it)
+        near = self.space.cloud.copy()
+        cam = self.camera
+        cam.set_zoom(zoom * factor)
+        cam.frame_center = middle
+        xy = cam.project_points(self.space.cloud.points)[:, :2]
+        cam.set_zoom(zoom)
+        cam.frame_center = centre
+        inside = ((np.abs(xy[:, 0]) < config.frame_width / 2 - 0.1)
+                  & (np.abs(xy[:, 1]) < config.frame_height / 2 - 0.1))
+        near.points, near.rgbas = near.points[inside], near.rgbas[inside]
+        self.add(near)
+        self.bring_to_front(backing, self.title, self.sub)
+        self.move_camera(zoom=zoom * factor, frame_center=middle, run_time=1.5,
+                         added_anims=[FadeOut(self.space.axes), FadeOut(self.space.cloud)])
+
+        def back():
+            self.move_camera(zoom=zoom, frame_center=centre, run_time=1.0,
+                             added_anims=[FadeIn(self.space.axes), FadeIn(self.space.cloud)])
+            self.remove(near, backing)
+        back.near, back.backing, back.factor = near, backing, factor   # for a scene that leaves from close in
+        return back
 
     def show_direction(self):
         th = self.theme
@@ -235,15 +293,21 @@ class EmbeddingSpace(Explainer3DScene):
         a, b = self.space.dots[self.at(d.a)], self.space.dots[self.at(d.b)]
         for dot in (a, b):
             dot.set_color(th.text)
-        arrow = arrow_3d(a.get_center(), b.get_center(), th.text, tip=0.2)
+        self.play(FadeIn(a), FadeIn(b), run_time=0.5)
+        close = self.close_in([a, b], spread=2.0)    # two words close together: closer, a longer arrow
+        r = close.factor if close else 1.0           # the arrow drawn as thin and short-tipped on screen
+        arrow = arrow_3d(a.get_center(), b.get_center(), th.text, thickness=0.025 / r, tip=0.2 / r)
         labs = self.screen_labels([d.a, d.b], th.text, marks=[arrow])
-        self.play(FadeIn(a), FadeIn(b), Create(arrow), labs.animate.set_opacity(1), run_time=1.0)
+        self.play(Create(arrow), labs.animate.set_opacity(1), run_time=1.0)
         self.say(f"The difference between two embeddings is a direction: here from "
                  f"{self.piece(d.a).strip()!r} to {self.piece(d.b).strip()!r}.", 4.0)
         self.wait(4.0)
-        self.pause("Subtract one embedding from another and you get a direction in the space.")
-        self.play(FadeOut(self.space.axes), FadeOut(self.space.cloud), FadeOut(a), FadeOut(b),
-                  FadeOut(arrow), FadeOut(labs), FadeOut(self.sub), run_time=0.6)
+        self.pause("Subtract one embedding from another and you get a direction in the space."
+                   + (" The camera closed in on the two words." if close else ""))
+        cloud = [FadeOut(close.near)] if close else [FadeOut(self.space.axes), FadeOut(self.space.cloud)]
+        self.play(*cloud, FadeOut(a), FadeOut(b), FadeOut(arrow), FadeOut(labs), FadeOut(self.sub), run_time=0.6)
+        if close:
+            self.remove(close.backing)
 
     def number_line(self):
         th = self.theme
@@ -283,7 +347,9 @@ class EmbeddingSpace(Explainer3DScene):
         for v in (lo + pad, hi - pad):
             ticks.add(label(f"{v:+.2f}", style.SMALL_SIZE, color=th.muted).move_to([x(v), axis_y - 0.35, 0]))
         later = sum(values[f] > values[m] for m, f in pairs)
-        verdict = label(f"{d.separated} of {len(d.others)} pairs: the female word lies further along",
+        shown = (f"{later} of these {len(pairs)}" if len(pairs) < len(d.others) else f"{later} of {len(pairs)}")
+        rest = f", {d.separated} of {len(d.others)} in all" if len(pairs) < len(d.others) else ""
+        verdict = label(f"{shown} pairs{rest}: the female word lies further along",
                         style.SMALL_SIZE, theme=self.theme)
         verdict.move_to([0, axis_y - 1.0, 0])
         self.add_fixed_in_frame_mobjects(head, rows, axis, ticks, verdict)

@@ -1,6 +1,7 @@
 """Beat 6: tokenization — the prompt cut into the model's BPE pieces, each with its token id."""
 from __future__ import annotations
 
+import numpy as np
 import regex
 from manim import (DOWN, LEFT, RIGHT, UL, UP, Create, FadeIn, FadeOut, Group, LaggedStart,
                    SurroundingRectangle, Transform, Write, interpolate_color)
@@ -92,6 +93,14 @@ def spelled_in_bytes(tokens: list[int], a: int, b: int,
     return runs
 
 
+def without_spaces(text: str) -> bool:
+    """Whether ``text`` holds characters of a script written without spaces between words
+    (CJK ideographs, kana, Thai, Lao, Khmer, Myanmar)."""
+    return any(0x3040 <= ord(c) <= 0x9FFF or 0xF900 <= ord(c) <= 0xFAFF or 0x20000 <= ord(c) <= 0x2FFFF
+               or 0x0E00 <= ord(c) <= 0x0EFF or 0x1000 <= ord(c) <= 0x109F or 0x1780 <= ord(c) <= 0x17FF
+               for c in text)
+
+
 def char_name(text: str) -> str:
     """Characters as they can be drawn here: emoji (no font for them) by their code point."""
     return "".join(f"U+{ord(c):04X}" if ord(c) >= 0x1F000 else c for c in text)
@@ -115,12 +124,18 @@ def flow(widths: list[float], breaks: list[bool], width: float) -> list[tuple[fl
 class PromptPieces(Group):
     """The prompt wrapped into lines as one image: plain words, or each token on its own grey tint.
 
+    ``parts[i]`` (default 1 each) is how many tokens item i stands for: a character spelled from
+    several byte tokens is drawn whole, on that many stripes of alternating tint, one per token.
     ``n_shown`` items fit (the rest, if any, are cut with …); ``size`` is the font size chosen.
+    Raises ValueError when ``parts`` and ``items`` differ in length.
     """
 
     def __init__(self, items: list[str], tinted: bool, width: float = TEXT_WIDTH,
-                 max_height: float = TEXT_HEIGHT, *, theme: style.Theme):
+                 max_height: float = TEXT_HEIGHT, *, theme: style.Theme, parts: list[int] | None = None):
         super().__init__()
+        parts = [1] * len(items) if parts is None else list(parts)
+        if len(parts) != len(items):
+            raise ValueError(f"{len(parts)} part counts for {len(items)} items")
         self.theme = th = theme
         for size in (style.BODY_SIZE, style.SMALL_SIZE):
             em = font_em(size)
@@ -141,11 +156,15 @@ class PromptPieces(Group):
         c = Canvas(min(width, used), lines * pitch)
         shades = (th.data_low, interpolate_color(th.data_low, th.data_high, 0.3))
         inset = 0.02   # a thin gap shows where one token ends and the next begins
+        starts = np.cumsum([0] + parts[:-1])       # the token each item starts with
         for i in shown:
             x, line = where[i]
             y = line * pitch
             if tinted:
-                c.rect(x + inset, y + 0.12 * em, x + widths[i] - inset, y + pitch - 0.12 * em, shades[i % 2])
+                step = widths[i] / parts[i]
+                for k in range(parts[i]):
+                    c.rect(x + k * step + inset, y + 0.12 * em, x + (k + 1) * step - inset,
+                           y + pitch - 0.12 * em, shades[(starts[i] + k) % 2])
             c.text(x, y + pitch / 2, texts[i], em, th.text, anchor="lm")
         if cut:
             x, line = where[shown[-1]]
@@ -197,7 +216,22 @@ class Tokenization(ExplainerScene):
 
     def cut_text(self):
         n = len(self.tokens)
-        self.tinted = PromptPieces(self.pieces, tinted=True, theme=self.theme).move_to([0, TEXT_TOP, 0], aligned_edge=UP)
+        # a character spelled from several byte tokens is drawn whole, one tint stripe per token
+        items, parts, i = [], [], 0
+        runs = {a: (b, chars) for a, b, chars in spelled_in_bytes(self.tokens, 0, n, self.context.checkpoint)}
+        while i < n:
+            if i in runs:
+                b, chars = runs[i]
+                items.append(char_name(chars))
+                parts.append(b - i)
+                i = b
+            else:
+                items.append(self.pieces[i])
+                parts.append(1)
+                i += 1
+        self.tinted = PromptPieces(items, tinted=True, parts=parts, theme=self.theme)
+        self.tinted.move_to([0, TEXT_TOP, 0], aligned_edge=UP)
+        self.bytes_drawn = max(parts) > 1
         count = f"{n} tokens" if n != 1 else "1 token"
         if len(self.enc.encode(self.context.prompt, allowed_special="all")) > n:
             count = f"the last {n} tokens (the model's window)"
@@ -206,9 +240,13 @@ class Tokenization(ExplainerScene):
         self.play(FadeOut(self.plain), FadeIn(self.tinted), FadeIn(self.count), run_time=1.0)
         self.say("Each shaded piece is one token: often a whole word with the space before it, "
                  "sometimes part of a word.", 4.5)
+        if self.bytes_drawn:
+            self.say("A character the vocabulary lacks is spelled byte by byte: one stripe per token.", 4.0)
         self.wait(4.5)
         self.pause("The tokenizer is byte-pair encoding: common words are one token, rarer ones are "
-                   "built from pieces. Same cut every time for the same text.")
+                   "built from pieces. Same cut every time for the same text."
+                   + (" A character with no token of its own is spelled from its UTF-8 bytes, one token "
+                      "each: its shading is cut into that many stripes." if self.bytes_drawn else ""))
 
     def show_strip(self):
         self.strip, self.n_strip = fitted_strip(self.pieces, self.tokens, self.theme)
@@ -224,8 +262,12 @@ class Tokenization(ExplainerScene):
                   FadeIn(self.strip.piece_images), run_time=1.2)
         self.say("One box per token. A space belongs to the word after it: we draw it as ␣.", 4.0)
         self.wait(4.0)
-        self.pause("Each box is one token. Point out the ␣: the space is part of the token that "
-                   "follows it, so ' father' and 'father' are different tokens.")
+        spaced = any(p.startswith(" ") for p in self.pieces[:self.n_strip])
+        self.pause("Each box is one token. "
+                   + ("Point out the ␣: the space is part of the token that follows it, so "
+                      if spaced else "This prompt has no spaces; in text that has them, the space is "
+                      "part of the token that follows it, so ")
+                   + f"' father' is {self.spelled(' father')} and 'father' is {self.spelled('father')}.")
 
     def show_ids(self):
         self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in self.strip.id_images],
@@ -249,11 +291,15 @@ class Tokenization(ExplainerScene):
         else:
             boxes = [self.strip.highlight(i, color=self.theme.text) for i in range(a, b)]
         cut = " + ".join(show_piece(self.pieces[i]) for i in range(a, b))
-        word = show_piece(self.enc.decode(self.tokens[a:b]))
-        notes = [self.note([f"{cut}: one word, {b - a} tokens", f"{word}: one word, {b - a} tokens"],
+        text = self.enc.decode(self.tokens[a:b])
+        word = show_piece(text)
+        # a script written without spaces: the chunk is a run of characters, not one word
+        unit = f"{len(text.strip())} characters" if without_spaces(text) else "one word"
+        notes = [self.note([f"{cut}: {unit}, {b - a} tokens", f"{word}: {unit}, {b - a} tokens"],
                            self.theme.text, mono=True)]
         left_out = ""
-        for i, j, chars in spelled_in_bytes(self.tokens, a, b, self.context.checkpoint)[:1]:
+        runs = spelled_in_bytes(self.tokens, a, b, self.context.checkpoint)
+        for i, j, chars in runs[:1]:
             spelled = " ".join(show_piece(self.pieces[t]) for t in range(i, j))
             line = f"{spelled}: the {j - i} bytes of {char_name(chars)}"
             if self.room_for_note():
@@ -261,10 +307,22 @@ class Tokenization(ExplainerScene):
             else:                        # a strip of many rows: the line goes to the notes
                 left_out = f" ({line}.)"
         self.play(*[Create(r) for r in boxes], *[FadeIn(m) for m in notes], run_time=0.8)
-        self.say("A word the vocabulary lacks whole is built from several tokens.", 3.5)
-        self.wait(3.5)
-        self.pause("One word, several tokens: the vocabulary has no entry for the whole word, so "
-                   "the tokenizer spells it from pieces it does have." + left_out)
+        if unit == "one word":
+            self.say("A word the vocabulary lacks whole is built from several tokens.", 3.5)
+            self.wait(3.5)
+            self.pause("One word, several tokens: the vocabulary has no entry for the whole word, so "
+                       "the tokenizer spells it from pieces it does have." + left_out)
+        else:
+            every = sum(j - i for i, j, _ in runs) == b - a
+            self.say("With no spaces, the tokenizer cuts a run of characters at a time; a character "
+                     "the vocabulary lacks is built from several tokens.", 5.0)
+            self.wait(3.0)
+            self.pause(f"No spaces between these words, so the tokenizer's chunk is a run of {unit}, "
+                       f"cut into {b - a} tokens: "
+                       + ("the vocabulary has none of these characters whole, so each is spelled "
+                          "from its bytes." if every else
+                          "pieces the vocabulary has, and characters it lacks spelled from their bytes.")
+                       + left_out)
         self.strip_extras = Group(*boxes, *notes)
 
     def example_word(self):
@@ -318,6 +376,13 @@ class Tokenization(ExplainerScene):
                    "written with them: at worst, byte by byte.")
 
     # --- helpers ----------------------------------------------------------------------------------
+    def spelled(self, text: str) -> str:
+        """How the tokenizer writes ``text``: "token 818", or "2 tokens (f + ather)"."""
+        ids = self.enc.encode_ordinary(text)
+        if len(ids) == 1:
+            return f"token {ids[0]}"
+        return f"{len(ids)} tokens ({' + '.join(show_piece(self.piece(t)) for t in ids)})"
+
     def room_for_note(self) -> bool:
         """Whether one more line fits beneath the notes before the frame's bottom margin."""
         from manim import config

@@ -18,6 +18,7 @@ from model.gradient_step import gradient_step
 from . import derivations, style
 from .base import ExplainerScene
 from .components import ColumnMatrix, WeightMatrix, label, show_piece
+from .components.text import escape_controls
 from .components.raster import shorten
 from .components.text_block import Run, TextBlock, text_lines
 
@@ -100,10 +101,16 @@ class Training(ExplainerScene):
         for snap in self.snapshots:     # a dot where each shipped snapshot was taken
             i = int(np.flatnonzero(steps == self.steps[snap])[0])
             marks.add(Dot(at(steps[i], bpc[i]), radius=0.07, color=th.text))
+        xs = np.array([at(s, v)[0] for s, v in zip(steps, bpc)])
+        ys = np.array([at(s, v)[1] for s, v in zip(steps, bpc)])
         for snap, where in ((self.first, RIGHT), (self.last, UL)):
             i = int(np.flatnonzero(steps == self.steps[snap])[0])
             t = self.text(f"{self.step_name(snap)}: {bpc[i]:.2f} bits", color=th.text)
-            marks.add(t.next_to(at(steps[i], bpc[i]), where, buff=0.15))
+            t.next_to(at(steps[i], bpc[i]), where, buff=0.15)
+            if where is UL:   # the end's label ends at its point, clear above the curve it spans
+                t.align_to(at(steps[i], bpc[i]), RIGHT)
+                under = np.interp(np.linspace(t.get_left()[0], t.get_right()[0], 40), xs, ys).max()
+                t.shift(UP * max(0.0, under + 0.2 - t.get_bottom()[1]))
             marks.add(t)
         self.play(FadeIn(axes), FadeIn(y_name), FadeIn(x_name), run_time=0.6)
         self.say("Nobody writes a model's weights: they are learned. This is one real training run.")
@@ -191,7 +198,8 @@ class Training(ExplainerScene):
                               derivations.MODEL_CARD, checkpoint=snap)
             name = text_lines([(f"{self.step_name(snap):>9} {bpc:.2f} bits", style.SMALL_SIZE, th.muted)],
                               mono=True)
-            new = "".join(self.piece(t) for t in self.new[snap]).replace("\n", " ¶ ")
+            # a line break as ¶, any other control byte (a random model writes them) as \xNN
+            new = escape_controls("".join(self.piece(t) for t in self.new[snap]).replace("\n", " ¶ "), keep="")
             block = TextBlock([Run(tail, th.text), Run(new, th.chosen)], 9.2, style.SMALL_SIZE, max_lines=2, theme=th)
             row = Group(name, block).arrange(RIGHT, buff=0.35, aligned_edge=UP)
             rows.add(row)

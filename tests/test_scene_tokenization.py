@@ -6,7 +6,7 @@ from manim import tempconfig
 import model
 from scenes import style
 from scenes.tokenization import (STRIP_HEIGHT, TEXT_HEIGHT, TEXT_WIDTH, PromptPieces, fitted_strip,
-                                 spelled_in_bytes, split_word, word_spans)
+                                 spelled_in_bytes, split_word, without_spaces, word_spans)
 
 from conftest import SCENE_PROMPTS as PROMPTS
 from conftest import still_provenance
@@ -71,3 +71,17 @@ def test_the_split_word_is_the_tokenizers():
     runs = spelled_in_bytes(tokens, a, b)
     assert [r[2] for r in runs] == ["é", "à"]
     assert all(j - i == 2 for i, j, _ in runs)
+
+
+def test_characters_spelled_from_bytes_are_drawn_whole_one_stripe_per_token():
+    prompt = "我喜欢读书，也喜欢写字。"
+    tokens = model.get_encoding().encode(prompt)
+    runs = spelled_in_bytes(tokens, 0, len(tokens))
+    assert "".join(chars for _, _, chars in runs) == prompt        # every character, from its bytes
+    assert sum(j - i for i, j, _ in runs) == len(tokens) == 36
+    assert without_spaces(prompt) and not without_spaces("The cat sat")
+    parts = [j - i for i, j, _ in runs]
+    text = PromptPieces([c for _, _, c in runs], tinted=True, parts=parts, theme=TH)
+    assert text.n_shown == len(runs)
+    with pytest.raises(ValueError):
+        PromptPieces(["a", "b"], tinted=True, parts=[1], theme=TH)
