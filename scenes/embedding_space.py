@@ -294,13 +294,13 @@ class EmbeddingSpace(Explainer3DScene):
         for dot in (a, b):
             dot.set_color(th.text)
         self.play(FadeIn(a), FadeIn(b), run_time=0.5)
+        self.say(f"The difference between two embeddings is a direction: here from "      # said while
+                 f"{self.piece(d.a).strip()!r} to {self.piece(d.b).strip()!r}.", 4.0)   # the camera moves
         close = self.close_in([a, b], spread=2.0)    # two words close together: closer, a longer arrow
         r = close.factor if close else 1.0           # the arrow drawn as thin and short-tipped on screen
         arrow = arrow_3d(a.get_center(), b.get_center(), th.text, thickness=0.025 / r, tip=0.2 / r)
         labs = self.screen_labels([d.a, d.b], th.text, marks=[arrow])
         self.play(Create(arrow), labs.animate.set_opacity(1), run_time=1.0)
-        self.say(f"The difference between two embeddings is a direction: here from "
-                 f"{self.piece(d.a).strip()!r} to {self.piece(d.b).strip()!r}.", 4.0)
         self.wait(4.0)
         self.pause("Subtract one embedding from another and you get a direction in the space."
                    + (" The camera closed in on the two words." if close else ""))

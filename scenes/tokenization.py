@@ -162,8 +162,9 @@ class PromptPieces(Group):
             y = line * pitch
             if tinted:
                 step = widths[i] / parts[i]
-                for k in range(parts[i]):
-                    c.rect(x + k * step + inset, y + 0.12 * em, x + (k + 1) * step - inset,
+                gap = min(inset, step / 4)          # a zero-width character has no room for gaps
+                for k in range(parts[i] if step > 0.01 else 0):   # nothing to shade at zero width
+                    c.rect(x + k * step + gap, y + 0.12 * em, x + (k + 1) * step - gap,
                            y + pitch - 0.12 * em, shades[(starts[i] + k) % 2])
             c.text(x, y + pitch / 2, texts[i], em, th.text, anchor="lm")
         if cut:
