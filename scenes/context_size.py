@@ -7,6 +7,7 @@ from manim import (DOWN, RIGHT, UL, UP, FadeIn, FadeOut, Group, ValueTracker, Wr
                    interpolate_color, linear)
 
 import model
+from model.tokenizer import running_pieces
 
 from . import style
 from .base import ExplainerScene
@@ -24,6 +25,7 @@ PANEL_TOP = 0.2             # top of the two edge readouts
 PANEL_WIDTH = 6.2
 FILL_SECONDS = 4.0          # the text growing from the prompt's end until it fills the window
 SLIDE_SECONDS = 5.0         # the window sliding on from there to the text's end
+EDGE_TOKENS = 48            # the edge readouts cut from this many tokens (the notes give them whole)
 
 
 @functools.lru_cache(maxsize=8)
@@ -78,7 +80,9 @@ class ContextSize(ExplainerScene):
         s = self.context
         tokens, self.n_prompt = long_text(s.prompt, self.n_ctx, s.seed, s.checkpoint, s.temperature, s.top_k)
         self.tokens = list(tokens)
-        self.pieces = [readable(self.piece(t)) for t in self.tokens]
+        # each token's share of the text as read: a character split over several byte tokens (CJK)
+        # is drawn whole at the token that completes it, never as \xNN bytes
+        self.pieces = [readable(p) for p in running_pieces(model.get_encoding(s.checkpoint), self.tokens)]
         self.n = len(self.tokens)
         self.em = font_em(style.SMALL_SIZE)
         self.widths = [text_width(p, self.em) for p in self.pieces]
@@ -219,12 +223,14 @@ class ContextSize(ExplainerScene):
         return c.mobject().move_to([0, PANEL_TOP, 0], aligned_edge=UP)
 
     def tail_text(self, end: int, width: float, em: float) -> str:
-        """The text just before token ``end``, as much as fits, cut at the left with …"""
-        return shorten(self.pieces[:end], width, em, mono=True, keep="end")
+        """The text just before token ``end`` (of its last EDGE_TOKENS tokens), as much as fits, cut
+        at the left with …"""
+        return shorten(self.pieces[max(0, end - EDGE_TOKENS):end], width, em, mono=True, keep="end")
 
     def head_text(self, start: int, end: int, width: float, em: float) -> str:
-        """The text from token ``start`` on, as much as fits, cut at the right with …"""
-        return shorten(self.pieces[start:end], width, em, mono=True)
+        """The text from token ``start`` on (its first EDGE_TOKENS tokens), as much as fits, cut at
+        the right with …"""
+        return shorten(self.pieces[start:min(end, start + EDGE_TOKENS)], width, em, mono=True)
 
     def draw_tail(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
         """The newest tokens, right-most last, prompt in the text colour, written ones in the accent."""

@@ -372,7 +372,7 @@ class MLP(ExplainerScene):
         heads = VGroup(*[self.header(t, vec.body, 0.25)
                          for t, vec in zip(("vector in", "MLP output", "vector out"), vecs)])
         bigger = np.linalg.norm(self.v["out"]) > np.linalg.norm(self.v["mid"])
-        note = self.muted("in this layer the MLP adds more than the vector held" if bigger else
+        note = self.muted("here the MLP's output is longer than the vector it read" if bigger else
                           "a nudge: the MLP adjusts the vector, it does not replace it")
         note.to_edge(DOWN, buff=0.4)
         self.say("The MLP's output is added to the vector it read; the sum flows on to the next layer.", 5.0)

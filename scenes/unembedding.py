@@ -11,7 +11,7 @@ from . import derivations, style
 from .base import ExplainerScene
 from .shapes import shape_text
 from .components import ColumnMatrix, DataVector, label, percent, show_piece
-from .components.raster import Canvas, font_em, shorten
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.vectors import contrast_text, fmt
 
 TOP_K = 5          # logits labelled (and W_U columns shown)
@@ -42,7 +42,7 @@ class Unembedding(ExplainerScene):
         self.vec = DataVector(self.x, max_entries=ROWS, show_length=True, theme=self.theme)
         self.record_block("ln_final.hook_normalized", self.vec.shown, (self.last,))
         who = shorten(show_piece(self.trace.pieces[self.last]), 2.6, font_em(style.SMALL_SIZE), mono=True)
-        self.vec_name = label(f"last: {who}", style.SMALL_SIZE, color=self.theme.chosen)
+        self.vec_name = label(f"last: {who}", style.SMALL_SIZE, color=self.theme.text)   # orange: the chosen token only
         self.matrix = ColumnMatrix(self.W["W_U"], self.top, [show_piece(p) for p in self.top_pieces],
                                    n_rows=ROWS, vmax=float(np.abs(self.W["W_U"]).max()), theme=self.theme)
         for j, i in enumerate(self.matrix.ids):
@@ -207,12 +207,15 @@ class Unembedding(ExplainerScene):
         # the top tokens: a list to the right of the cloud's left edge, a thin line to each dot
         dots = [xy(i, float(self.logits[i])) for i in self.top]
         label_x = max(x for x, _ in dots) + 1.6
-        for r, (piece, (x, y)) in enumerate(zip(self.top_pieces, dots)):
-            ly = 0.75 + r * 0.45
-            text = shorten(show_piece(piece), 2.4, em, mono=True)
-            ink = th.chosen if r == 0 else th.text     # orange: only the token the model ranks first
-            c.line([(x, y), (label_x - 0.12, ly)], ink, 0.015)
-            c.text(label_x, ly, text, em, ink, anchor="lm")
+        texts = [shorten(show_piece(piece), 2.4, em, mono=True) for piece in self.top_pieces]
+        inks = [th.chosen if r == 0 else th.text for r in range(len(texts))]   # orange: the top token only
+        for (x, y), r in zip(dots, range(len(texts))):
+            c.line([(x, y), (label_x - 0.12, 0.75 + r * 0.45)], inks[r], 0.015)
+        # the labels on one patch of background: never text over the cloud's dots
+        c.rect(label_x - 0.1, 0.75 - 0.25, label_x + max(text_width(t, em) for t in texts) + 0.1,
+               0.75 + (len(texts) - 1) * 0.45 + 0.25, th.background)
+        for r, text in enumerate(texts):
+            c.text(label_x, 0.75 + r * 0.45, text, em, inks[r], anchor="lm")
         for r, (x, y) in enumerate(dots):
             c.ellipse(x, y, 0.06, th.chosen if r == 0 else th.text)
         img = c.mobject()
