@@ -142,8 +142,13 @@ class Attention(ExplainerScene):
         self.x_name = self.row_name("x", [str(t.config["d_model"]), "numbers"], 2.85, th.text)
         self.window_note = None
         if start > 0 or row_end < self.T:
-            self.window_note = label(self.window_text(start, n, row_end), style.SMALL_SIZE, color=th.muted)
-            self.window_note.to_corner(UR, buff=0.35).align_to(self.title, DOWN)
+            if row_end == self.T:
+                self.window_note = label(self.window_text(start, n, row_end), style.SMALL_SIZE, color=th.muted)
+                self.window_note.to_corner(UR, buff=0.35).align_to(self.title, DOWN)
+            else:   # "tokens a–b" over "of T": narrow enough to leave the corner counter its room
+                self.window_note = VGroup(label(f"tokens {start + 1}–{row_end}", style.SMALL_SIZE, color=th.muted),
+                                          label(f"of {self.T}", style.SMALL_SIZE, color=th.muted))
+                self.window_note.arrange(DOWN, aligned_edge=RIGHT, buff=0.12).to_corner(UR, buff=0.35)
         self.play(Write(self.title), FadeIn(self.subtitle), run_time=0.7)
         self.play(FadeIn(row, lag_ratio=0.1), FadeIn(self.x_name),
                   *([FadeIn(self.window_note)] if self.window_note else []), run_time=1.0)
@@ -151,7 +156,7 @@ class Attention(ExplainerScene):
         self.wait(2.5)
         self.pause("Here are the vectors entering the attention block of layer "
                    f"{self.L + 1}, each normalised first (LayerNorm). Grey: data. We follow head "
-                   f"{self.H} and the token {self.q_said} (token {self.q + 1} of {self.T}): "
+                   f"{self.H} and the token {self.spoken_token(self.q)} (token {self.q + 1} of {self.T}): "
                    + self.choice_words())
 
     def window_text(self, start: int, n: int, end: int) -> str:
@@ -176,7 +181,7 @@ class Attention(ExplainerScene):
             return ("the prompt has no token between the first one and this one to look back at."
                     if not given else f"{' and '.join(given)} as chosen.")
         what = (f"of every head and token, this one looks back hardest: {100 * f.weight:.0f}% of its "
-                f"attention on {spoken(self.trace.pieces[f.key])}, an earlier token that is not the first")
+                f"attention on {self.spoken_token(f.key)}, an earlier token that is not the first")
         if given:
             what = f"{' and '.join(given)} as chosen; for the rest, " + what
         return what + " (measured on this prompt)."
@@ -581,4 +586,5 @@ class Attention(ExplainerScene):
         if self.first_heavy_heads:
             text += self.first_token_sentence(n_head) + " "
         return text + ("Try the others with --layer (1 to "
-                       f"{self.trace.config['n_layer']}), --head and --token (which token to follow, from 1).")
+                       f"{self.trace.config['n_layer']}), --head (0 to {n_head - 1}, as on screen) and "
+                       f"--token (which token to follow, from 1 to {self.T}).")

@@ -230,7 +230,10 @@ class ContextSize(ExplainerScene):
     def head_text(self, start: int, end: int, width: float, em: float) -> str:
         """The text from token ``start`` on (its first EDGE_TOKENS tokens), as much as fits, cut at
         the right with …"""
-        return shorten(self.pieces[start:min(end, start + EDGE_TOKENS)], width, em, mono=True)
+        pieces = list(self.pieces[start:min(end, start + EDGE_TOKENS)])
+        if pieces:   # the readout starts at its left edge, not one space in
+            pieces[0] = pieces[0].lstrip(" ")
+        return shorten(pieces, width, em, mono=True)
 
     def draw_tail(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
         """The newest tokens, right-most last, prompt in the text colour, written ones in the accent."""
