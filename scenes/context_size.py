@@ -212,7 +212,7 @@ class ContextSize(ExplainerScene):
         else:
             c.text(left, top + 1.5 * pitch, "nothing yet", em, th.muted, anchor="lm", mono=False)
         c.text(left, top + 2.5 * pitch, "first tokens inside", em, th.muted, anchor="lm", mono=False)
-        c.text(left, top + 3.5 * pitch, self.head_text(lo, hi, PANEL_WIDTH, em), em, th.text, anchor="lm")
+        self.draw_head(c, left, top + 3.5 * pitch, lo, hi, PANEL_WIDTH, em)
         # right panel: the newest tokens (written by the model in the accent colour)
         right = PANEL_WIDTH + 0.6
         c.text(right, top + pitch / 2, "newest tokens", em, th.muted, anchor="lm", mono=False)
@@ -234,6 +234,26 @@ class ContextSize(ExplainerScene):
         if pieces:   # the readout starts at its left edge, not one space in
             pieces[0] = pieces[0].lstrip(" ")
         return shorten(pieces, width, em, mono=True)
+
+    def draw_head(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
+        """The window's first tokens (``head_text``), each in its colour as on the tape and in the
+        legend: the prompt's in the text colour, the written ones in the accent."""
+        th = self.theme
+        text = self.head_text(lo, hi, width, em)
+        body = text[:-1] if text.endswith("…") and len(text) > 1 else text
+        cx, used = x, 0
+        for i in range(lo, hi):
+            piece = self.pieces[i].lstrip(" ") if i == lo else self.pieces[i]
+            if not piece:            # a byte of a character the next token completes
+                continue
+            part = body[used:used + len(piece)]
+            if not part:
+                break
+            c.text(cx, y, part, em, th.text if i < self.n_prompt else th.chosen, anchor="lm")
+            cx += text_width(part, em)
+            used += len(part)
+        if len(body) < len(text):
+            c.text(cx, y, "…", em, th.muted, anchor="lm")
 
     def draw_tail(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
         """The newest tokens, right-most last, prompt in the text colour, written ones in the accent."""
