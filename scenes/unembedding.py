@@ -15,6 +15,7 @@ from .components.raster import Canvas, font_em, shorten, text_width
 from .components.vectors import contrast_text, fmt
 
 TOP_K = 5          # logits labelled (and W_U columns shown)
+FRAME_X0, FRAME_X1 = -6.95, 6.95   # what the slide may use of the frame's width
 TABLE_CELL = 3.2   # the widest token label in the plot and the last table (units; longer is cut at …)
 ROWS = 5           # entries shown of the 192-long vector and columns
 TABLE_ROWS = 5     # positions in the "every position predicts" table
@@ -44,13 +45,23 @@ class Unembedding(ExplainerScene):
         self.record_block("ln_final.hook_normalized", self.vec.shown, (self.last,))
         who = shorten(show_piece(self.trace.pieces[self.last]), 2.6, font_em(style.SMALL_SIZE), mono=True)
         self.vec_name = label(f"last: {who}", style.SMALL_SIZE, color=self.theme.text)   # orange: the chosen token only
-        self.matrix = ColumnMatrix(self.W["W_U"], self.top, [show_piece(p) for p in self.top_pieces],
-                                   n_rows=ROWS, vmax=float(np.abs(self.W["W_U"]).max()), theme=self.theme)
+        def columns(stagger: bool) -> ColumnMatrix:
+            return ColumnMatrix(self.W["W_U"], self.top, [show_piece(p) for p in self.top_pieces],
+                                n_rows=ROWS, vmax=float(np.abs(self.W["W_U"]).max()), stagger=stagger,
+                                theme=self.theme)
+        self.matrix = columns(False)
+        if self.matrix.width > FRAME_X1 - FRAME_X0 - self.vec.width - 1.0:   # long tokens: names on two lines
+            self.matrix = columns(True)
         for j, i in enumerate(self.matrix.ids):
             for r in range(self.matrix.n_rows):
                 self.record("W_U", (r, i), self.matrix.shown[r, j])
         self.matrix.move_to([1.3, 2.75, 0], aligned_edge=UP)
         self.vec.next_to(self.matrix.image, LEFT, buff=1.0).align_to(self.matrix.image, UP)
+        over = FRAME_X0 - self.vec.get_left()[0]
+        if over > 0:     # a wide matrix: move both right as far as the frame allows, then close the gap
+            right = min(over, max(0.0, FRAME_X1 - self.matrix.get_right()[0]))
+            self.matrix.shift(RIGHT * right)
+            self.vec.shift(RIGHT * (right + min(over - right, 0.45)))
         self.vec_name.next_to(self.vec.body, UP, buff=0.12)
         if self.vec_name.get_left()[0] < -6.8:     # a long last token: kept clear of the frame's edge
             self.vec_name.shift(RIGHT * (-6.8 - self.vec_name.get_left()[0]))
