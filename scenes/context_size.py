@@ -58,6 +58,7 @@ def repaint(image, new) -> None:
     same one, so Manim's list of what moves this frame still holds it)."""
     set_picture(image, new.pixel_array)
     image.drawing = new.drawing
+    image.text_boxes = list(getattr(new, "text_boxes", []))   # what it now reads (layout check, notes)
 
 
 def readable(piece: str) -> str:
@@ -241,7 +242,7 @@ class ContextSize(ExplainerScene):
         th = self.theme
         text = self.head_text(lo, hi, width, em)
         body = text[:-1] if text.endswith("…") and len(text) > 1 else text
-        cx, used = x, 0
+        cx, used, first_box = x, 0, len(c.text_boxes)
         for i in range(lo, hi):
             piece = self.pieces[i].lstrip(" ") if i == lo else self.pieces[i]
             if not piece:            # a byte of a character the next token completes
@@ -254,6 +255,12 @@ class ContextSize(ExplainerScene):
             used += len(part)
         if len(body) < len(text):
             c.text(cx, y, "…", em, th.muted, anchor="lm")
+        # one text as read (for the layout check and the notes' "cut short" list), not its parts
+        parts = c.text_boxes[first_box:]
+        if parts:
+            del c.text_boxes[first_box:]
+            c.text_boxes.append((min(b[0] for b in parts), min(b[1] for b in parts),
+                                 max(b[2] for b in parts), max(b[3] for b in parts), text))
 
     def draw_tail(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
         """The newest tokens, right-most last, prompt in the text colour, written ones in the accent."""
