@@ -225,8 +225,8 @@ class ContextSize(ExplainerScene):
 
     def tail_text(self, end: int, width: float, em: float) -> str:
         """The text just before token ``end`` (of its last EDGE_TOKENS tokens), as much as fits, cut
-        at the left with …"""
-        return shorten(self.pieces[max(0, end - EDGE_TOKENS):end], width, em, mono=True, keep="end")
+        at the left with … between words"""
+        return shorten("".join(self.pieces[max(0, end - EDGE_TOKENS):end]), width, em, mono=True, keep="end")
 
     def head_text(self, start: int, end: int, width: float, em: float) -> str:
         """The text from token ``start`` on (its first EDGE_TOKENS tokens), as much as fits, cut at
@@ -234,7 +234,7 @@ class ContextSize(ExplainerScene):
         pieces = list(self.pieces[start:min(end, start + EDGE_TOKENS)])
         if pieces:   # the readout starts at its left edge, not one space in
             pieces[0] = pieces[0].lstrip(" ")
-        return shorten(pieces, width, em, mono=True)
+        return shorten("".join(pieces), width, em, mono=True)   # cut between words
 
     def draw_head(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
         """The window's first tokens (``head_text``), each in its colour as on the tape and in the
@@ -263,7 +263,8 @@ class ContextSize(ExplainerScene):
                                  max(b[2] for b in parts), max(b[3] for b in parts), text))
 
     def draw_tail(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
-        """The newest tokens, right-most last, prompt in the text colour, written ones in the accent."""
+        """The newest tokens, right-most last, prompt in the text colour, written ones in the accent;
+        cut with … before a whole word."""
         th = self.theme
         parts, used = [], text_width("…", em)
         for i in range(hi - 1, lo - 1, -1):
@@ -273,6 +274,11 @@ class ContextSize(ExplainerScene):
             parts.append(i)
             used += w
         parts.reverse()
+        # start at a word: drop a leading piece that continues a Latin word begun before it
+        while (len(parts) > 1 and parts[0] > lo and self.pieces[parts[0]][:1].isascii()
+               and self.pieces[parts[0]][:1].isalnum() and self.pieces[parts[0] - 1][-1:].isascii()
+               and self.pieces[parts[0] - 1][-1:].isalnum()):
+            parts.pop(0)
         cx = x
         if parts and parts[0] > lo:
             c.text(cx, y, "…", em, th.muted, anchor="lm")
