@@ -23,15 +23,16 @@ from .attention_reading import FIRST_SHARE, choose_focus, read_row, spoken
 from .base import ExplainerScene
 from .components import AttentionGrid, DataVector, VectorArray, WeightMatrix, label, percent
 from .components.attention_parts import RoleVector, ScoreGrid, grid_label_width
-from .components.raster import font_em, shorten
+from .components.raster import font_em, shorten, text_width
 from .components.text import show_piece
-from .components.vectors import label_image
+from .components.vectors import BRACKET, PAD, fmt, label_image
 
 MAX_VECTORS = 8       # token vectors side by side (fewer if they do not fit)
 GRID_MAX = 12         # tokens in the score grid: the last ones of a longer prompt
 CELL_MAX = 1.0        # the grid's cells never grow past this (a one-token grid stays small)
 GRID_MIN = 1.4        # ... and the grid never shrinks below this (room for its "query →")
 TOP_KEYS = 3          # keys whose values are summed on screen
+ROW_GAP_MAX = 0.9     # the widest gap between the row's vectors (room for a ~10-character token)
 NAME_X = -6.85        # left edge of the row names
 ROW_X = -5.2          # left edge of the first vector in a row
 GRID_BOX = (-0.55, 6.95, -3.75, 3.8)   # where the grid may go: x0, x1, y0, y1
@@ -103,7 +104,7 @@ class Attention(ExplainerScene):
         """A key's token as shown (at most ~10 characters), with its position when it occurs twice."""
         text = shorten(show_piece(self.trace.pieces[k]), 2.2, font_em(style.SMALL_SIZE), mono=True)
         if self.trace.pieces.count(self.trace.pieces[k]) > 1:
-            text += f" #{k}"
+            text += f" #{k + 1}"   # its position counted from 1, as "token n of T" and --token
         return text
 
     def row_name(self, name: str, subs: list[str], top: float, color) -> VGroup:
@@ -122,13 +123,16 @@ class Attention(ExplainerScene):
         self.subtitle.next_to(self.title, RIGHT, buff=0.4).align_to(self.title, DOWN)
         x_all = t[self.hook("ln1.hook_normalized")]
         n = min(self.end, MAX_VECTORS)
-        while True:   # as many of the last drawn tokens as fit side by side
-            start = self.end - n
-            row = VectorArray(x_all[start:self.end], t.pieces[start:self.end], max_entries=3, max_vectors=n,
-                              max_width=6.95 - ROW_X, theme=self.theme)
+        while True:   # as many of the last drawn tokens as fit side by side, whole labels if they can
+            row_end = self.end if self.q >= self.end - n else self.q + 1   # the followed token is drawn
+            start = row_end - n
+            row = VectorArray(x_all[start:row_end], t.pieces[start:row_end], max_entries=3, max_vectors=n,
+                              max_width=6.95 - ROW_X, gap=self.row_gap(x_all[start:row_end], t.pieces[start:row_end]),
+                              theme=self.theme)
             if row.n_shown == n:
                 break
             n -= 1
+        self.row_end = row_end
         if row.shape_text is not None:
             row.remove(row.shape_text)
         row.shift([ROW_X, 2.85, 0] - row.vectors[0].body.get_corner(UL))
@@ -137,9 +141,14 @@ class Attention(ExplainerScene):
         self.start, self.x_row = start, row
         self.x_name = self.row_name("x", [str(t.config["d_model"]), "numbers"], 2.85, th.text)
         self.window_note = None
-        if start > 0 or self.end < self.T:
-            self.window_note = label(self.window_text(start, n), style.SMALL_SIZE, color=th.muted)
-            self.window_note.to_corner(UR, buff=0.35).align_to(self.title, DOWN)
+        if start > 0 or row_end < self.T:
+            if row_end == self.T:
+                self.window_note = label(self.window_text(start, n, row_end), style.SMALL_SIZE, color=th.muted)
+                self.window_note.to_corner(UR, buff=0.35).align_to(self.title, DOWN)
+            else:   # "tokens a–b" over "of T": narrow enough to leave the corner counter its room
+                self.window_note = VGroup(label(f"tokens {start + 1}–{row_end}", style.SMALL_SIZE, color=th.muted),
+                                          label(f"of {self.T}", style.SMALL_SIZE, color=th.muted))
+                self.window_note.arrange(DOWN, aligned_edge=RIGHT, buff=0.12).to_corner(UR, buff=0.35)
         self.play(Write(self.title), FadeIn(self.subtitle), run_time=0.7)
         self.play(FadeIn(row, lag_ratio=0.1), FadeIn(self.x_name),
                   *([FadeIn(self.window_note)] if self.window_note else []), run_time=1.0)
@@ -147,13 +156,22 @@ class Attention(ExplainerScene):
         self.wait(2.5)
         self.pause("Here are the vectors entering the attention block of layer "
                    f"{self.L + 1}, each normalised first (LayerNorm). Grey: data. We follow head "
-                   f"{self.H} and the token {self.q_said} (token {self.q + 1} of {self.T}): "
+                   f"{self.H} and the token {self.spoken_token(self.q)} (token {self.q + 1} of {self.T}): "
                    + self.choice_words())
 
-    def window_text(self, start: int, n: int) -> str:
-        if self.end == self.T:
+    def window_text(self, start: int, n: int, end: int) -> str:
+        """The drawn tokens ``start`` … ``end - 1`` (``n`` of them) among the prompt's."""
+        if end == self.T:
             return f"last {n} of {self.T} tokens"
-        return f"tokens {start + 1}–{self.end} of {self.T}"
+        return f"tokens {start + 1}–{end} of {self.T}"
+
+    def row_gap(self, x, pieces: list[str]) -> float:
+        """The gap between the row's vectors that gives every token label its whole width, at
+        least VectorArray's 0.18 and at most ROW_GAP_MAX units (a longer token is cut)."""
+        em = font_em(style.SMALL_SIZE)
+        vec_w = max(text_width(fmt(v, 2), em) for v in np.asarray(x)[:, :3].ravel()) + 2 * PAD + 2 * BRACKET
+        need = max(text_width(show_piece(p), em, mono=True) for p in pieces) + 0.06 - vec_w
+        return min(max(0.18, need + 0.02), ROW_GAP_MAX)
 
     def choice_words(self) -> str:
         """Why this head and token, in the teacher's words (what was given, what was measured)."""
@@ -163,7 +181,7 @@ class Attention(ExplainerScene):
             return ("the prompt has no token between the first one and this one to look back at."
                     if not given else f"{' and '.join(given)} as chosen.")
         what = (f"of every head and token, this one looks back hardest: {100 * f.weight:.0f}% of its "
-                f"attention on {spoken(self.trace.pieces[f.key])}, an earlier token that is not the first")
+                f"attention on {self.spoken_token(f.key)}, an earlier token that is not the first")
         if given:
             what = f"{' and '.join(given)} as chosen; for the rest, " + what
         return what + " (measured on this prompt)."
@@ -254,12 +272,19 @@ class Attention(ExplainerScene):
             self.record_window("attn.hook_attn_scores", self.H, w, skip_masked=True)
         return self.place_grid(grid)
 
-    def cell_rect(self, grid, q: int, k: int, color, rows: int = 1) -> Rectangle:
+    def cell_rect(self, grid, q: int, k: int, color, rows: int = 1, halo: bool = False):
+        """A frame around cell (q, k) of ``grid`` (``rows`` cells down); with ``halo`` a thin line
+        of the background colour inside it, so the frame stands out on a cell of its own colour."""
         unit = grid.image.width / grid.canvas_size[0]
         box = Rectangle(width=grid.cell * unit, height=grid.cell * unit * rows, color=color,
                         stroke_width=4)
         top = grid.cell_center(q, k) + np.array([0, grid.cell * unit / 2, 0])
-        return box.move_to(top, aligned_edge=UP)
+        box.move_to(top, aligned_edge=UP)
+        if not halo:
+            return box
+        inner = Rectangle(width=box.width - 0.09, height=box.height - 0.09, color=self.theme.background,
+                          stroke_width=3).move_to(box)
+        return VGroup(inner, box)
 
     def panel(self, *lines, top: float = 2.6, buff: float = 0.25) -> VGroup:
         """Lines of text left of the grid (each short enough to fit its ~5.9 units)."""
@@ -277,8 +302,8 @@ class Attention(ExplainerScene):
         qv = self.trace[self.hook("attn.hook_q")][self.q, self.H]
         kv = self.trace[self.hook("attn.hook_k")][k, self.H]
         vmax = float(max(np.abs(qv).max(), np.abs(kv).max())) or 1.0
-        q_vec = RoleVector(qv, th.query, 4, self.trace.pieces[self.q], vmax, label_width=1.6, theme=self.theme)
-        k_vec = RoleVector(kv, th.key, 4, self.trace.pieces[k], vmax, label_width=1.6, theme=self.theme)
+        q_vec = RoleVector(qv, th.query, 4, self.trace.pieces[self.q], vmax, label_width=2.3, theme=self.theme)
+        k_vec = RoleVector(kv, th.key, 4, self.trace.pieces[k], vmax, label_width=2.3, theme=self.theme)
         self.record_block(self.hook("attn.hook_q"), q_vec.shown, (self.q, self.H))
         self.record_block(self.hook("attn.hook_k"), k_vec.shown, (k, self.H))
         score = self.record(self.hook("attn.hook_attn_scores_unmasked"), (self.H, self.q, k),
@@ -289,6 +314,10 @@ class Attention(ExplainerScene):
         q_vec.move_to([PANEL_X, 1.6, 0], aligned_edge=UL)
         dot.next_to(q_vec.body, RIGHT, buff=0.15)
         k_vec.next_to(dot, RIGHT, buff=0.15).align_to(q_vec, UP)
+        overlap = q_vec.label_image.get_right()[0] + 0.2 - k_vec.label_image.get_left()[0]
+        if overlap > 0:   # two long token labels: move the key (and what follows it) right
+            k_vec.shift(RIGHT * overlap)
+            dot.move_to([(q_vec.body.get_right()[0] + k_vec.body.get_left()[0]) / 2, dot.get_y(), 0])
         div.next_to(k_vec.body, RIGHT, buff=0.15)
         eq.next_to(div, DOWN, buff=0.25).align_to(div, LEFT)
         head = label("query · key / √d_head", style.BODY_SIZE,
@@ -297,7 +326,7 @@ class Attention(ExplainerScene):
         if not self.grid.numbers:
             notes.append(label(f"{style.data_shading(th)} cell = higher score", style.SMALL_SIZE, color=th.muted))
         if self.gs > 0 or self.end < self.T:
-            notes.append(label(f"grid: {self.window_text(self.gs, self.gn)}", style.SMALL_SIZE, color=th.muted))
+            notes.append(label(f"grid: {self.window_text(self.gs, self.gn, self.end)}", style.SMALL_SIZE, color=th.muted))
         top_text = self.panel(head, top=2.75)
         bottom = self.panel(*notes, top=demo.get_bottom()[1] - 0.35, buff=0.15)
         old = [self.x_row, self.x_name, self.q_row, self.q_name, self.k_row, self.k_name]
@@ -305,7 +334,7 @@ class Attention(ExplainerScene):
         old += [self.parameter_counter] if getattr(self, "parameter_counter", None) else []   # the grid's corner
         self.play(*[FadeOut(m) for m in old], run_time=0.5)
         self.play(FadeIn(self.grid), FadeIn(top_text), FadeIn(demo), run_time=1.0)
-        self.hl = self.cell_rect(self.grid, gq, gk, th.text)
+        self.hl = self.cell_rect(self.grid, gq, gk, th.text, halo=True)
         self.play(Create(self.hl), FadeIn(bottom), run_time=0.6)
         self.say(f"Every query meets every key: a dot product, divided by the square root of "
                  f"{self.d_head} to keep the numbers tame.", 4.0)
@@ -500,7 +529,7 @@ class Attention(ExplainerScene):
                   label("each with its own", style.SMALL_SIZE, color=th.muted),
                   label("W_Q, W_K and W_V", style.SMALL_SIZE, color=th.muted)]
         if self.gs > 0 or self.end < self.T:
-            lines.append(label(self.window_text(self.gs, self.gn), style.SMALL_SIZE, color=th.muted))
+            lines.append(label(self.window_text(self.gs, self.gn, self.end), style.SMALL_SIZE, color=th.muted))
         text = VGroup(*lines).arrange(DOWN, aligned_edge=LEFT, buff=0.15)
         if 0 < lead < len(lines):   # a gap between what this head does and what every layer has
             for line in lines[lead:]:
@@ -557,4 +586,5 @@ class Attention(ExplainerScene):
         if self.first_heavy_heads:
             text += self.first_token_sentence(n_head) + " "
         return text + ("Try the others with --layer (1 to "
-                       f"{self.trace.config['n_layer']}), --head and --token (which token to follow, from 1).")
+                       f"{self.trace.config['n_layer']}), --head (0 to {n_head - 1}, as on screen) and "
+                       f"--token (which token to follow, from 1 to {self.T}).")

@@ -7,6 +7,7 @@ from manim import (DOWN, RIGHT, UL, UP, FadeIn, FadeOut, Group, ValueTracker, Wr
                    interpolate_color, linear)
 
 import model
+from model.tokenizer import running_pieces
 
 from . import style
 from .base import ExplainerScene
@@ -24,6 +25,7 @@ PANEL_TOP = 0.2             # top of the two edge readouts
 PANEL_WIDTH = 6.2
 FILL_SECONDS = 4.0          # the text growing from the prompt's end until it fills the window
 SLIDE_SECONDS = 5.0         # the window sliding on from there to the text's end
+EDGE_TOKENS = 48            # the edge readouts cut from this many tokens (the notes give them whole)
 
 
 @functools.lru_cache(maxsize=8)
@@ -56,6 +58,7 @@ def repaint(image, new) -> None:
     same one, so Manim's list of what moves this frame still holds it)."""
     set_picture(image, new.pixel_array)
     image.drawing = new.drawing
+    image.text_boxes = list(getattr(new, "text_boxes", []))   # what it now reads (layout check, notes)
 
 
 def readable(piece: str) -> str:
@@ -78,7 +81,9 @@ class ContextSize(ExplainerScene):
         s = self.context
         tokens, self.n_prompt = long_text(s.prompt, self.n_ctx, s.seed, s.checkpoint, s.temperature, s.top_k)
         self.tokens = list(tokens)
-        self.pieces = [readable(self.piece(t)) for t in self.tokens]
+        # each token's share of the text as read: a character split over several byte tokens (CJK)
+        # is drawn whole at the token that completes it, never as \xNN bytes
+        self.pieces = [readable(p) for p in running_pieces(model.get_encoding(s.checkpoint), self.tokens)]
         self.n = len(self.tokens)
         self.em = font_em(style.SMALL_SIZE)
         self.widths = [text_width(p, self.em) for p in self.pieces]
@@ -208,7 +213,7 @@ class ContextSize(ExplainerScene):
         else:
             c.text(left, top + 1.5 * pitch, "nothing yet", em, th.muted, anchor="lm", mono=False)
         c.text(left, top + 2.5 * pitch, "first tokens inside", em, th.muted, anchor="lm", mono=False)
-        c.text(left, top + 3.5 * pitch, self.head_text(lo, hi, PANEL_WIDTH, em), em, th.text, anchor="lm")
+        self.draw_head(c, left, top + 3.5 * pitch, lo, hi, PANEL_WIDTH, em)
         # right panel: the newest tokens (written by the model in the accent colour)
         right = PANEL_WIDTH + 0.6
         c.text(right, top + pitch / 2, "newest tokens", em, th.muted, anchor="lm", mono=False)
@@ -219,15 +224,47 @@ class ContextSize(ExplainerScene):
         return c.mobject().move_to([0, PANEL_TOP, 0], aligned_edge=UP)
 
     def tail_text(self, end: int, width: float, em: float) -> str:
-        """The text just before token ``end``, as much as fits, cut at the left with …"""
-        return shorten(self.pieces[:end], width, em, mono=True, keep="end")
+        """The text just before token ``end`` (of its last EDGE_TOKENS tokens), as much as fits, cut
+        at the left with … between words"""
+        return shorten("".join(self.pieces[max(0, end - EDGE_TOKENS):end]), width, em, mono=True, keep="end")
 
     def head_text(self, start: int, end: int, width: float, em: float) -> str:
-        """The text from token ``start`` on, as much as fits, cut at the right with …"""
-        return shorten(self.pieces[start:end], width, em, mono=True)
+        """The text from token ``start`` on (its first EDGE_TOKENS tokens), as much as fits, cut at
+        the right with …"""
+        pieces = list(self.pieces[start:min(end, start + EDGE_TOKENS)])
+        if pieces:   # the readout starts at its left edge, not one space in
+            pieces[0] = pieces[0].lstrip(" ")
+        return shorten("".join(pieces), width, em, mono=True)   # cut between words
+
+    def draw_head(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
+        """The window's first tokens (``head_text``), each in its colour as on the tape and in the
+        legend: the prompt's in the text colour, the written ones in the accent."""
+        th = self.theme
+        text = self.head_text(lo, hi, width, em)
+        body = text[:-1] if text.endswith("…") and len(text) > 1 else text
+        cx, used, first_box = x, 0, len(c.text_boxes)
+        for i in range(lo, hi):
+            piece = self.pieces[i].lstrip(" ") if i == lo else self.pieces[i]
+            if not piece:            # a byte of a character the next token completes
+                continue
+            part = body[used:used + len(piece)]
+            if not part:
+                break
+            c.text(cx, y, part, em, th.text if i < self.n_prompt else th.chosen, anchor="lm")
+            cx += text_width(part, em)
+            used += len(part)
+        if len(body) < len(text):
+            c.text(cx, y, "…", em, th.muted, anchor="lm")
+        # one text as read (for the layout check and the notes' "cut short" list), not its parts
+        parts = c.text_boxes[first_box:]
+        if parts:
+            del c.text_boxes[first_box:]
+            c.text_boxes.append((min(b[0] for b in parts), min(b[1] for b in parts),
+                                 max(b[2] for b in parts), max(b[3] for b in parts), text))
 
     def draw_tail(self, c: Canvas, x: float, y: float, lo: int, hi: int, width: float, em: float):
-        """The newest tokens, right-most last, prompt in the text colour, written ones in the accent."""
+        """The newest tokens, right-most last, prompt in the text colour, written ones in the accent;
+        cut with … before a whole word."""
         th = self.theme
         parts, used = [], text_width("…", em)
         for i in range(hi - 1, lo - 1, -1):
@@ -237,6 +274,11 @@ class ContextSize(ExplainerScene):
             parts.append(i)
             used += w
         parts.reverse()
+        # start at a word: drop a leading piece that continues a Latin word begun before it
+        while (len(parts) > 1 and parts[0] > lo and self.pieces[parts[0]][:1].isascii()
+               and self.pieces[parts[0]][:1].isalnum() and self.pieces[parts[0] - 1][-1:].isascii()
+               and self.pieces[parts[0] - 1][-1:].isalnum()):
+            parts.pop(0)
         cx = x
         if parts and parts[0] > lo:
             c.text(cx, y, "…", em, th.muted, anchor="lm")

@@ -13,6 +13,7 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, Arrow, Dot, FadeIn, FadeOut, Group
                    VGroup, VMobject, Write)
 
 import model
+from model.tokenizer import running_pieces
 
 from . import derivations, style
 from .base import ExplainerScene
@@ -121,7 +122,14 @@ class MLP(ExplainerScene):
     def show_title(self):
         title = label("The MLP", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         piece = shorten(show_piece(self.trace.pieces[self.pos]), 3.2, font_em(style.SMALL_SIZE), mono=True)
-        where = self.muted(f"layer {self.layer + 1} · token “{piece}” ({self.pos + 1} of {len(self.trace.tokens)})")
+        n = len(self.trace.tokens)
+        text = f"layer {self.layer + 1} · token “{piece}” ({self.pos + 1} of {n})"
+        running = running_pieces(model.get_encoding(self.context.checkpoint), self.trace.tokens)
+        if running[self.pos] != self.trace.pieces[self.pos]:   # a byte: say which character it is part of
+            whole = next((r for r in running[self.pos:] if r), "").strip()
+            if whole:
+                text = f"layer {self.layer + 1} · token “{piece}” of “{whole}” ({self.pos + 1} of {n})"
+        where = self.muted(text)
         where.next_to(title, RIGHT, buff=0.45).align_to(title, DOWN)
         self.title_group = VGroup(title, where)
         self.say("After attention, each token's vector goes through the MLP on its own.", 4.0)
@@ -372,7 +380,7 @@ class MLP(ExplainerScene):
         heads = VGroup(*[self.header(t, vec.body, 0.25)
                          for t, vec in zip(("vector in", "MLP output", "vector out"), vecs)])
         bigger = np.linalg.norm(self.v["out"]) > np.linalg.norm(self.v["mid"])
-        note = self.muted("in this layer the MLP adds more than the vector held" if bigger else
+        note = self.muted("here the MLP's output is longer than the vector it read" if bigger else
                           "a nudge: the MLP adjusts the vector, it does not replace it")
         note.to_edge(DOWN, buff=0.4)
         self.say("The MLP's output is added to the vector it read; the sum flows on to the next layer.", 5.0)

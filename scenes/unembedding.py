@@ -11,10 +11,12 @@ from . import derivations, style
 from .base import ExplainerScene
 from .shapes import shape_text
 from .components import ColumnMatrix, DataVector, label, percent, show_piece
-from .components.raster import Canvas, font_em, shorten
+from .components.raster import Canvas, font_em, shorten, text_width
 from .components.vectors import contrast_text, fmt
 
 TOP_K = 5          # logits labelled (and W_U columns shown)
+FRAME_X0, FRAME_X1 = -6.95, 6.95   # what the slide may use of the frame's width
+TABLE_CELL = 3.2   # the widest token label in the plot and the last table (units; longer is cut at …)
 ROWS = 5           # entries shown of the 192-long vector and columns
 TABLE_ROWS = 5     # positions in the "every position predicts" table
 
@@ -42,15 +44,27 @@ class Unembedding(ExplainerScene):
         self.vec = DataVector(self.x, max_entries=ROWS, show_length=True, theme=self.theme)
         self.record_block("ln_final.hook_normalized", self.vec.shown, (self.last,))
         who = shorten(show_piece(self.trace.pieces[self.last]), 2.6, font_em(style.SMALL_SIZE), mono=True)
-        self.vec_name = label(f"last: {who}", style.SMALL_SIZE, color=self.theme.chosen)
-        self.matrix = ColumnMatrix(self.W["W_U"], self.top, [show_piece(p) for p in self.top_pieces],
-                                   n_rows=ROWS, vmax=float(np.abs(self.W["W_U"]).max()), theme=self.theme)
+        self.vec_name = label(f"last: {who}", style.SMALL_SIZE, color=self.theme.text)   # orange: the chosen token only
+        def columns(stagger: bool) -> ColumnMatrix:
+            return ColumnMatrix(self.W["W_U"], self.top, [show_piece(p) for p in self.top_pieces],
+                                n_rows=ROWS, vmax=float(np.abs(self.W["W_U"]).max()), stagger=stagger,
+                                theme=self.theme)
+        self.matrix = columns(False)
+        if self.matrix.width > FRAME_X1 - FRAME_X0 - self.vec.width - 1.0:   # long tokens: names on two lines
+            self.matrix = columns(True)
         for j, i in enumerate(self.matrix.ids):
             for r in range(self.matrix.n_rows):
                 self.record("W_U", (r, i), self.matrix.shown[r, j])
         self.matrix.move_to([1.3, 2.75, 0], aligned_edge=UP)
         self.vec.next_to(self.matrix.image, LEFT, buff=1.0).align_to(self.matrix.image, UP)
+        over = FRAME_X0 - self.vec.get_left()[0]
+        if over > 0:     # a wide matrix: move both right as far as the frame allows, then close the gap
+            right = min(over, max(0.0, FRAME_X1 - self.matrix.get_right()[0]))
+            self.matrix.shift(RIGHT * right)
+            self.vec.shift(RIGHT * (right + min(over - right, 0.45)))
         self.vec_name.next_to(self.vec.body, UP, buff=0.12)
+        if self.vec_name.get_left()[0] < -6.8:     # a long last token: kept clear of the frame's edge
+            self.vec_name.shift(RIGHT * (-6.8 - self.vec_name.get_left()[0]))
         dot = label("·", style.TITLE_SIZE, theme=self.theme).move_to((self.vec.body.get_right() + self.matrix.image.get_left()) / 2)
         self.play(Write(self.title), FadeIn(shape), run_time=0.6)
         self.play(FadeIn(self.vec), FadeIn(self.vec_name), run_time=0.7)
@@ -189,13 +203,21 @@ class Unembedding(ExplainerScene):
         span = max(hi - lo, 1e-6)
         n = len(self.logits)
         pw, ph = w - left - 0.2, h - bottom - 0.75
+        em = font_em(style.SMALL_SIZE)
+        texts = [shorten(show_piece(piece), TABLE_CELL, em, mono=True) for piece in self.top_pieces]
+        text_w = max(text_width(t, em) for t in texts)
+        far = left + pw * max(self.top) / max(n - 1, 1)      # the top token furthest right
+        if far + 1.6 + text_w + 0.2 > w:     # no room right of it: the labels get a column of their own
+            pw -= text_w + 0.6
+            label_x = left + pw + 0.4
+        else:                                # a list right of the top tokens, a thin line to each dot
+            label_x = far + 1.6
 
         def xy(i, v):
             return left + pw * i / max(n - 1, 1), 0.75 + ph * (1 - (v - lo) / span)
 
         c.line([(left, 0.6), (left, h - bottom + 0.05)], th.muted, 0.02)
-        c.line([(left - 0.05, h - bottom + 0.05), (w - 0.1, h - bottom + 0.05)], th.muted, 0.02)
-        em = font_em(style.SMALL_SIZE)
+        c.line([(left - 0.05, h - bottom + 0.05), (left + pw + 0.1, h - bottom + 0.05)], th.muted, 0.02)
         for v in (lo, hi):
             c.text(left - 0.1, xy(0, v)[1], f"{v:+.1f}", em, th.muted, anchor="rm")
         c.text(left + pw / 2, h - 0.2, f"token id 0 … {n - 1:,}", em, th.muted)
@@ -204,15 +226,16 @@ class Unembedding(ExplainerScene):
             if i not in top:
                 x, y = xy(i, float(v))
                 c.ellipse(x, y, 0.018, style.data_color(float(v) - lo, span, self.theme))
-        # the top tokens: a list to the right of the cloud's left edge, a thin line to each dot
+        # the top tokens: a list at label_x, a thin line to each dot
         dots = [xy(i, float(self.logits[i])) for i in self.top]
-        label_x = max(x for x, _ in dots) + 1.6
-        for r, (piece, (x, y)) in enumerate(zip(self.top_pieces, dots)):
-            ly = 0.75 + r * 0.45
-            text = shorten(show_piece(piece), 2.4, em, mono=True)
-            ink = th.chosen if r == 0 else th.text     # orange: only the token the model ranks first
-            c.line([(x, y), (label_x - 0.12, ly)], ink, 0.015)
-            c.text(label_x, ly, text, em, ink, anchor="lm")
+        inks = [th.chosen if r == 0 else th.text for r in range(len(texts))]   # orange: the top token only
+        for (x, y), r in zip(dots, range(len(texts))):
+            c.line([(x, y), (label_x - 0.12, 0.75 + r * 0.45)], inks[r], 0.015)
+        # the labels on one patch of background: never text over the cloud's dots
+        c.rect(label_x - 0.1, 0.75 - 0.25, label_x + text_w + 0.1,
+               0.75 + (len(texts) - 1) * 0.45 + 0.25, th.background)
+        for r, text in enumerate(texts):
+            c.text(label_x, 0.75 + r * 0.45, text, em, inks[r], anchor="lm")
         for r, (x, y) in enumerate(dots):
             c.ellipse(x, y, 0.06, th.chosen if r == 0 else th.text)
         img = c.mobject()
@@ -231,18 +254,26 @@ class Unembedding(ExplainerScene):
             self.record("logits", (p, k), probs[k], derivations.softmax(T=1))
             nxt = show_piece(self.trace.pieces[p + 1]) if p + 1 < n else "?"
             rows.append((show_piece(self.trace.pieces[p]), show_piece(self.piece(k)), percent(probs[k]), nxt))
-        col_x = (0.2, 3.2, 6.0, 8.4)
-        w, pitch = 11.6, 0.56
+        heads = ("at the token", "its best guess", "at T = 1", "what came next")
+        # each column as wide as its widest entry (whole tokens), a token column at most TABLE_CELL
+        cells = [[shorten(row[j], TABLE_CELL, em, mono=True) if j != 2 else row[j] for row in rows]
+                 for j in range(4)]
+        widths = [max([text_width(hd, em, mono=False)] + [text_width(t, em) for t in col])
+                  for hd, col in zip(heads, cells)]
+        col_x = [0.2]
+        for wd in widths[:-1]:
+            col_x.append(col_x[-1] + wd + 0.5)
+        w, pitch = col_x[-1] + widths[-1] + 0.2, 0.56
         c = Canvas(w, pitch * (len(rows) + 1) + 0.1)
-        for x, head in zip(col_x, ("at the token", "its best guess", "at T = 1", "what came next")):
+        for x, head in zip(col_x, heads):
             c.text(x, 0.3, head, em, th.muted, anchor="lm", mono=False)
-        for r, (tok, guess, pct, nxt) in enumerate(rows):
+        for r, (tok, guess, pct, nxt) in enumerate(zip(*cells)):
             y = pitch * (r + 1.5)
             last = r == len(rows) - 1
-            c.text(col_x[0], y, shorten(tok, 2.8, em, mono=True), em, th.text, anchor="lm")
-            c.text(col_x[1], y, shorten(guess, 2.5, em, mono=True), em, th.chosen if last else th.text, anchor="lm")
+            c.text(col_x[0], y, tok, em, th.text, anchor="lm")
+            c.text(col_x[1], y, guess, em, th.chosen if last else th.text, anchor="lm")
             c.text(col_x[2], y, pct, em, th.text, anchor="lm")
-            c.text(col_x[3], y, shorten(nxt, 3.0, em, mono=True), em, th.text if last else th.muted, anchor="lm")
+            c.text(col_x[3], y, nxt, em, th.text if last else th.muted, anchor="lm")
         table = c.mobject().move_to([0, -0.2, 0])
         title = label("Every position predicts its next token", style.BODY_SIZE, theme=self.theme)
         title.next_to(table, UP, buff=0.35)

@@ -49,3 +49,20 @@ def test_highlight_sits_on_its_column():
 def test_bad_input_is_refused(matrix, ids, headers):
     with pytest.raises(ValueError):
         ColumnMatrix(matrix, ids, headers, theme=TH)
+
+
+def test_staggered_names_stay_whole_and_apart():
+    """``stagger=True``: long token names alternate between two lines, each whole, and no two
+    names on one line overlap; the columns stay narrower than unstaggered ones."""
+    names = ["␣pleasure", "␣surprise", "␣satisfaction", "␣compassion", "␣civility"]
+    w = np.linspace(-1, 1, 8 * 40).reshape(8, 40)
+    plain = ColumnMatrix(w, [3, 9, 10, 20, 31], names, theme=TH)
+    staggered = ColumnMatrix(w, [3, 9, 10, 20, 31], names, stagger=True, theme=TH)
+    assert staggered.cw < plain.cw
+    boxes = sorted(staggered.header_image.text_boxes, key=lambda b: b[0])
+    drawn = [b for b in boxes if b[4] in names]
+    assert sorted(b[4] for b in drawn) == sorted(names)              # every name whole
+    for line in ({b[1] for b in drawn}):
+        row = sorted((b for b in drawn if b[1] == line), key=lambda b: b[0])
+        assert all(a[2] <= b[0] for a, b in zip(row, row[1:]))       # apart on each line
+    assert len({round(b[1], 3) for b in drawn}) == 2                 # two lines

@@ -282,3 +282,19 @@ def test_heads_fit_the_frame(n_head):
     assert size >= 1.0
     assert cols * (size + 0.55) + (cols - 1) * HEADS_GAP <= x1 - x0 + 1e-9
     assert rows * (size + 0.55 + 0.5) + (rows - 1) * HEADS_GAP <= y1 - y0 + 1e-9
+
+
+def test_the_row_of_vectors_holds_the_followed_token_and_whole_token_labels(tmp_path):
+    """The first slide's row ends at the followed token when it lies before the row's last
+    tokens (the Chinese prompt follows token 26 of 36), and its labels are whole tokens: the cat
+    prompt's “␣because” is not cut to “␣becau…”."""
+    from scenes.components.raster import shortened
+    from scenes.components.text import show_piece
+    zh = "我喜欢读书，也喜欢写字。"
+    prov = render(tmp_path, zh)
+    f = focus_of(model.run(zh))
+    row = {idx[0] for idx in entries(prov, f"blocks.{f.layer}.ln1.hook_normalized")}
+    assert f.query in row and max(row) == f.query
+    render(tmp_path, CAT)
+    pieces = {show_piece(p) for p in model.run(CAT).pieces}
+    assert not [shown for shown, whole in shortened().items() if whole in pieces]

@@ -54,3 +54,36 @@ def test_the_frame_drawn_on_the_tape_is_n_ctx_tokens_wide():
             top_edge = is_text.sum(axis=1).max()         # the frame's top stroke: its full width
             want = scene.n_ctx * TAPE_WIDTH / scene.n * px_per_unit()
             assert abs(top_edge - want) <= 0.1 * px_per_unit() + 2, (seen, top_edge, want)
+
+
+def test_a_cjk_prompt_is_drawn_as_its_characters_not_bytes():
+    """The edge readouts write the prompt's characters (a character split over byte tokens goes
+    whole to the token that completes it), never \\xNN."""
+    prompt = "我喜欢读书，也喜欢写字。"
+    with tempconfig({"pixel_width": 854, "pixel_height": 480, "dry_run": True}):
+        scene = ContextSize(context=RenderContext(prompt=prompt, narration="none"))
+        scene.setup()
+        scene.n_ctx = scene.trace.config["n_ctx"]
+        scene.make_text()
+        assert "".join(scene.pieces[:scene.n_prompt]) == prompt
+        scene.seen.set_value(scene.start)
+        drawn = "".join(box[4] for box in scene.draw_panels().text_boxes)
+        assert "我喜欢" in drawn and "\\x" not in drawn
+
+
+def test_a_repainted_readout_reads_its_new_text():
+    """While the window slides, the readouts are repainted in place: they then hold the new
+    text boxes too (the notes and the layout check read those), not the first slide's."""
+    from scenes.context_size import repaint
+    with tempconfig({"pixel_width": 854, "pixel_height": 480, "dry_run": True}):
+        scene = ContextSize(context=RenderContext(prompt=PROMPTS[1], narration="none"))
+        scene.setup()
+        scene.n_ctx = scene.trace.config["n_ctx"]
+        scene.make_text()
+        scene.seen.set_value(scene.start)
+        image = scene.draw_panels()
+        scene.seen.set_value(scene.n)
+        new = scene.draw_panels()
+        assert [b[4] for b in image.text_boxes] != [b[4] for b in new.text_boxes]
+        repaint(image, new)
+        assert [b[4] for b in image.text_boxes] == [b[4] for b in new.text_boxes]

@@ -44,3 +44,25 @@ def test_logits_are_the_last_vector_times_w_u():
     w_u = model.weights()["W_U"]
     got = trace.cache["ln_final.hook_normalized"][-1].astype(np.float64) @ w_u.astype(np.float64)
     assert np.allclose(got, trace.cache["logits"][-1], atol=1e-4)
+
+
+@pytest.mark.parametrize("prompt", ["He looked at Emma and he spoke with great",
+                                    "The cat sat on the mat because it was"])
+def test_the_top_logits_labels_stay_in_the_plot_whole(prompt):
+    """The labels of the highest logits are drawn inside the plot's image, whole (the Emma
+    prompt's top tokens sit far right: their labels once fell off the image)."""
+    from manim import tempconfig
+    from scenes.components.text import show_piece
+    from scenes.context import RenderContext
+    from scenes.unembedding import Unembedding
+    with tempconfig({"pixel_width": 854, "pixel_height": 480, "dry_run": True}):
+        scene = Unembedding(context=RenderContext(prompt=prompt, narration="none"))
+        scene.setup()
+        scene.logits = scene.trace["logits"][len(scene.trace.tokens) - 1]
+        scene.top, scene.top_pieces = scene.top_tokens(scene.logits, TOP_K)
+        img = scene.scatter()[0]
+        w = img.pixel_array.shape[1] / img.pixel_array.shape[0] * img.height   # canvas units
+        boxes = {b[4]: b for b in img.text_boxes}
+        for piece in scene.top_pieces:
+            box = boxes[show_piece(piece)]                  # drawn whole
+            assert 0 <= box[0] and box[2] <= w, (piece, box, w)

@@ -25,6 +25,7 @@ GAP_W = 0.45      # a skipped run of columns
 HEAD_H = 0.8      # two header lines: the name, the index
 PAD = 0.18        # room for the brackets
 MAX_CELL_W = 2.0  # a column widens to fit its header up to this (units); beyond it is cut with …
+STAGGER_H = 0.38  # the second line of staggered names
 
 
 class ColumnMatrix(Group):
@@ -39,8 +40,11 @@ class ColumnMatrix(Group):
 
     def __init__(self, matrix, ids, headers: list[str], n_rows: int = 4, cell_width: float = 1.3,
                  cell_height: float = 0.46, vmax: float | None = None, shape_text: str | None = None,
-                 digits: int = 2, *, theme: style.Theme):
-        """Raises ValueError for a non-finite or empty ``matrix``, no ``ids``, ids out of its column
+                 digits: int = 2, stagger: bool = False, *, theme: style.Theme):
+        """``stagger``: the names on two alternating lines, so a long token may reach over its
+        neighbours' columns instead of widening every column (or being cut).
+
+        Raises ValueError for a non-finite or empty ``matrix``, no ``ids``, ids out of its column
         range, not one header per id, or ``n_rows`` < 1."""
         super().__init__()
         self.theme = theme
@@ -64,6 +68,9 @@ class ColumnMatrix(Group):
         self.shown = full[: self.n_rows][:, self.ids].copy()
         # a column as wide as its header needs (a token is never cut mid-token), up to MAX_CELL_W
         need = max(text_width(h, TEXT_EM, mono=True) + 0.1 for h in self.headers)
+        self.stagger = bool(stagger)
+        if self.stagger:     # a name may span two columns' width: its neighbours' names are a line away
+            need = need / 2 + 0.05
         cell_width = max(cell_width, min(MAX_CELL_W, need))
         self.cw, self.ch = cell_width, cell_height
 
@@ -84,6 +91,7 @@ class ColumnMatrix(Group):
         self.header_image = self._draw_headers(width)
         self.header_image.next_to(self.image, np.array([0, 1, 0]), buff=0.05)
         self.header_image.align_to(self.image, np.array([-1, 0, 0]))
+        self.header_image.shift(np.array([-self.head_margin * self.image.width / width, 0, 0]))
         self.add(self.header_image, self.image)
         self.shape_label = None
         if shape_text:
@@ -126,12 +134,20 @@ class ColumnMatrix(Group):
         return xs
 
     def _draw_headers(self, width: float):
+        """The names over the columns (on two alternating lines when staggered), the ids under
+        them; ``head_margin`` is how far a staggered name may reach past the first or last column."""
         th = self.theme
-        c = Canvas(width, HEAD_H)
-        for i, text in zip(self.ids, self.headers):
-            cx = self.col_x[i] + self.cw / 2
-            c.text(cx, 0.2, shorten(text, self.cw - 0.04, TEXT_EM, mono=True), TEXT_EM, th.text)
-            c.text(cx, 0.58, str(i), TEXT_EM, th.muted)
+        room = 2 * self.cw - 0.1 if self.stagger else self.cw - 0.04
+        names = [shorten(text, room, TEXT_EM, mono=True) for text in self.headers]
+        widest = max(text_width(n, TEXT_EM, mono=True) for n in names)
+        self.head_margin = max(0.0, widest / 2 - self.cw / 2 - PAD) if self.stagger else 0.0
+        m = self.head_margin
+        c = Canvas(width + 2 * m, HEAD_H + (STAGGER_H if self.stagger else 0.0))
+        for j, (i, name) in enumerate(zip(self.ids, names)):
+            cx = m + self.col_x[i] + self.cw / 2
+            line = j % 2 if self.stagger else 0
+            c.text(cx, 0.2 + line * STAGGER_H, name, TEXT_EM, th.text)
+            c.text(cx, 0.58 + (STAGGER_H if self.stagger else 0.0), str(i), TEXT_EM, th.muted)
         return c.mobject()
 
     # --- geometry on screen (follows moves and scaling) ---------------------------------------
