@@ -7,32 +7,42 @@ import re
 from manim import ImageMobject, MarkupText, Text
 
 
+def image_visible(img) -> bool:
+    """Whether an image mobject draws anything: some pixel not (nearly) transparent."""
+    a = img.pixel_array
+    return a.ndim == 3 and a.shape[2] == 4 and int(a[:, :, 3].max()) > 8
+
+
+def text_mobjects(scene):
+    """Each Pango text (``Text``/``MarkupText``) and each image with text drawn into it
+    (``text_boxes``) on screen, once, without looking inside them; visible or not."""
+    seen: set[int] = set()
+
+    def visit(m):
+        if id(m) in seen:
+            return
+        seen.add(id(m))
+        if isinstance(m, (Text, MarkupText)) or (isinstance(m, ImageMobject) and getattr(m, "text_boxes", None)):
+            yield m
+        elif not isinstance(m, ImageMobject):
+            for sub in m.submobjects:
+                yield from visit(sub)
+
+    for m in scene.mobjects:
+        yield from visit(m)
+
+
 def texts_on_screen(scene) -> list[str]:
     """Every visible text of ``scene``: Pango texts by their string, raster images by each text
     drawn into them (``Canvas.note_text``). Hidden ones (faded to nothing) are left out."""
     out: list[str] = []
-    seen: set[int] = set()
-
-    def visit(m) -> None:
-        if id(m) in seen:
-            return
-        seen.add(id(m))
-        if isinstance(m, (Text, MarkupText)):
-            if any(sub.get_fill_opacity() > 0.05 for sub in m.family_members_with_points()):
-                said = getattr(m, "original_text", None) or getattr(m, "text", "")   # .text drops spaces
-                out.append(re.sub(r"<[^>]+>", "", str(said)) if isinstance(m, MarkupText) else str(said))
-            return
+    for m in text_mobjects(scene):
         if isinstance(m, ImageMobject):
-            boxes = getattr(m, "text_boxes", None)
-            a = m.pixel_array
-            if boxes and a.ndim == 3 and a.shape[2] == 4 and int(a[:, :, 3].max()) > 8:
-                out.extend(b[4] for b in boxes)
-            return
-        for sub in m.submobjects:
-            visit(sub)
-
-    for m in scene.mobjects:
-        visit(m)
+            if image_visible(m):
+                out.extend(b[4] for b in m.text_boxes)
+        elif any(sub.get_fill_opacity() > 0.05 for sub in m.family_members_with_points()):
+            said = getattr(m, "original_text", None) or getattr(m, "text", "")   # .text drops spaces
+            out.append(re.sub(r"<[^>]+>", "", str(said)) if isinstance(m, MarkupText) else str(said))
     return out
 
 

@@ -73,8 +73,8 @@ def _name(text: str) -> str:
 
 
 def _image_visible(img) -> bool:
-    a = img.pixel_array
-    return a.ndim == 3 and a.shape[2] == 4 and int(a[:, :, 3].max()) > 8
+    from scenes.on_screen import image_visible
+    return image_visible(img)
 
 
 def _screen(scene, m, pts: np.ndarray) -> np.ndarray:
@@ -92,38 +92,27 @@ def _image_frame(scene, img):
 
 def text_boxes(scene) -> list[tuple[int, str, tuple[float, float, float, float]]]:
     """Every visible text on screen: (owner id, text, (x0, y0, x1, y1) in scene units)."""
-    from manim import ImageMobject, MarkupText, Text
-    out = []
-    seen = set()
+    from manim import ImageMobject
 
-    def visit(m):
-        if id(m) in seen:
-            return
-        seen.add(id(m))
-        if isinstance(m, (Text, MarkupText)):
-            name = _name(getattr(m, "text", "?"))
-            for sub in m.family_members_with_points():     # glyph by glyph: lines of a
-                p = _visible_points(sub)                   # paragraph are not one box
-                if p is not None:
-                    p = _screen(scene, sub, p)
-                    lo, hi = p.min(axis=0), p.max(axis=0)
-                    out.append((id(m), name, (lo[0], lo[1], hi[0], hi[1])))
-            return
+    from scenes.components.raster import px_per_unit
+    from scenes.on_screen import text_mobjects
+    out = []
+    for m in text_mobjects(scene):
         if isinstance(m, ImageMobject):
-            boxes = getattr(m, "text_boxes", None)
-            if boxes and _image_visible(m):
-                from scenes.components.raster import px_per_unit
+            if _image_visible(m):
                 (x, y, _), w, h = _image_frame(scene, m)
                 ph, pw = m.pixel_array.shape[:2]
                 sx, sy = w / pw * px_per_unit(), h / ph * px_per_unit()
-                for l, t, r, b, s in boxes:
+                for l, t, r, b, s in m.text_boxes:
                     out.append((id(m), _name(s), (x + l * sx, y - b * sy, x + r * sx, y - t * sy)))
-            return
-        for sub in m.submobjects:
-            visit(sub)
-
-    for m in scene.mobjects:
-        visit(m)
+            continue
+        name = _name(getattr(m, "text", "?"))
+        for sub in m.family_members_with_points():     # glyph by glyph: lines of a
+            p = _visible_points(sub)                   # paragraph are not one box
+            if p is not None:
+                p = _screen(scene, sub, p)
+                lo, hi = p.min(axis=0), p.max(axis=0)
+                out.append((id(m), name, (lo[0], lo[1], hi[0], hi[1])))
     return out
 
 
