@@ -124,7 +124,8 @@ class Attention(ExplainerScene):
         x_all = t[self.hook("ln1.hook_normalized")]
         n = min(self.end, MAX_VECTORS)
         while True:   # as many of the last drawn tokens as fit side by side, whole labels if they can
-            row_end = self.end if self.q >= self.end - n else self.q + 1   # the followed token is drawn
+            # the followed token is drawn; an early one with the first n tokens, never fewer
+            row_end = self.end if self.q >= self.end - n else max(self.q + 1, n)
             start = row_end - n
             row = VectorArray(x_all[start:row_end], t.pieces[start:row_end], max_entries=3, max_vectors=n,
                               max_width=6.95 - ROW_X, gap=self.row_gap(x_all[start:row_end], t.pieces[start:row_end]),

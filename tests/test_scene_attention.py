@@ -153,6 +153,21 @@ def test_a_chosen_token_is_the_query_followed(tmp_path):
     assert f.key not in (0, 6, 7) and f.weight >= KIND_SHARE
 
 
+def test_an_early_token_is_drawn_with_the_first_tokens(tmp_path):
+    """An early --token of a prompt longer than the row of vectors but inside the grid: the row
+    starts at the first token and holds the followed one (it once sliced from a negative start
+    and drew nothing)."""
+    prompt = CAT + " and the dog"
+    trace = model.run(prompt)
+    T, q = len(trace.tokens), 2
+    assert 8 < T <= GRID_MAX and q < T - 8     # the case: grid to the end, followed token early
+    prov = render(tmp_path, prompt, token=q + 1)
+    assert check_provenance(prov) > 0
+    layer = focus_of(trace, query=q).layer
+    rows = {idx[0] for idx in entries(prov, f"blocks.{layer}.ln1.hook_normalized")}
+    assert q in rows and rows == set(range(len(rows)))
+
+
 def test_the_measured_focus_is_the_strongest_look_back():
     trace = model.run(CAT)
     f = focus_of(trace)
