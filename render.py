@@ -278,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
         p.add_argument("--layer", type=int, help="the layer the Attention and MLP scenes show, 1 to the "
                        "model's layers, as on screen (default: measured)")
-        p.add_argument("--head", type=int, help="the head the Attention scene shows, from 0 as on screen "
+        p.add_argument("--head", type=int, help="the head the Attention scene shows, 1 to the model's heads, as on screen "
                        "(default: measured)")
         if one_prompt:
             p.add_argument("--token", type=int, help="the token the Attention and ContextFlow scenes "

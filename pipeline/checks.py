@@ -54,7 +54,7 @@ def check_top_k(k: int, n_vocab: int) -> int:
 
 
 def check_head(layer: int | None, head: int | None, checkpoint: str, cfg: dict) -> None:
-    """Raises UsageError when ``layer`` (1 to n_layer, as on screen) or ``head`` (from 0) is outside
+    """Raises UsageError when ``layer`` (1 to n_layer, as on screen) or ``head`` (1 to n_head) is outside
     the checkpoint's range (the check is ``RenderContext.check_layer_head``, which the Attention
     scene runs too)."""
     try:

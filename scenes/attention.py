@@ -8,8 +8,8 @@ look further back reaches 40 %). ``--layer``/``--head``/``--token`` fix any of t
 is measured the same way. What the followed token attends to is said from its weights
 (``read_row``): the keys it weighs most, with their weights; that much of the attention rests on
 the first token when it is 30 % or more; "the token just before it" or "a name" only when the
-numbers show it on this prompt. Layers are numbered 1…L on screen (``blocks.{L-1}`` in the
-provenance file)."""
+numbers show it on this prompt. Layers and heads are numbered from 1 on screen (layer L, head H
+is ``blocks.{L-1}``, head index ``H-1`` in the provenance file)."""
 from __future__ import annotations
 
 import numpy as np
@@ -78,7 +78,7 @@ class Attention(ExplainerScene):
         self.T = len(self.trace.tokens)
         s.check_token(self.T)
         patterns = np.stack([self.trace[f"blocks.{i}.attn.hook_pattern"] for i in range(cfg["n_layer"])])
-        self.focus = choose_focus(patterns, s.layer_index, s.head, s.token_index,
+        self.focus = choose_focus(patterns, s.layer_index, s.head_index, s.token_index,
                                   first_query=self.T - min(self.T, GRID_MAX))
         self.L, self.H, self.q = self.focus.layer, self.focus.head, self.focus.query
         # the drawn tokens end at the followed one when it lies before the last GRID_MAX
@@ -119,7 +119,7 @@ class Attention(ExplainerScene):
     def show_vectors(self):
         t, th = self.trace, self.theme
         self.title = label("Attention", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
-        self.subtitle = label(f"layer {self.L + 1} · head {self.H}", style.BODY_SIZE, color=th.muted)
+        self.subtitle = label(f"layer {self.L + 1} · head {self.H + 1}", style.BODY_SIZE, color=th.muted)
         self.subtitle.next_to(self.title, RIGHT, buff=0.4).align_to(self.title, DOWN)
         x_all = t[self.hook("ln1.hook_normalized")]
         n = min(self.end, MAX_VECTORS)
@@ -157,7 +157,7 @@ class Attention(ExplainerScene):
         self.wait(2.5)
         self.pause("Here are the vectors entering the attention block of layer "
                    f"{self.L + 1}, each normalised first (LayerNorm). Grey: data. We follow head "
-                   f"{self.H} and the token {self.spoken_token(self.q)} (token {self.q + 1} of {self.T}): "
+                   f"{self.H + 1} and the token {self.spoken_token(self.q)} (token {self.q + 1} of {self.T}): "
                    + self.choice_words())
 
     def window_text(self, start: int, n: int, end: int) -> str:
@@ -195,7 +195,7 @@ class Attention(ExplainerScene):
         for (i, j), v in np.ndenumerate(mat.shown):       # shown[i, j] is W_Q[H][j, i]
             self.record(self.hook("attn.W_Q"), (self.H, j, i), v)
         mat.move_to([ROW_X, -0.3, 0], aligned_edge=UL)
-        words = VGroup(label(f"W_Q of head {self.H}", style.BODY_SIZE, theme=self.theme),
+        words = VGroup(label(f"W_Q of head {self.H + 1}", style.BODY_SIZE, theme=self.theme),
                        label("learned weights:", style.SMALL_SIZE, color=th.muted),
                        label("blue +, red −", style.SMALL_SIZE, color=th.muted))
         words.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
@@ -514,7 +514,7 @@ class Attention(ExplainerScene):
         for h in range(n_head):
             self.record_window("attn.hook_pattern", h, window[h])
             g = AttentionGrid(window[h], None, size, theme=self.theme)
-            tag = label(f"head {h}", style.SMALL_SIZE, color=th.text if h == self.H else th.muted)
+            tag = label(f"head {h + 1}", style.SMALL_SIZE, color=th.text if h == self.H else th.muted)
             tag.next_to(g, DOWN, buff=0.12)
             grids.add(Group(g, tag))
         cols = -(-n_head // rows)
@@ -540,7 +540,7 @@ class Attention(ExplainerScene):
         self.play(FadeIn(grids, lag_ratio=0.1), run_time=1.2)
         self.play(Create(chosen), FadeIn(text), run_time=0.6)
         self.say(f"Layer {self.L + 1} runs {n_head} heads side by side, each with its own pattern; "
-                 f"we followed head {self.H}.", 3.5)
+                 f"we followed head {self.H + 1}.", 3.5)
         if self.first_heavy_heads:
             self.wait(1.0)
             self.say(self.first_token_sentence(n_head), 3.5)
@@ -555,10 +555,10 @@ class Attention(ExplainerScene):
         k, w = r.top[0]
         said = shorten(f"{self.q_said} → {spoken(self.trace.pieces[k])}", room, em)
         if r.kind == "previous":
-            return [f"head {self.H}:", "the token just before:", said, f"{percent(w)} of its attention"]
+            return [f"head {self.H + 1}:", "the token just before:", said, f"{percent(w)} of its attention"]
         if r.kind == "name":
-            return [f"head {self.H}:", "looks back at a name:", said, f"{percent(w)} of its attention"]
-        return [f"head {self.H}:", said, f"{percent(w)} of its attention"]
+            return [f"head {self.H + 1}:", "looks back at a name:", said, f"{percent(w)} of its attention"]
+        return [f"head {self.H + 1}:", said, f"{percent(w)} of its attention"]
 
     def first_token_lines(self, n_head: int) -> list[str]:
         """How many heads rest 30 % or more of the followed token's attention on the first token
@@ -587,5 +587,5 @@ class Attention(ExplainerScene):
         if self.first_heavy_heads:
             text += self.first_token_sentence(n_head) + " "
         return text + ("Try the others with --layer (1 to "
-                       f"{self.trace.config['n_layer']}), --head (0 to {n_head - 1}, as on screen) and "
+                       f"{self.trace.config['n_layer']}), --head (1 to {n_head}) and "
                        f"--token (which token to follow, from 1 to {self.T}).")

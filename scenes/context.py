@@ -101,20 +101,25 @@ class RenderContext:
         return None if self.layer is None else self.layer - 1
 
     @property
+    def head_index(self) -> int | None:
+        """``head`` as TransformerLens numbers a layer's heads (0-based), or None."""
+        return None if self.head is None else self.head - 1
+
+    @property
     def token_index(self) -> int | None:
         """``token`` as a 0-based position, or None."""
         return None if self.token is None else self.token - 1
 
     def check_layer_head(self, cfg: dict) -> None:
-        """Raises ValueError when ``layer`` (1 to n_layer, as on screen) or ``head`` (0 to
-        n_head - 1) is outside the range of a model with config ``cfg`` (``n_layer``, ``n_head``).
+        """Raises ValueError when ``layer`` (1 to n_layer, as on screen) or ``head`` (1 to
+        n_head, as on screen) is outside the range of a model with config ``cfg`` (``n_layer``, ``n_head``).
         None passes."""
         if self.layer is not None and not 1 <= self.layer <= cfg["n_layer"]:
             raise ValueError(f"layer {self.layer} is out of range: the {self.checkpoint} model has "
                              f"{cfg['n_layer']} layers, numbered 1 to {cfg['n_layer']}")
-        if self.head is not None and not 0 <= self.head < cfg["n_head"]:
+        if self.head is not None and not 1 <= self.head <= cfg["n_head"]:
             raise ValueError(f"head {self.head} is out of range: the {self.checkpoint} model has "
-                             f"{cfg['n_head']} heads, numbered 0 to {cfg['n_head'] - 1}")
+                             f"{cfg['n_head']} heads, numbered 1 to {cfg['n_head']}")
 
     def check_token(self, n_tokens: int) -> None:
         """Raises ValueError when ``token`` is not a position of a prompt of ``n_tokens`` tokens

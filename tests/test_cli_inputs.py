@@ -36,6 +36,8 @@ def run(capsys, *args):
     (["render", "Attention", "--token", "99"], "token 99 is out of range: the prompt has 11 tokens"),
     (["render", "Attention", "--token", "0"], "token 0 is out of range"),
     (["render", "Attention", "--head", "-1"], "head -1 is out of range"),
+    # heads too (were 0…5)
+    (["render", "Attention", "--head", "0"], "head 0 is out of range: the default model has 6 heads, numbered 1 to 6"),
     (["render", "Attention", "--checkpoint", "huge"], "unknown checkpoint 'huge'"),
     (["deck", "Softmax", "--out", "slides.pdf"], "the deck file must end in .html"),
     (["handout", "Softmax", "--out", "notes.txt"], "the handout file must end in .pdf"),

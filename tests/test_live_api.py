@@ -81,6 +81,7 @@ def test_still_is_a_480p_png_and_its_slides_carry_notes_and_true_numbers(live):
     ({"scene": "Attention", "layer": "0"}, lambda: message(check_head, 0, None, "default", model.config())),
     ({"scene": "Attention", "token": "12"}, lambda: message(check_token, 12, 11)),
     ({"scene": "Attention", "head": "-1"}, lambda: message(check_head, None, -1, "default", model.config())),
+    ({"scene": "Attention", "head": "0"}, lambda: message(check_head, None, 0, "default", model.config())),
     ({"scene": "Softmax", "checkpoint": "../../x"}, None),
     ({"scene": "Softmax", "layer": "two"}, None),
     ({"scene": "Softmax", "slide": "-1"}, None),

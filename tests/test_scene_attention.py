@@ -111,7 +111,7 @@ def test_attention_draws_the_real_head(prompt, tmp_path):
 
 def test_a_chosen_layer_and_head_is_the_one_drawn(tmp_path):
     prompt = PROMPTS[1]
-    prov = render(tmp_path, prompt, layer=1, head=2)   # layer 1 on screen is blocks.0 (was layer=0)
+    prov = render(tmp_path, prompt, layer=1, head=3)   # layer 1, head 3 on screen: blocks.0, head index 2
     assert check_provenance(prov) > 0
     assert heads_drawn(prov, "attn.hook_q") == {(0, 2)}
     assert heads_drawn(prov, "attn.hook_v") == {(0, 2)}
@@ -128,6 +128,8 @@ def test_a_chosen_layer_and_head_is_the_one_drawn(tmp_path):
 def test_out_of_range_head_is_refused(tmp_path):
     with pytest.raises(ValueError, match="out of range"):
         render(tmp_path, "Emma", layer=1, head=99)
+    with pytest.raises(ValueError, match="head 0 is out of range: .* 6 heads, numbered 1 to 6"):
+        render(tmp_path, "Emma", head=0)           # heads are numbered from 1, as on screen
     with pytest.raises(ValueError, match="layer 0 is out of range"):
         render(tmp_path, "Emma", layer=0)          # layers are numbered from 1, as on screen
     with pytest.raises(ValueError, match="token 4 is out of range: the prompt has 3 tokens"):

@@ -30,7 +30,7 @@ def _number(query: Mapping[str, str], name: str, kind, default=None):
 
 def context_from_query(query: Mapping[str, str]) -> RenderContext:
     """``prompt`` (absent: the default prompt; present, it must not be empty), ``temperature``,
-    ``layer`` (from 1), ``head``, ``token`` (from 1), ``seed``, ``theme`` (dark or light), ``checkpoint``; 480p stills."""
+    ``layer``, ``head`` and ``token`` (each from 1, as on screen), ``seed``, ``theme`` (dark or light), ``checkpoint``; 480p stills."""
     prompt = query.get("prompt")
     if prompt is not None and len(prompt) > MAX_PROMPT_CHARS:
         raise UsageError(f"the prompt is {len(prompt):,} characters; the live page takes at most "

@@ -179,7 +179,7 @@ async function play() {
 async function start() {
   const info = await (await fetch("/api/scenes")).json();
   $("prompt").value = info.default_prompt;
-  for (const [id, n, from] of [["layer", info.n_layer, 1], ["head", info.n_head, 0]])   // as on screen
+  for (const [id, n, from] of [["layer", info.n_layer, 1], ["head", info.n_head, 1]])   // as on screen
     for (let i = from; i < n + from; i++) $(id).add(new Option(String(i), String(i)));
   $("beats").replaceChildren(...info.scenes.map((s) => {
     const li = document.createElement("li"), b = document.createElement("button");
