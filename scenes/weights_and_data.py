@@ -24,7 +24,7 @@ from .components import DataVector, MatrixVectorProduct, WeightMatrix, label, sh
 from .components.raster import IMAGE_PAD, Canvas, drawn_width, font_em, shorten
 from .components.vectors import contrast_text, fmt
 from .components.text_image import text_image
-from .components.weight_matrix import TEXT_EM
+from .components.weight_matrix import TEXT_EM, ellipsis_width
 
 NEURON = 0           # the row of W_in worked out as a weighted sum (row 0 of the product after)
 DATA_ENTRIES = 5     # entries shown of the embedding
@@ -232,13 +232,13 @@ class WeightsAndData(ExplainerScene):
         th = self.theme
         vmax = float(np.abs(values).max()) or 1.0
         h = 0.5
-        c = Canvas(2 * ROW_PAD + (n + 1) * CELL_W, h)
+        c = Canvas(2 * ROW_PAD + n * CELL_W + ellipsis_width(CELL_W), h)
         for j in range(n):
             x0 = ROW_PAD + j * CELL_W
             fill = style.data_color(float(values[j]), vmax, self.theme)
             c.rect(x0 + 0.03, 0.03, x0 + CELL_W - 0.03, h - 0.03, fill)
             c.text(x0 + CELL_W / 2, h / 2, fmt(float(values[j])), TEXT_EM, contrast_text(fill, theme=self.theme))
-        c.dots(ROW_PAD + (n + 0.5) * CELL_W, h / 2, 0.11, 0, 0.035, th.muted)
+        c.dots(ROW_PAD + n * CELL_W + ellipsis_width(CELL_W) / 2, h / 2, 0.11, 0, 0.035, th.muted)
         arm, lw = 0.12, 0.035
         for x, sign in ((0.04, 1), (c.width - 0.04, -1)):
             c.line([(x + sign * arm, 0.02), (x, 0.02), (x, h - 0.02), (x + sign * arm, h - 0.02)], th.text, lw)
@@ -250,8 +250,10 @@ class WeightsAndData(ExplainerScene):
     def data_cell(row, j: int) -> np.ndarray:
         """Where cell ``j`` of a ``data_row`` is now (the ⋯ cell for j = n)."""
         left = row.get_left()
-        k = row.width / (2 * ROW_PAD + (row.n_cells + 1) * CELL_W)
-        return np.array([left[0] + k * (ROW_PAD + (j + 0.5) * CELL_W), row.get_center()[1], 0.0])
+        ew = ellipsis_width(CELL_W)
+        k = row.width / (2 * ROW_PAD + row.n_cells * CELL_W + ew)
+        x = ROW_PAD + (j + 0.5) * CELL_W if j < row.n_cells else ROW_PAD + row.n_cells * CELL_W + ew / 2
+        return np.array([left[0] + k * x, row.get_center()[1], 0.0])
 
     # --- step 4: a matrix times a vector, row by row ----------------------------------------------
     def product(self):

@@ -89,8 +89,10 @@ def test_big_matrix_shows_a_real_corner_slice_and_its_true_shape():
     from scenes.components.raster import px_per_unit
     k = px_per_unit()
     y = int(0.5 * m.ch * k)
-    x = int((m.pad + 4.5 * m.cw) * k)
+    x = int((m.pad + 4 * m.cw + m.ew / 2) * k)
     assert m.image.pixel_array[y, x - 2:x + 3, 3].max() > 0
+    # and it is no wider than its dots: the closing bracket sits by them, not a cell's width away
+    assert m.ew < m.cw and m.image.pixel_array.shape[1] == pytest.approx((2 * m.pad + 4 * m.cw + m.ew) * k, abs=2)
 
 
 def test_matrix_highlights_sit_on_their_row_and_column():

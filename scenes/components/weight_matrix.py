@@ -18,6 +18,12 @@ from .vectors import contrast_text, fmt
 TEXT_EM = 0.36  # units: ~20 px tall digits at 480p
 
 
+def ellipsis_width(cell_width: float) -> float:
+    """Width (units) of the "•••" column after a cut row of cells: no wider than its dots need,
+    so the closing bracket sits by them."""
+    return min(cell_width, 0.55)
+
+
 class WeightMatrix(Group):
     """``values`` [rows, cols] drawn as coloured cells with their numbers.
 
@@ -41,8 +47,9 @@ class WeightMatrix(Group):
         self.shown = full[:r, :c].copy()
         self.cw, self.ch = cell_width, cell_height
         self.pad = 0.18  # room for the brackets
-        n_rows, n_cols = r + self.rows_cut, c + self.cols_cut
-        canvas = Canvas(2 * self.pad + n_cols * cell_width, n_rows * cell_height)
+        self.ew = ellipsis_width(cell_width) if self.cols_cut else 0.0
+        n_rows = r + self.rows_cut
+        canvas = Canvas(2 * self.pad + c * cell_width + self.ew, n_rows * cell_height)
         self._draw(canvas, numbers, digits)
         self.image = canvas.mobject()
         self.add(self.image)
@@ -67,12 +74,12 @@ class WeightMatrix(Group):
         r_dot, step = 0.035, 0.11
         if self.cols_cut:
             for i in range(r):
-                canvas.dots(self.pad + (c + 0.5) * self.cw, (i + 0.5) * self.ch, step, 0, r_dot, th.muted)
+                canvas.dots(self.pad + c * self.cw + self.ew / 2, (i + 0.5) * self.ch, step, 0, r_dot, th.muted)
         if self.rows_cut:
             for j in range(c):
                 canvas.dots(self.pad + (j + 0.5) * self.cw, (r + 0.5) * self.ch, 0, step, r_dot, th.muted)
         if self.rows_cut and self.cols_cut:
-            canvas.dots(self.pad + (c + 0.5) * self.cw, (r + 0.5) * self.ch, step, step, r_dot, th.muted)
+            canvas.dots(self.pad + c * self.cw + self.ew / 2, (r + 0.5) * self.ch, step, step, r_dot, th.muted)
         # square brackets
         w, h, arm, lw = canvas.width, canvas.height, 0.12, 0.035
         for x, sign in ((0.04, 1), (w - 0.04, -1)):
@@ -90,8 +97,7 @@ class WeightMatrix(Group):
 
     def highlight_row(self, i: int, color=None) -> Rectangle:
         s = self._unit()
-        n_cols = self.shown.shape[1] + self.cols_cut
-        box = Rectangle(width=n_cols * self.cw * s, height=self.ch * s,
+        box = Rectangle(width=(self.shown.shape[1] * self.cw + self.ew) * s, height=self.ch * s,
                         color=color or self.theme.text, stroke_width=4)
         left = self.cell_center(i, 0) - np.array([self.cw * s / 2, 0, 0])
         return box.move_to(left, aligned_edge=np.array([-1, 0, 0]))
