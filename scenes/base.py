@@ -1,6 +1,7 @@
 """The base of every beat: the Trace of the prompt, the theme, captions, slide pauses, provenance."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from manim import config
@@ -196,8 +197,11 @@ class ExplainerBase:
     def wait_for_speech(self) -> None:
         """Wait out whatever is left of the line being said (nothing when it has finished)."""
         left = self._speech_end - self.time
-        if left > 1e-3:   # at least one frame: Manim cannot wait less
-            self.wait(max(left, 1 / config.frame_rate))
+        if left > 1e-3:
+            # whole frames, rounded up: Manim truncates a still wait to whole frames, which
+            # would start the next caption up to a frame before this one ends
+            frames = math.ceil(left * config.frame_rate - 1e-6)
+            self.wait((frames + 0.5) / config.frame_rate)
 
     def say(self, text: str, duration: float | None = None) -> None:
         """Say ``text`` from now on, as speech and captions (a long line as two captions).

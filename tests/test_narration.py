@@ -160,6 +160,8 @@ def check_narrated_video(path: Path, srt: Path) -> None:
     samples, rate = audio_track(path)
     cues = read_srt(srt)
     assert cues
+    # each caption ends before the next begins, in the written file (not only in the timeline)
+    assert all(b1 <= a2 + 1e-3 for (_, b1, _), (a2, _, _) in zip(cues, cues[1:])), (path.name, cues)
     for a, b, text in cues:
         assert rms(samples, rate, a, b) > SILENCE_RMS, (path.name, text)
 
