@@ -246,6 +246,8 @@ TABLE: tuple[Derivation, ...] = (
     Derivation("size in checkpoint", r"size in checkpoint (?P<checkpoint>\S.*)",
                lambda source, index, s, checkpoint: float(np.asarray(s.array(source, checkpoint)).size)),
     Derivation("size", r"size", lambda source, index, s: float(np.asarray(s.array(source)).size)),
+    Derivation("length", r"length",
+               lambda source, index, s: float(np.linalg.norm(_f64(s.array(source)[tuple(index)])))),
     Derivation("next-token loss after step", rf"next-token loss after one gradient step \(lr=(?P<lr>{_LR})\)",
                lambda source, index, s, lr: float(s.after_step(float(lr))[0])),
     Derivation("next-token loss", r"next-token loss", _next_token_loss),
@@ -383,6 +385,7 @@ EXP = _checked("exp")
 SUM_EXP = _checked("sum(exp)")
 MINUS_B_IN = _checked("minus b_in")
 SIZE = _checked("size")
+LENGTH = _checked("length")
 MATVEC_SHARE = _checked("matrix-vector share of the forward pass")
 NEXT_TOKEN_LOSS = _checked("next-token loss")
 MODEL_CARD = _checked("model card")

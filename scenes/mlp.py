@@ -374,15 +374,19 @@ class MLP(ExplainerScene):
         for k, vec in zip(keys, vecs):
             self.rec_vector(k, vec.shown)
         plus, equals = label("+", style.BODY_SIZE, theme=self.theme), label("=", style.BODY_SIZE, theme=self.theme)
-        Group(vecs[0], plus, vecs[1], equals, vecs[2]).arrange(RIGHT, buff=0.9, aligned_edge=UP).move_to([0, -0.3, 0])
+        Group(vecs[0], plus, vecs[1], equals, vecs[2]).arrange(RIGHT, buff=0.9, aligned_edge=UP).move_to([0, -0.05, 0])
         for m in (plus, equals):
             m.set_y(vecs[0].body.get_center()[1])
         heads = VGroup(*[self.header(t, vec.body, 0.25)
                          for t, vec in zip(("vector in", "MLP output", "vector out"), vecs)])
-        bigger = np.linalg.norm(self.v["out"]) > np.linalg.norm(self.v["mid"])
-        note = self.muted("here the MLP's output is longer than the vector it read" if bigger else
-                          "a nudge: the MLP adjusts the vector, it does not replace it")
-        note.to_edge(DOWN, buff=0.4)
+        # lengths as arrows (√ of the sum of squares): both hold d_model numbers
+        read = self.rec("mid", (), float(np.linalg.norm(self.v["mid"].astype(np.float64))), derivations.LENGTH)
+        added = self.rec("out", (), float(np.linalg.norm(self.v["out"].astype(np.float64))), derivations.LENGTH)
+        lengths = f"(lengths, √ of the sum of squares: {read:.2f} read, {added:.2f} added)"
+        note = VGroup(self.muted("a big change: the MLP adds a vector longer than the one it read" if added > read
+                                 else "a nudge: the MLP adds a vector shorter than the one it read"),
+                      self.muted(lengths)).arrange(DOWN, buff=0.12)
+        note.to_edge(DOWN, buff=0.3)
         self.say("The MLP's output is added to the vector it read; the sum flows on to the next layer.", 5.0)
         self.play(FadeIn(vecs[0]), FadeIn(heads[0]), run_time=0.6)
         self.play(FadeIn(plus), FadeIn(vecs[1], shift=RIGHT * 0.3), FadeIn(heads[1]), run_time=0.6)

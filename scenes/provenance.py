@@ -30,6 +30,8 @@ TransformerLens names (``W_E``, ``blocks.0.mlp.W_in``). A derived number names i
                        weight W (stored [d_in, d_out]), summed over the first k entries; at k =
                        d_in it is the whole product (W x)[c] without the bias
     size               how many numbers the source holds (a parameter count); index is []
+    length             the vector source[index]'s length, the square root of the sum of its
+                       squares (index: a token row, e.g. [pos])
     size summed over <W>,<W>,... in every layer
                        how many numbers those weights hold together, each layer's copy counted
                        (W_Q is every blocks.i.attn.W_Q); the source is "parameters"
