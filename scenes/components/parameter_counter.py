@@ -1,5 +1,5 @@
-"""A parameter counter in a corner: the learned numbers met so far in the film, growing as each
-matrix first appears (W_E and W_pos in EmbeddingMatrix, W_Q W_K W_V W_O in Attention, W_in W_out
+"""A parameter counter in a corner: the matrices' learned numbers met so far in the film, growing
+as each matrix first appears (W_E and W_pos in EmbeddingMatrix, W_Q W_K W_V W_O in Attention, W_in W_out
 in MLP, W_U in Unembedding), summed from the checkpoint's real array sizes.
 
 A scene rendered on its own starts from what the scenes before it in the film have introduced.
@@ -51,7 +51,8 @@ def introduced_before(scene: str) -> list[str]:
 
 
 class ParameterCounter(Group):
-    """"parameters so far" over a count, in the top-right corner; ``grow`` adds one matrix.
+    """"weights so far" (the matrices' entries) over a count, in the top-right corner; ``grow`` adds one matrix.
+    Biases and LayerNorm are left out here, as in GPT-3's tally; ParameterCount adds them.
 
     ``names`` the short names counted so far, ``total`` their parameters, ``sizes`` each short
     name's parameters (every layer's copy), ``copies`` how many arrays it covers.
@@ -72,7 +73,7 @@ class ParameterCounter(Group):
                       for _, shorts in FILM_ORDER for s in shorts}
         self.copies = {s: len(arrays_of(weights, s)) for s in self.sizes}
         self.total = sum(self.sizes[s] for s in self.names)
-        self.heading = text_image("parameters so far", size, color=theme.muted)
+        self.heading = text_image("weights so far", size, color=theme.muted)
         self.number = self._number(self.total)
         self.add(self.heading, self.number)
         self._place()
