@@ -181,13 +181,20 @@ class EmbeddingSpace(Explainer3DScene):
         back = self.close_in(dots)      # a tight cluster (e.g. a prompt of loose bytes): closer
         marks = self.screen_labels(self.prompt_ids, th.text)
         self.play(marks.animate.set_opacity(1), run_time=0.6)
-        self.say("The prompt's own tokens land among them.", 3.0)
+        n_distinct = len(dict.fromkeys(self.trace.tokens))
+        which = (f"The last {len(self.prompt_ids)} different tokens of the prompt" if n_distinct > len(self.prompt_ids)
+                 else "The prompt's own tokens")
+        self.say(f"{which} land among them.", 3.0)
         self.say("Each one starts from its own row of W_E.")
         self.wait(3.5)
         closer = (" The camera closed in: these tokens lie close together in "
                   "the projection." if back else "")
-        self.pause("The prompt's tokens, placed with the same projection: each starts from its row of W_E."
-                   + closer)
+        out = n_distinct - len(self.prompt_ids)
+        left = (f" The prompt has {n_distinct} different tokens; "
+                + ("the first one is" if out == 1 else f"the first {out} are")
+                + " left out so the labels stay readable." if out > 0 else "")
+        self.pause(f"{which}, placed with the same projection: each starts from its row of W_E."
+                   + left + closer)
         self.say("Now turn the cloud and pick one word's nearest neighbours.")
         self.play(FadeOut(marks), *[FadeOut(d) for d in dots], run_time=0.4)
         if back:
