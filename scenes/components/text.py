@@ -1,6 +1,7 @@
 """Text helpers: one Pango Text per label (no LaTeX), token pieces made visible."""
 from __future__ import annotations
 
+import math
 import unicodedata
 
 from manim import Text
@@ -54,10 +55,14 @@ def piece_label(piece: str, size: float = style.SMALL_SIZE, color=None, *,
     return t
 
 
+TINY_PERCENT = "<0.00010%"    # below what two significant digits write without an exponent
+
+
 def percent(p: float) -> str:
     """A probability as a short percentage with three significant digits from 1 % up and two
     below, trailing zeros kept so neighbours read alike: 42.1%, 3.07%, 1.00%, 0.30%, 0.012%;
-    exactly 0 is 0%."""
+    exactly 0 is 0%. Never in scientific notation (9.6e-07% is unreadable to a learner): below
+    0.00010% it is "<0.00010%"."""
     pct = 100.0 * p
     if pct == 0:
         return "0%"
@@ -65,4 +70,18 @@ def percent(p: float) -> str:
         return f"{pct:.1f}%"
     if round(pct, 2) >= 1:                  # 0.9996 is 1.00%, not 1%
         return f"{pct:.2f}%"
-    return f"{pct:#.2g}%"
+    small = f"{pct:#.2g}"
+    return TINY_PERCENT if "e" in small else f"{small}%"
+
+
+def plain_number(v: float) -> str:
+    """A positive number with three significant digits, written out in full and never in
+    scientific notation: 12,900 (thousands separated), 3,940, 12.3, 0.0412, 0.00000216."""
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"plain_number takes a positive finite number, not {v}")
+    digits = 2 - math.floor(math.log10(v))       # decimals that keep three significant digits
+    rounded = round(v, digits)
+    if rounded >= 10 ** (3 - digits):             # rounding carried into one more digit (999.6)
+        digits -= 1
+        rounded = round(v, digits)
+    return f"{rounded:,.0f}" if digits <= 0 else f"{rounded:,.{digits}f}"
