@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 
 from manim import Text
@@ -24,6 +25,16 @@ def show_piece(piece: str) -> str:
     characters (token ids 0-31 are single control bytes; C1 controls) as ``\\xNN``, as the
     tokenizer writes bytes that are not whole characters; ``∅`` for the empty string."""
     return escape_controls("".join(_VISIBLE.get(ch, ch) for ch in piece), keep="") or "∅"
+
+
+def readable_text(text: str) -> str:
+    """Running text (e.g. a sample) as a learner reads it: each line break (\\r\\n, \\r or \\n)
+    as "↵", the film's mark for it, set off by spaces; a tab as a space; any other control
+    character (a random model writes them; Pango cannot draw them) as "�", the mark of a
+    character that cannot be shown, never as \\xNN."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = "".join("\ufffd" if unicodedata.category(ch) == "Cc" and ch != "\n" else ch for ch in text)
+    return re.sub(r" *(?:\n *)+", lambda m: " " + " ".join("↵" * m.group(0).count("\n")) + " ", text)
 
 
 def ink(color, theme: style.Theme | None):
