@@ -285,7 +285,7 @@ class Tokenization(ExplainerScene):
                    + ("Point out the ␣: the space is part of the token that follows it, so "
                       if spaced else "This prompt has no spaces; in text that has them, the space is "
                       "part of the token that follows it, so ")
-                   + f"' father' is {self.spelled(' father')} and 'father' is {self.spelled('father')}.")
+                   + f"“␣father” is {self.spelled(' father')} and “father” is {self.spelled('father')}.")
 
     def show_ids(self):
         self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in self.strip.id_images],

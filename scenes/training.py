@@ -199,7 +199,7 @@ class Training(ExplainerScene):
     def show_neighbours(self):
         th = self.theme
         word = single_token(WORD)
-        head = self.text(f"nearest words to \"{WORD.strip()}\" in W_E (cosine)", style.BODY_SIZE)
+        head = self.text(f"nearest words to “{WORD.strip()}” in W_E (cosine)", style.BODY_SIZE)
         head.next_to(self.title, DOWN, buff=0.5).align_to(self.title, LEFT)
         columns = Group()
         for i, snap in enumerate((self.first, self.last)):
@@ -212,7 +212,7 @@ class Training(ExplainerScene):
             block.move_to([-5.0 + 6.5 * i, 1.3, 0], aligned_edge=UL)
             columns.add(block)
         self.play(FadeIn(head), FadeIn(columns[0]), run_time=0.6)
-        self.say(f"Which words sit closest to \"{WORD.strip()}\"? At step 0: any words at all.", 3.5)
+        self.say(f"Which words sit closest to “{WORD.strip()}”? At step 0: any words at all.", 3.5)
         self.wait(3.0)
         self.play(FadeIn(columns[1]), run_time=0.6)
         self.say("After training, words used in the same places have moved close together.", 3.5)

@@ -108,10 +108,13 @@ def test_the_split_slide_is_true_of_the_prompt(prompt):
     whole character; otherwise it names what is cut, in as many tokens as it took."""
     from layout_check import slide_ends
     from scenes.context import RenderContext
-    texts, notes = slide_ends("Tokenization", RenderContext(prompt=prompt, narration="none"))[4]
+    slides = slide_ends("Tokenization", RenderContext(prompt=prompt, narration="none"))
+    texts, notes = slides[4]
     enc = model.get_encoding()
     cut = any(len(enc.encode(ch)) > 1 for ch in prompt) or split_word(prompt, enc.encode(prompt))
     said = " ".join(texts) + " " + notes
     assert ("No word here is cut" in said or "each have their own token" in said) == (not cut), said
+    notes3 = slides[2][1]
+    assert "“father” is 2 tokens" in notes3 and "'" not in notes3      # quoted as the film quotes
     if prompt == "ok 🙂":
         assert "one character, 4 tokens" in said and "🙂" in notes

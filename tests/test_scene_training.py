@@ -72,6 +72,8 @@ def test_the_check_fails_on_a_number_from_the_wrong_snapshot(tmp_path):
 def test_the_gradient_step_names_weights_and_loss_as_the_film_does():
     """Review 3: slide 5 showed "blocks.0.attn.b_O[11]" (layer 1 of the film, entry 12) and "nats
     per token" where the film says bits per character; slide 4 showed "pieceight\\x0d"."""
+    import re
+
     from layout_check import slide_ends
     from pipeline.timeline import caption_timeline
     ctx = RenderContext(narration="none")
@@ -79,6 +81,8 @@ def test_the_gradient_step_names_weights_and_loss_as_the_film_does():
     texts = [t for shown, notes in slides for t in shown + [notes]]
     texts += [t for _, t in caption_timeline("Training", ctx).lines]
     assert not [t for t in texts if "\\x" in t or "blocks." in t or "nats" in t or "¶" in t]
+    said = [t for _, t in caption_timeline("Training", ctx).lines]
+    assert any("“she”" in t for t in said) and not [t for t in said if re.search(r"[\"'][\w ]+[\"']", t)]
     step = " ".join(slides[4][0])
     assert "bits per character" in step and "layer 1 attention output bias b_O, entry 12" in step
 
