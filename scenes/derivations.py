@@ -155,6 +155,12 @@ def _bits_per_character(source, index, s):
     return float(-_log2_next_token_probs(source, s).sum() / s.characters())
 
 
+def _bpc_after_step(source, index, s, lr):
+    """The mean next-token loss (nats) after one gradient step, as bits per character: times
+    the predicted tokens (all but the first), in bits (/ ln 2), over the characters they spell."""
+    return float(s.after_step(float(lr))[0] * (len(s.tokens) - 1) / np.log(2.0) / s.characters())
+
+
 def _tokens_probability(source, index, s, a, b):
     """The probability of tokens a..b (inclusive, a >= 1) given the ones before: the product of
     the probability (T = 1) of each."""
@@ -248,6 +254,8 @@ TABLE: tuple[Derivation, ...] = (
     Derivation("size", r"size", lambda source, index, s: float(np.asarray(s.array(source)).size)),
     Derivation("length", r"length",
                lambda source, index, s: float(np.linalg.norm(_f64(s.array(source)[tuple(index)])))),
+    Derivation("bits per character after step",
+               rf"bits per character after one gradient step \(lr=(?P<lr>{_LR})\)", _bpc_after_step),
     Derivation("next-token loss after step", rf"next-token loss after one gradient step \(lr=(?P<lr>{_LR})\)",
                lambda source, index, s, lr: float(s.after_step(float(lr))[0])),
     Derivation("next-token loss", r"next-token loss", _next_token_loss),
@@ -363,6 +371,12 @@ def size_in_checkpoint(name: str) -> str:
 def loss_after_step(lr: float) -> str:
     """``next-token loss after one gradient step (lr=<x>)`` (source ``logits``, index [])."""
     return _checked(f"next-token loss after one gradient step (lr={float(lr):g})")
+
+
+def bpc_after_step(lr: float) -> str:
+    """``bits per character after one gradient step (lr=<x>)`` (source ``logits``, index []):
+    the entry's tokens' bits per character once that step is taken."""
+    return _checked(f"bits per character after one gradient step (lr={float(lr):g})")
 
 
 def after_step(lr: float) -> str:

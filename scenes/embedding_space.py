@@ -9,6 +9,7 @@ import model
 from model import atlas
 
 from . import derivations, style
+from .attention_reading import spoken
 from .base import Explainer3DScene
 from .components import EmbeddingSpace as SpaceDrawing
 from .components import label, show_piece, turn
@@ -239,7 +240,7 @@ class EmbeddingSpace(Explainer3DScene):
                                        [th.chosen] + [th.text] * len(self.neighbours), [panel])
         self.play(FadeIn(panel),
                   focus_lab.animate.set_opacity(1), run_time=1.0)
-        self.say(f"The words whose vectors point most nearly the same way as {self.piece(self.focus).strip()!r}.", 4.0)
+        self.say(f"The words whose vectors point most nearly the same way as {spoken(self.piece(self.focus))}.", 4.0)
         self.wait(4.5)
         closer = (" The camera closed in to name them apart." if back else "")
         self.pause(f"Nearest neighbours by cosine similarity, computed in all {self.W_E.shape[1]} dimensions (the 3-D "
@@ -302,7 +303,7 @@ class EmbeddingSpace(Explainer3DScene):
             dot.set_color(th.text)
         self.play(FadeIn(a), FadeIn(b), run_time=0.5)
         self.say(f"The difference between two embeddings is a direction: here from "      # said while
-                 f"{self.piece(d.a).strip()!r} to {self.piece(d.b).strip()!r}.", 4.0)   # the camera moves
+                 f"{spoken(self.piece(d.a))} to {spoken(self.piece(d.b))}.", 4.0)   # the camera moves
         close = self.close_in([a, b], spread=2.0)    # two words close together: closer, a longer arrow
         r = close.factor if close else 1.0           # the arrow drawn as thin and short-tipped on screen
         arrow = arrow_3d(a.get_center(), b.get_center(), th.text, thickness=0.025 / r, tip=0.2 / r)

@@ -69,6 +69,9 @@ computes each value for the provenance test); ``Provenance.record`` refuses any 
     next-token loss after one gradient step (lr=<x>)
                        the same after one plain gradient-descent step on those tokens
                        (``model.gradient_step``, learning rate x)
+    bits per character after one gradient step (lr=<x>)
+                       bits per character of the tokens after that step: the mean loss after
+                       it, times the predicted tokens, / ln 2, / the characters they spell
     after one gradient step (lr=<x>)
                        the weight ``source[index]`` after that step
     model card         the checkpoint's (or snapshot's) model-card field named by the source

@@ -10,12 +10,7 @@ from . import derivations, style
 from .base import ExplainerScene
 from .components import ProbabilityBars, label, percent
 from .components.formula import softmax_formula
-from .components.text import piece_label
-
-
-def short(v: float) -> str:
-    """A number in at most ~7 characters: 12.3, 0.0412, 3.27e+06."""
-    return f"{v:.3g}"
+from .components.text import piece_label, plain_number
 
 
 def low_word(logits, piece) -> int:
@@ -33,6 +28,8 @@ def low_word(logits, piece) -> int:
 NAMES_RIGHT = -4.7    # x of the token names' right edge (scene units)
 LEFT_EDGE = -6.75     # nothing drawn left of this
 MAX_SHIFT = 1.0       # how far a long token may push every column right
+# centres of the number columns, spread for the widest they write: -13.05, 0.00000216, <0.00010%
+LOGIT_X, EXP_X, PROB_X = -3.55, -1.4, 1.0
 
 
 class Softmax(ExplainerScene):
@@ -80,7 +77,7 @@ class Softmax(ExplainerScene):
         head = label("next token", style.SMALL_SIZE, color=self.theme.muted).move_to([-5.6 + self.dx, 2.75, 0])
         gap = (self.row_y[-2] + self.row_y[-1]) / 2
         self.dots = VGroup(*[label("⋮", style.SMALL_SIZE, color=self.theme.muted).move_to([x + self.dx, gap, 0])
-                             for x in (-5.2, -3.4, -1.3, 0.9)])
+                             for x in (-5.2, LOGIT_X, EXP_X, PROB_X)])
         self.add(head)
         self.play(FadeIn(names), FadeIn(self.dots[0]), run_time=0.6)
         self.say("The model's last vector gives one score, a logit, to every token in its vocabulary.", 4.0)
@@ -89,7 +86,7 @@ class Softmax(ExplainerScene):
     def show_logits(self):
         for t in self.rows:
             self.record("logits", (self.pos, t), self.logits[t])
-        col = self.column([f"{self.logits[t]:+.2f}" for t in self.rows], -3.4, "logit")
+        col = self.column([f"{self.logits[t]:+.2f}" for t in self.rows], LOGIT_X, "logit")
         self.play(FadeIn(col), FadeIn(self.dots[1]), run_time=0.8)
         low = f"“{self.pieces[-1].strip()}”, one of the lowest, scores {self.logits[self.low]:+.2f}"
         self.say(f"Logits are raw scores, any real number. The top ones are shown, and {low}.", 4.0)
@@ -100,12 +97,12 @@ class Softmax(ExplainerScene):
     def show_exp(self):
         for t in self.rows:
             self.record("logits", (self.pos, t), np.exp(self.logits[t]), derivations.EXP)
-        col = self.column([short(np.exp(self.logits[t])) for t in self.rows], -1.3, "e^logit")
+        col = self.column([plain_number(np.exp(self.logits[t])) for t in self.rows], EXP_X, "e^logit")
         self.play(LaggedStart(*[FadeIn(c, shift=RIGHT * 0.3) for c in col], lag_ratio=0.2),
                   FadeIn(self.dots[2]), run_time=1.0)
         if self.negative:
             self.say(f"Exponentiating makes every score positive: even {self.logits[self.low]:+.2f} becomes "
-                     f"{short(np.exp(self.logits[self.low]))}. And it stretches the gaps.", 5.0)
+                     f"{plain_number(np.exp(self.logits[self.low]))}. And it stretches the gaps.", 5.0)
         else:
             self.say("Exponentiating makes every score positive and stretches the gaps between them.", 4.0)
         self.wait(3.5)
@@ -116,7 +113,7 @@ class Softmax(ExplainerScene):
         total = float(np.exp(self.logits).sum())
         self.record("logits", (self.pos,), total, derivations.SUM_EXP)
         n = len(self.logits)
-        text = label(f"sum over all {n:,} tokens = {short(total)}", style.SMALL_SIZE, theme=self.theme)
+        text = label(f"sum over all {n:,} tokens = {plain_number(total)}", style.SMALL_SIZE, theme=self.theme)
         text.move_to([-2.3 + self.dx, self.row_y[-1] - 0.7, 0])
         formula = softmax_formula(style.SMALL_SIZE, theme=self.theme)
         where = label("here T = 1", style.SMALL_SIZE, color=self.theme.muted)
@@ -141,7 +138,7 @@ class Softmax(ExplainerScene):
     def show_probabilities(self):
         probs = model.softmax(self.logits, 1.0)
         values = [self.record("logits", (self.pos, t), probs[t], derivations.softmax(T=1)) for t in self.rows]
-        col = self.column([percent(p) for p in values], 0.9, "p at T = 1")
+        col = self.column([percent(p) for p in values], PROB_X, "p at T = 1")
         bars = ProbabilityBars([""] * len(self.rows), values, max_width=3.4, row_height=0.62, label_width=0.1,
                                theme=self.theme)
         bars.shift([2.3 + self.dx, self.row_y[0], 0] - bars.bars[0].get_left())

@@ -51,16 +51,22 @@ def word_spans(text: str, tokens: list[int], checkpoint: str = "default") -> lis
 def split_word(text: str, tokens: list[int], limit: int | None = None,
                checkpoint: str = "default") -> tuple[int, int] | None:
     """The word (a chunk with a letter in it) cut into the most pieces among the first ``limit``
-    tokens; the first such one on a tie. None if every word is a single token."""
+    tokens; the first such one on a tie. With none, a character spelled from several byte tokens
+    (an emoji: just its bytes, not the space before it), the longest such. None if every word
+    and every character has a token of its own: only then is nothing here cut."""
     enc = model.get_encoding(checkpoint)
-    best = None
+    best, best_key = None, (False, 0)
     for a, b in word_spans(text, tokens, checkpoint):
         if limit is not None and b > limit:
             break
         word = enc.decode(list(tokens[a:b]))
         if b - a >= 2 and any(ch.isalpha() for ch in word):
-            if best is None or b - a > best[1] - best[0]:
-                best = (a, b)
+            found = [(True, a, b)]
+        else:
+            found = [(False, i, j) for i, j, _ in spelled_in_bytes(tokens, a, b, checkpoint)]
+        for is_word, i, j in found:
+            if (is_word, j - i) > best_key:
+                best, best_key = (i, j), (is_word, j - i)
     return best
 
 
@@ -99,6 +105,17 @@ def without_spaces(text: str) -> bool:
     return any(0x3040 <= ord(c) <= 0x9FFF or 0xF900 <= ord(c) <= 0xFAFF or 0x20000 <= ord(c) <= 0x2FFFF
                or 0x0E00 <= ord(c) <= 0x0EFF or 0x1000 <= ord(c) <= 0x109F or 0x1780 <= ord(c) <= 0x17FF
                for c in text)
+
+
+def cut_unit(text: str) -> str:
+    """What a cut chunk is, for "…: <unit>, n tokens": "one word"; "5 characters" in a script
+    written without spaces (the chunk is a run of characters); "one character" (an emoji)."""
+    if without_spaces(text):
+        return f"{len(text.strip())} characters"
+    if any(ch.isalpha() for ch in text):
+        return "one word"
+    n = len(text.strip())
+    return "one character" if n == 1 else f"{n} characters"
 
 
 def char_name(text: str) -> str:
@@ -268,7 +285,7 @@ class Tokenization(ExplainerScene):
                    + ("Point out the ␣: the space is part of the token that follows it, so "
                       if spaced else "This prompt has no spaces; in text that has them, the space is "
                       "part of the token that follows it, so ")
-                   + f"' father' is {self.spelled(' father')} and 'father' is {self.spelled('father')}.")
+                   + f"“␣father” is {self.spelled(' father')} and “father” is {self.spelled('father')}.")
 
     def show_ids(self):
         self.play(LaggedStart(*[FadeIn(m, shift=UP * 0.15) for m in self.strip.id_images],
@@ -294,8 +311,7 @@ class Tokenization(ExplainerScene):
         cut = " + ".join(show_piece(self.pieces[i]) for i in range(a, b))
         text = self.enc.decode(self.tokens[a:b])
         word = show_piece(text)
-        # a script written without spaces: the chunk is a run of characters, not one word
-        unit = f"{len(text.strip())} characters" if without_spaces(text) else "one word"
+        unit = cut_unit(text)
         notes = [self.note([f"{cut}: {unit}, {b - a} tokens", f"{word}: {unit}, {b - a} tokens"],
                            self.theme.text, mono=True)]
         left_out = ""
@@ -313,6 +329,12 @@ class Tokenization(ExplainerScene):
             self.wait(3.5)
             self.pause("One word, several tokens: the vocabulary has no entry for the whole word, so "
                        "the tokenizer spells it from pieces it does have." + left_out)
+        elif not without_spaces(text):      # a symbol or emoji spelled from its bytes
+            self.say("A character the vocabulary lacks is spelled from its bytes, one token each.", 4.0)
+            self.wait(3.5)
+            self.pause(f"{unit.capitalize()}, {b - a} tokens: the vocabulary has no entry for "
+                       f"“{text.strip()}”, so the tokenizer spells it from its UTF-8 bytes, "
+                       "one token each." + left_out)
         else:
             every = sum(j - i for i, j, _ in runs) == b - a
             self.say("With no spaces, the tokenizer cuts a run of characters at a time; a character "
@@ -342,8 +364,9 @@ class Tokenization(ExplainerScene):
         self.play(FadeIn(note), run_time=0.5)
         self.say("A word the vocabulary lacks whole is built from several tokens.", 3.5)
         self.wait(3.5)
-        self.pause("This prompt's words each have their own token. A rarer word like 'tokenization' "
-                   "is spelled from several pieces the vocabulary does have.")
+        whole = ("This prompt's words" if self.n_strip >= len(self.tokens) else "The words shown")
+        self.pause(f"{whole} each have their own token, every character too. A rarer word like "
+                   "“tokenization” is spelled from several pieces the vocabulary does have.")
         self.strip = strip
         self.strip_extras = Group(head, note)
 

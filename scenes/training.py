@@ -18,7 +18,7 @@ from model.gradient_step import gradient_step
 from . import derivations, style
 from .base import ExplainerScene
 from .components import ColumnMatrix, WeightMatrix, label, show_piece
-from .components.text import escape_controls
+from .components.text import readable_text
 from .components.raster import shorten
 from .components.text_block import Run, TextBlock, text_lines
 
@@ -42,6 +42,47 @@ def run_of(checkpoint: str) -> str:
         return parent if snapshot_names(parent) else RUN
     except model.CheckpointError:
         return RUN
+
+
+# how the film names a parameter in words (blocks.0.attn.b_O → "layer 1 attention output bias b_O")
+PARTS = {"attn": "attention", "mlp": "MLP", "ln1": "layer norm 1", "ln2": "layer norm 2",
+         "ln_final": "final layer norm"}
+ROLES = {"W_Q": "query weights", "W_K": "key weights", "W_V": "value weights", "W_O": "output weights",
+         "b_Q": "query bias", "b_K": "key bias", "b_V": "value bias", "b_O": "output bias",
+         "W_in": "input weights", "b_in": "input bias", "W_out": "output weights", "b_out": "output bias",
+         "w": "scale", "b": "shift", "W_E": "embedding", "W_pos": "position embedding",
+         "W_U": "unembedding", "b_U": "unembedding bias"}
+HEAD_FIRST = {"W_Q", "W_K", "W_V", "W_O", "b_Q", "b_K", "b_V"}     # attention weights [head, ...]
+TOKEN_AXIS = {"W_E": 0, "W_U": 1, "b_U": 0}                          # an axis over the vocabulary
+
+
+def parameter_name(name: str, index, piece) -> str:
+    """A weight entry as the film names it, everything counted from 1 as on screen:
+    ``blocks.0.attn.b_O`` [11] → "layer 1 attention output bias b_O, entry 12"; a vocabulary axis
+    by its token in quotes (``piece``: token id → text), a head as "head 3"."""
+    parts = name.split(".")
+    where = []
+    if parts[0] == "blocks":
+        where.append(f"layer {int(parts[1]) + 1}")
+        parts = parts[2:]
+    symbol = parts[-1]
+    where += [PARTS[p] for p in parts[:-1] if p in PARTS]
+    role = ROLES.get(symbol, "")
+    where.append(f"{role} {symbol}".strip() if role != symbol else symbol)
+    index = [int(i) for i in index]
+    at = []
+    if symbol in HEAD_FIRST and parts[:1] == ["attn"] and index:
+        at.append(f"head {index.pop(0) + 1}")
+    token = TOKEN_AXIS.get(symbol)
+    if token is not None and token < len(index):
+        at.append(f"“{show_piece(piece(index.pop(token)))}”")
+    if symbol == "W_pos" and index:
+        at.append(f"position {index.pop(0) + 1}")
+    if len(index) == 1:
+        at.append(f"entry {index[0] + 1}")
+    elif index:
+        at.append(f"entry ({', '.join(str(i + 1) for i in index)})")
+    return ", ".join([" ".join(where)] + at)
 
 
 class Training(ExplainerScene):
@@ -158,7 +199,7 @@ class Training(ExplainerScene):
     def show_neighbours(self):
         th = self.theme
         word = single_token(WORD)
-        head = self.text(f"nearest words to \"{WORD.strip()}\" in W_E (cosine)", style.BODY_SIZE)
+        head = self.text(f"nearest words to “{WORD.strip()}” in W_E (cosine)", style.BODY_SIZE)
         head.next_to(self.title, DOWN, buff=0.5).align_to(self.title, LEFT)
         columns = Group()
         for i, snap in enumerate((self.first, self.last)):
@@ -171,7 +212,7 @@ class Training(ExplainerScene):
             block.move_to([-5.0 + 6.5 * i, 1.3, 0], aligned_edge=UL)
             columns.add(block)
         self.play(FadeIn(head), FadeIn(columns[0]), run_time=0.6)
-        self.say(f"Which words sit closest to \"{WORD.strip()}\"? At step 0: any words at all.", 3.5)
+        self.say(f"Which words sit closest to “{WORD.strip()}”? At step 0: any words at all.", 3.5)
         self.wait(3.0)
         self.play(FadeIn(columns[1]), run_time=0.6)
         self.say("After training, words used in the same places have moved close together.", 3.5)
@@ -198,8 +239,8 @@ class Training(ExplainerScene):
                               derivations.MODEL_CARD, checkpoint=snap)
             name = text_lines([(f"{self.step_name(snap):>9} {bpc:.2f} bits", style.SMALL_SIZE, th.muted)],
                               mono=True)
-            # a line break as ¶, any other control byte (a random model writes them) as \xNN
-            new = escape_controls("".join(self.piece(t) for t in self.new[snap]).replace("\n", " ¶ "), keep="")
+            # decoded whole (a character's bytes join up), line breaks as ↵, never \xNN
+            new = readable_text(model.get_encoding(snap).decode(list(self.new[snap])))
             block = TextBlock([Run(tail, th.text), Run(new, th.chosen)], 9.2, style.SMALL_SIZE, max_lines=2, theme=th)
             row = Group(name, block).arrange(RIGHT, buff=0.35, aligned_edge=UP)
             rows.add(row)
@@ -229,9 +270,12 @@ class Training(ExplainerScene):
         th = self.theme
         ids = model.get_encoding().encode(EXAMPLE)
         step = gradient_step(ids, self.last, LEARNING_RATE, k=N_MOVED)
-        before = self.record("logits", (), step.loss_before, derivations.NEXT_TOKEN_LOSS, self.last, ids)
-        after = self.record("logits", (), step.loss_after,
-                            derivations.loss_after_step(LEARNING_RATE), self.last, ids)
+        # the loss in the curve's unit: bits per character of the example
+        per_char = (len(ids) - 1) / np.log(2.0) / len(model.get_encoding(self.last).decode(ids[1:]))
+        before = self.record("logits", (), step.loss_before * per_char, derivations.BITS_PER_CHARACTER,
+                             self.last, ids)
+        after = self.record("logits", (), step.loss_after * per_char,
+                            derivations.bpc_after_step(LEARNING_RATE), self.last, ids)
         head = self.text(f"one gradient step on one example ({self.step_name(self.last)}, "
                          f"learning rate {LEARNING_RATE:g})", style.BODY_SIZE)
         head.next_to(self.title, DOWN, buff=0.4).align_to(self.title, LEFT)
@@ -239,7 +283,7 @@ class Training(ExplainerScene):
         example.next_to(head, DOWN, buff=0.25).align_to(head, LEFT)
         loss = text_lines([([("loss before ", th.muted), (f"{before:.3f}", th.text),
                              ("   after ", th.muted), (f"{after:.3f}", th.text),
-                             ("  nats per token", th.muted)], style.BODY_SIZE, th.text)])
+                             ("  bits per character", th.muted)], style.BODY_SIZE, th.text)])
         loss.next_to(example, DOWN, buff=0.3).align_to(head, LEFT)
         vmax = max(max(abs(m.before), abs(m.after)) for m in step.moved)
         cells, names = Group(), Group()
@@ -249,7 +293,7 @@ class Training(ExplainerScene):
                             derivations.after_step(LEARNING_RATE), self.last, ids)
             cells.add(WeightMatrix(np.array([[b, a]]), vmax=vmax, cell_width=1.55, digits=3,
                                    show_shape=False, theme=self.theme))
-            names.add(text_lines([(self.weight_name(m.name, m.index), style.SMALL_SIZE, th.text)], mono=True))
+            names.add(text_lines([(parameter_name(m.name, m.index, self.piece), style.SMALL_SIZE, th.text)]))
         cells.arrange(DOWN, buff=0.08)
         cells.next_to(loss, DOWN, buff=0.6).align_to(head, LEFT).shift(RIGHT * (names.width + 0.35))
         for name, cell in zip(names, cells):
@@ -268,15 +312,8 @@ class Training(ExplainerScene):
         self.play(FadeIn(rows), FadeIn(arrow), run_time=0.8)
         self.say("These weights moved the most. Training repeats this millions of times.", 3.5)
         self.wait(4.0)
-        self.pause("One step of gradient descent: the loss on this sentence, the gradient of that loss "
+        self.pause("One step of gradient descent: the loss on this sentence (its surprise in bits per "
+                   "character, as on the training curve), the gradient of that loss "
                    "for every weight (backpropagation), each weight moved a little against its "
                    "gradient, and the loss measured again. The run did this on batches of 32 "
                    "windows, with the AdamW optimizer.")
-
-    def weight_name(self, name: str, index: tuple[int, ...]) -> str:
-        """``W_U[180, ' the']``: a vocabulary axis shown as its token."""
-        parts = [str(i) for i in index]
-        vocab_axis = {"W_U": 1, "W_E": 0}.get(name)
-        if vocab_axis is not None:
-            parts[vocab_axis] = f"“{show_piece(self.piece(index[vocab_axis]))}”"
-        return f"{name}[{', '.join(parts)}]"

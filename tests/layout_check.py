@@ -278,9 +278,34 @@ class Probe:
                 self.problems.append(Problem(self.name, float(scene.renderer.time), where, kind, what))
 
 
+class SlideLog:
+    """A ``layout_probe`` that keeps each slide's end: the texts on screen and the notes."""
+
+    def __init__(self, name: str):
+        self.name, self.slides, self.checks = name, [], 0
+
+    def __call__(self, scene, where: str) -> None:
+        from scenes.on_screen import texts_on_screen
+        self.checks += 1
+        if where == "pause":
+            self.slides.append((texts_on_screen(scene), scene.notes))
+
+
+def slide_ends(name: str, ctx, size: tuple[int, int] = SIZE) -> list[tuple[list[str], str]]:
+    """Scene ``name`` built with ``ctx`` in still mode: (texts on screen, notes) at each slide end."""
+    return build_scene(name, ctx, SlideLog(name), size).slides
+
+
 def check_scene(name: str, ctx, size: tuple[int, int] = SIZE) -> tuple[list[Problem], int]:
     """Build scene ``name`` with ``ctx`` in still mode with a ``Probe``; return its problems and
     how many screens were checked. Anything the scene raises passes through."""
+    probe = build_scene(name, ctx, Probe(name), size)
+    return probe.problems, probe.checks
+
+
+def build_scene(name: str, ctx, probe, size: tuple[int, int] = SIZE):
+    """Build scene ``name`` with ``ctx`` in still mode, ``probe`` as its ``layout_probe`` (called
+    once more at the end); return the probe. Anything the scene raises passes through."""
     from manim import tempconfig
 
     import scenes
@@ -297,9 +322,9 @@ def check_scene(name: str, ctx, size: tuple[int, int] = SIZE) -> tuple[list[Prob
                             provenance_path=Path(media) / "numbers.json")
         with tempconfig(options):
             scene = cls(context=run_ctx)
-            probe = scene.layout_probe = Probe(name)
+            scene.layout_probe = probe
             use_end_states(scene)
             scene.setup()
             scene.construct()
             probe(scene, "end")
-    return probe.problems, probe.checks
+    return probe

@@ -68,3 +68,18 @@ def test_the_axes_ends_are_not_given_a_meaning():
     from scenes.context import RenderContext
     said = " ".join(t for _, t in caption_timeline("EmbeddingSpace", RenderContext(narration="none")).lines)
     assert "tells apart" not in said and "farthest out along the three axes" in said
+
+
+@pytest.mark.parametrize("prompt", [None, "The cat sat on the mat because it was"])
+def test_captions_quote_tokens_as_the_film_does(prompt):
+    """Review 3: "…as 'would'." and "from 'brother' to 'sister'." (Python repr quotes); every
+    other caption quotes a token in “ ”."""
+    import re
+
+    from pipeline.timeline import caption_timeline
+    from scenes.context import RenderContext
+    ctx = RenderContext(narration="none") if prompt is None else RenderContext(prompt=prompt, narration="none")
+    said = [t for _, t in caption_timeline("EmbeddingSpace", ctx).lines]
+    assert not [t for t in said if re.search(r"'[^'\s]+'|\\x", t)]
+    assert any(re.search(r"same way as “[^”]+”\.", t) for t in said)
+    assert any(re.search(r"from “[^”]+” to “[^”]+”\.", t) for t in said)

@@ -85,3 +85,36 @@ def test_characters_spelled_from_bytes_are_drawn_whole_one_stripe_per_token():
     assert text.n_shown == len(runs)
     with pytest.raises(ValueError):
         PromptPieces(["a", "b"], tinted=True, parts=[1], theme=TH)
+
+
+def test_a_character_spelled_from_bytes_counts_as_cut():
+    """Review 3: for "ok 🙂" slide 5 said "No word here is cut in pieces" while 🙂 was 4 byte
+    tokens. A character split into byte tokens is cut; a word with a letter still comes first."""
+    enc = model.get_encoding()
+    tokens = enc.encode("ok 🙂")
+    a, b = split_word("ok 🙂", tokens)
+    assert enc.decode(tokens[a:b]) == "🙂" and b - a == 4       # its bytes, not the space before
+    assert split_word("The cat sat on the mat because it was",
+                      enc.encode("The cat sat on the mat because it was")) is None
+    zh = "我喜欢读书，也喜欢写字。"
+    a, b = split_word(zh, enc.encode(zh))
+    assert enc.decode(enc.encode(zh)[a:b]) == "我喜欢读书"
+
+
+@pytest.mark.parametrize("prompt", ["ok 🙂", "我喜欢读书，也喜欢写字。", "The cat sat on the mat because it was",
+                                    "Emma smiled at her father, and said that she would"])
+def test_the_split_slide_is_true_of_the_prompt(prompt):
+    """Slide 5 says "nothing is cut" only when every token of the strip is a whole word or a
+    whole character; otherwise it names what is cut, in as many tokens as it took."""
+    from layout_check import slide_ends
+    from scenes.context import RenderContext
+    slides = slide_ends("Tokenization", RenderContext(prompt=prompt, narration="none"))
+    texts, notes = slides[4]
+    enc = model.get_encoding()
+    cut = any(len(enc.encode(ch)) > 1 for ch in prompt) or split_word(prompt, enc.encode(prompt))
+    said = " ".join(texts) + " " + notes
+    assert ("No word here is cut" in said or "each have their own token" in said) == (not cut), said
+    notes3 = slides[2][1]
+    assert "“father” is 2 tokens" in notes3 and "'" not in notes3      # quoted as the film quotes
+    if prompt == "ok 🙂":
+        assert "one character, 4 tokens" in said and "🙂" in notes

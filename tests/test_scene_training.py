@@ -46,8 +46,9 @@ def test_training_draws_the_snapshots_numbers(prompt, tmp_path, drawn):
     for c in (first, last):
         assert len(by[(c, "W_E", f"cosine with row {word}")]) == training.K_NEIGHBOURS
     lr = f"lr={training.LEARNING_RATE:g}"
-    before = by[(last, "logits", "next-token loss")][0]["value"]
-    after = by[(last, "logits", f"next-token loss after one gradient step ({lr})")][0]["value"]
+    # the example's loss in the film's unit, bits per character, before and after the step
+    before = by[(last, "logits", "bits per character of the tokens")][0]["value"]
+    after = by[(last, "logits", f"bits per character after one gradient step ({lr})")][0]["value"]
     assert after < before
     moved = [k for k in by if k[0] == last and k[2] == f"after one gradient step ({lr})"]
     assert sum(len(by[k]) for k in moved) == training.N_MOVED
@@ -66,3 +67,37 @@ def test_the_check_fails_on_a_number_from_the_wrong_snapshot(tmp_path):
     entry["checkpoint"] = snapshot_names(training.RUN)[-1]
     with pytest.raises(AssertionError):
         check_provenance(prov)
+
+
+def test_the_gradient_step_names_weights_and_loss_as_the_film_does():
+    """Review 3: slide 5 showed "blocks.0.attn.b_O[11]" (layer 1 of the film, entry 12) and "nats
+    per token" where the film says bits per character; slide 4 showed "pieceight\\x0d"."""
+    import re
+
+    from layout_check import slide_ends
+    from pipeline.timeline import caption_timeline
+    ctx = RenderContext(narration="none")
+    slides = slide_ends("Training", ctx)
+    texts = [t for shown, notes in slides for t in shown + [notes]]
+    texts += [t for _, t in caption_timeline("Training", ctx).lines]
+    assert not [t for t in texts if "\\x" in t or "blocks." in t or "nats" in t or "¶" in t]
+    said = [t for _, t in caption_timeline("Training", ctx).lines]
+    assert any("“she”" in t for t in said) and not [t for t in said if re.search(r"[\"'][\w ]+[\"']", t)]
+    step = " ".join(slides[4][0])
+    assert "bits per character" in step and "layer 1 attention output bias b_O, entry 12" in step
+
+
+def test_parameter_names_count_from_1():
+    from scenes.training import parameter_name
+    piece = {262: " the"}.get
+    assert parameter_name("blocks.0.attn.b_O", (11,), piece) == "layer 1 attention output bias b_O, entry 12"
+    assert parameter_name("blocks.2.attn.W_Q", (3, 5, 7), piece) == \
+        "layer 3 attention query weights W_Q, head 4, entry (6, 8)"
+    assert parameter_name("W_U", (180, 262), piece) == "unembedding W_U, “␣the”, entry 181"
+    assert parameter_name("blocks.5.mlp.b_out", (0,), piece) == "layer 6 MLP output bias b_out, entry 1"
+
+
+def test_samples_are_shown_as_readable_text():
+    from scenes.components.text import readable_text
+    assert readable_text("piece" + "ight\r faith") == "pieceight ↵ faith"
+    assert readable_text("a\r\nb\n\nc\td\x01") == "a ↵ b ↵ ↵ c d\ufffd"

@@ -9,14 +9,14 @@ from .checks import finite_array
 from .. import style
 from .raster import IMAGE_PAD, drawn_width, font_em
 from .text_image import text_image
-from .text import percent, piece_label
+from .text import TINY_PERCENT, percent, piece_label
 
 def percent_image(p: float, color):
     """A percentage as one small image, as wide as the widest ``percent`` writes, so that any two
     of them blend in a Transform; ``.text`` holds the string drawn."""
     em = font_em(style.SMALL_SIZE)
-    # every form ``percent`` writes, the smallest double's (4.9e-324 → "4.9e-322%") the widest
-    widest = max(drawn_width(s, em, pad=IMAGE_PAD) for s in ("100.0%", "0.00088%", "8.8e-05%", "8.8e-322%"))
+    # every form ``percent`` writes, "<0.00010%" (anything smaller) the widest
+    widest = max(drawn_width(s, em, pad=IMAGE_PAD) for s in ("100.0%", "0.00088%", TINY_PERCENT))
     return text_image(percent(p), style.SMALL_SIZE, color, min_width=widest)
 
 

@@ -1,6 +1,8 @@
 """Text helpers: one Pango Text per label (no LaTeX), token pieces made visible."""
 from __future__ import annotations
 
+import math
+import re
 import unicodedata
 
 from manim import Text
@@ -23,6 +25,16 @@ def show_piece(piece: str) -> str:
     characters (token ids 0-31 are single control bytes; C1 controls) as ``\\xNN``, as the
     tokenizer writes bytes that are not whole characters; ``∅`` for the empty string."""
     return escape_controls("".join(_VISIBLE.get(ch, ch) for ch in piece), keep="") or "∅"
+
+
+def readable_text(text: str) -> str:
+    """Running text (e.g. a sample) as a learner reads it: each line break (\\r\\n, \\r or \\n)
+    as "↵", the film's mark for it, set off by spaces; a tab as a space; any other control
+    character (a random model writes them; Pango cannot draw them) as "�", the mark of a
+    character that cannot be shown, never as \\xNN."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
+    text = "".join("\ufffd" if unicodedata.category(ch) == "Cc" and ch != "\n" else ch for ch in text)
+    return re.sub(r" *(?:\n *)+", lambda m: " " + " ".join("↵" * m.group(0).count("\n")) + " ", text)
 
 
 def ink(color, theme: style.Theme | None):
@@ -54,10 +66,14 @@ def piece_label(piece: str, size: float = style.SMALL_SIZE, color=None, *,
     return t
 
 
+TINY_PERCENT = "<0.00010%"    # below what two significant digits write without an exponent
+
+
 def percent(p: float) -> str:
     """A probability as a short percentage with three significant digits from 1 % up and two
     below, trailing zeros kept so neighbours read alike: 42.1%, 3.07%, 1.00%, 0.30%, 0.012%;
-    exactly 0 is 0%."""
+    exactly 0 is 0%. Never in scientific notation (9.6e-07% is unreadable to a learner): below
+    0.00010% it is "<0.00010%"."""
     pct = 100.0 * p
     if pct == 0:
         return "0%"
@@ -65,4 +81,18 @@ def percent(p: float) -> str:
         return f"{pct:.1f}%"
     if round(pct, 2) >= 1:                  # 0.9996 is 1.00%, not 1%
         return f"{pct:.2f}%"
-    return f"{pct:#.2g}%"
+    small = f"{pct:#.2g}"
+    return TINY_PERCENT if "e" in small else f"{small}%"
+
+
+def plain_number(v: float) -> str:
+    """A positive number with three significant digits, written out in full and never in
+    scientific notation: 12,900 (thousands separated), 3,940, 12.3, 0.0412, 0.00000216."""
+    if not math.isfinite(v) or v <= 0:
+        raise ValueError(f"plain_number takes a positive finite number, not {v}")
+    digits = 2 - math.floor(math.log10(v))       # decimals that keep three significant digits
+    rounded = round(v, digits)
+    if rounded >= 10 ** (3 - digits):             # rounding carried into one more digit (999.6)
+        digits -= 1
+        rounded = round(v, digits)
+    return f"{rounded:,.0f}" if digits <= 0 else f"{rounded:,.{digits}f}"
