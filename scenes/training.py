@@ -172,9 +172,13 @@ class Training(ExplainerScene):
         ids = [t for t in (single_token(w) for w in TOKENS) if t is not None]
         heads = [show_piece(self.piece(t)) for t in ids]
         groups = Group()
-        for i, snap in enumerate((self.first, self.last)):
+        snaps = (self.first, self.last)
+        # one colour scale for both, as for every weight in the film: step 0's small random
+        # numbers look as faint as they are
+        vmax = max(float(np.abs(model.weights(snap)["W_E"]).max()) for snap in snaps)
+        for i, snap in enumerate(snaps):
             w_e = model.weights(snap)["W_E"]
-            cols = ColumnMatrix(w_e.T, ids, heads, n_rows=ROWS, cell_width=1.2, theme=self.theme)
+            cols = ColumnMatrix(w_e.T, ids, heads, n_rows=ROWS, cell_width=1.2, vmax=vmax, theme=self.theme)
             for j, t in enumerate(cols.ids):
                 self.record_block("W_E", cols.shown[:, j], (t,), checkpoint=snap)
             name = "random" if i == 0 else "trained"
@@ -183,7 +187,7 @@ class Training(ExplainerScene):
             group = Group(caption, cols).arrange(DOWN, buff=0.3, aligned_edge=LEFT)
             group.move_to([-6.6 + 7.0 * i, 2.3, 0], aligned_edge=UL)
             groups.add(group)
-        note = self.text("the same cells of W_E; colour scale: each matrix's largest |value|",
+        note = self.text("the same cells of W_E, on one colour scale: the largest |value| of either",
                          color=th.muted).to_edge(DOWN, buff=0.45)
         self.play(FadeIn(groups[0]), run_time=0.7)
         self.say("These are the same few cells of the embedding matrix, at step 0: random.", 3.5)
