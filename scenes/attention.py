@@ -111,10 +111,11 @@ class Attention(ExplainerScene):
             if not (skip_masked and k > q):   # a masked cell shows −∞, not its score
                 self.record(self.hook(hook), (head, self.gs + q, self.gs + k), v)
 
-    def key_name(self, k: int) -> str:
-        """A key's token as shown (at most ~10 characters), with its position when it occurs twice."""
+    def key_name(self, k: int, numbered: bool = False) -> str:
+        """A key's token as shown (at most ~10 characters), with its position when it occurs twice
+        (or ``numbered``)."""
         text = shorten(show_piece(self.trace.pieces[k]), 2.2, font_em(style.SMALL_SIZE), mono=True)
-        if self.trace.pieces.count(self.trace.pieces[k]) > 1:
+        if numbered or self.trace.pieces.count(self.trace.pieces[k]) > 1:
             text += f" #{k + 1}"   # its position counted from 1, as "token n of T" and --token
         return text
 
@@ -394,13 +395,13 @@ class Attention(ExplainerScene):
         for k in self.top:
             w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
             pct = f"{percent(w):>6}"
-            name = self.key_name(k)
-            off = " (not in grid)" if k < self.gs else ""     # a key before the grid's first token
-            row = label(f"{pct}  {name}{off}", style.SMALL_SIZE, mono=True, theme=self.theme)
-            glyphs = [len(part.replace(" ", "")) for part in (pct, name)]   # spaces have no glyph
-            row[glyphs[0]:glyphs[0] + glyphs[1]].set_color(th.key)
-            row[glyphs[0] + glyphs[1]:].set_color(th.muted)
+            row = label(f"{pct}  {self.key_name(k, numbered=k < self.gs)}", style.SMALL_SIZE, mono=True,
+                        theme=self.theme)
+            row[len(pct.replace(" ", "")):].set_color(th.key)   # glyphs only: spaces have none
             rows.append(row)
+        off = [f"#{k + 1}" for k in self.top if k < self.gs]     # keys before the grid's first token
+        if off:
+            rows.append(label(f"({', '.join(off)} not in the grid)", style.SMALL_SIZE, color=th.muted))
         if self.gs > 0:
             rows.append(label(f"(of all {self.T} keys)", style.SMALL_SIZE, color=th.muted))
         if self.gs > 0 or self.end < self.T:
