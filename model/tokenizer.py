@@ -7,6 +7,7 @@ serve a stale table after the file is regenerated.
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 from pathlib import Path
 
@@ -96,3 +97,45 @@ def piece_text(enc: tiktoken.Encoding, token: int) -> str:
     """A token's text; bytes that are not whole UTF-8 characters are shown as \\xNN."""
     raw = enc.decode_single_token_bytes(token)
     return raw.decode("utf-8", errors="backslashreplace")
+
+
+def char_parts(enc: tiktoken.Encoding, tokens: list[int]) -> list[tuple[str, int, int, int] | None]:
+    """Where each token's bytes fall among the characters of the text ``tokens`` spell: None for a
+    token that is whole characters, else ``(chars, first, last, n)``: the characters its bytes
+    touch, its first and last byte counted from 1 in their ``n`` bytes. "我" spelled by three
+    one-byte tokens gives ("我", 1, 1, 3), ("我", 2, 2, 3), ("我", 3, 3, 3). Bytes that never make
+    a character (a text cut mid-character) give ``chars`` "" and ``n`` the loose bytes' count."""
+    raw = [enc.decode_single_token_bytes(int(t)) for t in tokens]
+    text = b"".join(raw)
+    spans = _char_spans(text)                    # [(start, end, char or "")] over ``text``
+    starts = [s[0] for s in spans]
+    out: list[tuple[str, int, int, int] | None] = []
+    at = 0
+    for piece in raw:
+        a, b = at, at + len(piece)
+        at = b
+        touched = spans[bisect.bisect_right(starts, a) - 1: bisect.bisect_left(starts, b)]
+        if not touched or (touched[0][0] == a and touched[-1][1] == b and all(c for _, _, c in touched)):
+            out.append(None)
+            continue
+        lo = touched[0][0]
+        out.append(("".join(c for _, _, c in touched), a - lo + 1, b - lo, touched[-1][1] - lo))
+    return out
+
+
+def _char_spans(text: bytes) -> list[tuple[int, int, str]]:
+    """The UTF-8 characters of ``text`` as (start, end, char); a byte that starts no character
+    is a span of its own with char ""."""
+    spans, i = [], 0
+    while i < len(text):
+        for n in (1, 2, 3, 4):
+            try:
+                spans.append((i, i + n, text[i:i + n].decode("utf-8")))
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            spans.append((i, i + 1, ""))
+            n = 1
+        i += n
+    return spans

@@ -19,13 +19,14 @@ from manim import (DOWN, LEFT, RIGHT, UL, UP, UR, Arrow, Create, FadeIn, FadeOut
 import model
 
 from . import style
-from .attention_reading import FIRST_SHARE, choose_focus, read_row, spoken
+from .attention_reading import FIRST_SHARE, choose_focus, read_row
 from .base import ExplainerScene
 from .components import AttentionGrid, DataVector, VectorArray, WeightMatrix, label, percent
 from .components.attention_parts import RoleVector, ScoreGrid, grid_label_width
 from .components.raster import font_em, shorten, text_width
 from .components.text import show_piece
 from .components.vectors import BRACKET, PAD, fmt, label_image
+from .token_names import continued, told_apart
 
 MAX_VECTORS = 8       # token vectors side by side (fewer if they do not fit)
 GRID_MAX = 12         # tokens in the score grid: the last ones of a longer prompt
@@ -78,18 +79,28 @@ class Attention(ExplainerScene):
         self.T = len(self.trace.tokens)
         s.check_token(self.T)
         patterns = np.stack([self.trace[f"blocks.{i}.attn.hook_pattern"] for i in range(cfg["n_layer"])])
+        whole = [name.startswith("“") for name in self.spoken_tokens()]   # not a byte of a character
         self.focus = choose_focus(patterns, s.layer_index, s.head_index, s.token_index,
-                                  first_query=self.T - min(self.T, GRID_MAX))
+                                  first_query=self.T - min(self.T, GRID_MAX), whole=whole)
         self.L, self.H, self.q = self.focus.layer, self.focus.head, self.focus.query
         # the drawn tokens end at the followed one when it lies before the last GRID_MAX
         self.end = self.T if self.q >= self.T - GRID_MAX else self.q + 1
+        self.gs = self.end - min(self.end, GRID_MAX)          # the grid's first token
         self.d_head = cfg["d_head"]
         self.pattern = self.trace[f"blocks.{self.L}.attn.hook_pattern"][self.H]
         self.raw_scores = self.trace[f"blocks.{self.L}.attn.hook_attn_scores_unmasked"][self.H]
         self.scores = self.trace[f"blocks.{self.L}.attn.hook_attn_scores"][self.H]   # -inf: key > query
-        self.reading = read_row(self.trace.pieces, self.pattern[self.q], self.q)
+        self.names = self.said_names()
+        self.reading = read_row(self.trace.pieces, self.pattern[self.q], self.q, self.names)
         self.top = [k for k, _ in self.reading.top]
-        self.q_said = spoken(self.trace.pieces[self.q])
+        self.q_said = self.names[self.q]
+
+    def said_names(self) -> list[str]:
+        """Each token as the sentences name it: readable for a byte of a character, with its
+        position when another visible token sounds the same (“he” #6), and "(not in the grid)"
+        for a key before the drawn grid's first token."""
+        names = told_apart(self.spoken_tokens(), upto=self.q)
+        return [f"{n} (not in the grid)" if k < self.gs else n for k, n in enumerate(names)]
 
     def hook(self, name: str) -> str:
         return f"blocks.{self.L}.{name}"
@@ -100,10 +111,11 @@ class Attention(ExplainerScene):
             if not (skip_masked and k > q):   # a masked cell shows −∞, not its score
                 self.record(self.hook(hook), (head, self.gs + q, self.gs + k), v)
 
-    def key_name(self, k: int) -> str:
-        """A key's token as shown (at most ~10 characters), with its position when it occurs twice."""
+    def key_name(self, k: int, numbered: bool = False) -> str:
+        """A key's token as shown (at most ~10 characters), with its position when it occurs twice
+        (or ``numbered``)."""
         text = shorten(show_piece(self.trace.pieces[k]), 2.2, font_em(style.SMALL_SIZE), mono=True)
-        if self.trace.pieces.count(self.trace.pieces[k]) > 1:
+        if numbered or self.trace.pieces.count(self.trace.pieces[k]) > 1:
             text += f" #{k + 1}"   # its position counted from 1, as "token n of T" and --token
         return text
 
@@ -182,7 +194,7 @@ class Attention(ExplainerScene):
             return ("the prompt has no token between the first one and this one to look back at."
                     if not given else f"{' and '.join(given)} as chosen.")
         what = (f"of every head and token, this one looks back hardest: {100 * f.weight:.0f}% of its "
-                f"attention on {self.spoken_token(f.key)}, an earlier token that is not the first")
+                f"attention on {told_apart(self.spoken_tokens(), upto=f.query)[f.key]}, an earlier token that is not the first")
         if given:
             what = f"{' and '.join(given)} as chosen; for the rest, " + what
         return what + " (measured on this prompt)."
@@ -383,11 +395,18 @@ class Attention(ExplainerScene):
         for k in self.top:
             w = self.record(self.hook("attn.hook_pattern"), (self.H, self.q, k), self.pattern[self.q, k])
             pct = f"{percent(w):>6}"
-            row = label(f"{pct}  {self.key_name(k)}", style.SMALL_SIZE, mono=True, theme=self.theme)
+            row = label(f"{pct}  {self.key_name(k, numbered=k < self.gs)}", style.SMALL_SIZE, mono=True,
+                        theme=self.theme)
             row[len(pct.replace(" ", "")):].set_color(th.key)   # glyphs only: spaces have none
             rows.append(row)
+        off = [f"#{k + 1}" for k in self.top if k < self.gs]     # keys before the grid's first token
+        if off:
+            rows.append(label(f"({', '.join(off)} not in the grid)", style.SMALL_SIZE, color=th.muted))
         if self.gs > 0:
             rows.append(label(f"(of all {self.T} keys)", style.SMALL_SIZE, color=th.muted))
+        if self.gs > 0 or self.end < self.T:
+            rows.append(label(f"grid: {self.window_text(self.gs, self.gn, self.end)}", style.SMALL_SIZE,
+                              color=th.muted))
         focus = self.panel(*rows, top=0.4, buff=0.18)
         self.play(*[FadeOut(m) for m in self.panel_items], run_time=0.4)
         self.play(Transform(self.grid.image, attn.image), FadeIn(text), run_time=1.2)
@@ -403,9 +422,10 @@ class Attention(ExplainerScene):
     def softmax_notes(self) -> str:
         base = ("Each query's column is a softmax: how much this token attends to each earlier token. "
                 "Masked cells are exactly 0. Measured on this prompt: ")
-        notes = base + " ".join(self.reading.sentences)
-        if self.reading.query > 0 and not self.reading.first_heavy:
-            notes += (f" The first token, {spoken(self.trace.pieces[0])}, gets "
+        notes = base + continued(" ".join(self.reading.sentences))
+        listed = any(k == 0 for k, _ in self.reading.top)      # its weight is said already
+        if self.reading.query > 0 and not self.reading.first_heavy and not listed:
+            notes += (f" The first token, {self.names[0]}, gets "
                       f"{100 * self.reading.first:.0f}% here; many heads rest much of their attention "
                       "there when they find nothing they need.")
         return notes
@@ -553,7 +573,7 @@ class Attention(ExplainerScene):
         if self.T == 1:
             return ["one token: each head", "sees only that token"]
         k, w = r.top[0]
-        said = shorten(f"{self.q_said} → {spoken(self.trace.pieces[k])}", room, em)
+        said = shorten(f"{self.key_name(self.q)} → {self.key_name(k)}", room, em)
         if r.kind == "previous":
             return [f"head {self.H + 1}:", "the token just before:", said, f"{percent(w)} of its attention"]
         if r.kind == "name":
@@ -577,13 +597,13 @@ class Attention(ExplainerScene):
         n = len(self.first_heavy_heads)
         heads = "one head" if n == 1 else f"{n} of the {n_head} heads"
         return (f"In {heads}, {self.q_said} puts {100 * FIRST_SHARE:.0f}% or more of its attention on the "
-                f"first token, {spoken(self.trace.pieces[0])}: a common resting place when a head finds "
+                f"first token, {self.names[0]}: a common resting place when a head finds "
                 "nothing it needs.")
 
     def heads_notes(self, n_head: int) -> str:
         text = (f"All {n_head} heads of layer {self.L + 1} on the same tokens: each learned its own way of "
                 f"looking back, and their outputs add up. For {self.q_said}, measured: "
-                + " ".join(self.reading.sentences) + " ")
+                + continued(" ".join(self.reading.sentences)) + " ")
         if self.first_heavy_heads:
             text += self.first_token_sentence(n_head) + " "
         return text + ("Try the others with --layer (1 to "

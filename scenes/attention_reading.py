@@ -8,8 +8,9 @@ and the query to follow: the strongest look *back* in the prompt. Only when that
 ``KIND_SHARE`` is the token just before the query allowed too (then the strongest of those wins).
 The first token is left out because many heads park attention there when nothing else fits (it
 is said separately, measured); the query itself is left out because "looks at itself" is not
-looking back. What the user fixes (layer, head, query) is kept and the rest is measured the same
-way.
+looking back. A query that is whole text wins over one that is only a byte of a character (a byte
+is followed only when no candidate query is whole). What the user fixes (layer, head, query) is
+kept and the rest is measured the same way.
 
     focus = choose_focus(patterns, first_query=gs)              # patterns: [n_layer, n_head, T, T]
     reading = read_row(trace.pieces, patterns[focus.layer][focus.head, focus.query], focus.query)
@@ -23,10 +24,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .token_names import sentence, spoken
+
 MIN_KEYS = 4          # a query with fewer visible keys looks focused whatever the head does
 FIRST_SHARE = 0.30    # "much of the attention rests on the first token" from this share on
 KIND_SHARE = 0.40     # a kind ("just before it", "a name") is claimed only from this weight on
 TOP_KEYS = 3          # keys named, largest weight first
+NAMED_SHARE = 0.01    # ... and after the first only from this weight on ("0%" names nothing)
 SENTENCE_END = (".", "!", "?", "\n", "\"", "“", "”", ":", ";")
 
 
@@ -44,10 +48,13 @@ class Focus:
 
 
 def choose_focus(patterns, layer: int | None = None, head: int | None = None,
-                 query: int | None = None, first_query: int = 0) -> Focus:
+                 query: int | None = None, first_query: int = 0, whole=None) -> Focus:
     """The head and query to follow. ``patterns`` [n_layer, n_head, T, T] (``hook_pattern`` of every
     layer); ``layer``, ``head``, ``query`` fix those (0-based) when given; queries before
     ``first_query`` (outside the drawn window) are not candidates unless ``query`` is given.
+    ``whole`` (T booleans: the token is whole text, not part of a character) keeps a measured
+    query to the whole tokens when any of the candidates is one: a byte is followed only when
+    there is nothing readable to follow.
 
     Raises ValueError for a pattern that is not [n_layer, n_head, T, T] or a fixed index out of range.
     """
@@ -65,6 +72,10 @@ def choose_focus(patterns, layer: int | None = None, head: int | None = None,
     else:
         lo = max(first_query, MIN_KEYS - 1 if T >= MIN_KEYS else 0)
         queries = range(lo, T)
+        if whole is not None:
+            if len(whole) != T:
+                raise ValueError(f"whole has {len(whole)} entries for {T} tokens")
+            queries = [q for q in queries if whole[q]] or queries
     best = None
     for skip_previous in (True, False):     # a key further back first; the one just before if weak
         for q in queries:
@@ -85,16 +96,6 @@ def choose_focus(patterns, layer: int | None = None, head: int | None = None,
     pairs = [(p[L, h, q, :q].sum() if q > 0 else 0.0, -L, -h) for L in layers for h in heads]
     _, L, h = max(pairs)
     return Focus(int(-L), int(-h), int(q), None, 0.0)
-
-
-def spoken(piece: str) -> str:
-    """A token as said and captioned: its text in quotes, spaces trimmed (“ship”); a piece that is
-    only spaces or not printable text is given as the token's visible form."""
-    from .components.text import show_piece
-    text = piece.strip()
-    if not text or not text.isprintable():
-        text = show_piece(piece)
-    return f"“{text}”"
 
 
 def is_name(pieces: list[str], k: int) -> bool:
@@ -136,31 +137,35 @@ def percent_words(w: float) -> str:
     return f"{100 * w:.0f}%"
 
 
-def read_row(pieces: list[str], row, query: int) -> Reading:
+def read_row(pieces: list[str], row, query: int, names: list[str] | None = None) -> Reading:
     """Read ``row`` (one head's weights of ``query`` over every key, [T]) of the tokens
-    ``pieces``. Raises ValueError for a row whose visible weights do not sum to 1."""
+    ``pieces``; ``names`` are how the sentences name each token (default ``spoken`` of its piece;
+    a scene gives names that tell a byte's character and repeated tokens apart). Raises
+    ValueError for a row whose visible weights do not sum to 1."""
     row = np.asarray(row, dtype=np.float64)
     vis = row[: query + 1]
     if not np.isclose(vis.sum(), 1.0, atol=1e-4):
         raise ValueError(f"the visible weights of query {query} sum to {vis.sum():.4f}, not 1")
+    if names is None:
+        names = [spoken(p) for p in pieces]
     order = [int(k) for k in np.argsort(-vis, kind="stable")[: min(TOP_KEYS, query + 1)]]
-    top = [(k, float(vis[k])) for k in order]
+    top = [(k, float(vis[k])) for i, k in enumerate(order) if i == 0 or vis[k] >= NAMED_SHARE]
     first = float(vis[0]) if query > 0 else 0.0
     r = Reading(query, top, first, None)
-    q_name = spoken(pieces[query])
+    q_name = names[query]
     if query == 0:
-        r.sentences.append(f"{q_name} is the first token: it can only look at itself.")
+        r.sentences.append(sentence(f"{q_name} is the first token: it can only look at itself."))
         return r
-    names = [f"{spoken(pieces[k])}{' (itself)' if k == query else ''} {percent_words(w)}"
-             for k, w in top]
-    lead = f"{q_name} gives most attention to {names[0]}"
-    if len(names) > 1:
-        lead += ", then " + " and ".join(names[1:])
-    r.sentences.append(lead + ".")
+    # the weight before the name: a name may end in its position ("“he” #6"), no number after it
+    said = [(percent_words(w), "itself" if k == query else names[k]) for k, w in top]
+    lead = f"{q_name} gives most attention, {said[0][0]}, to {said[0][1]}"
+    if len(said) > 1:
+        lead += ", then " + " and ".join(f"{pct} to {name}" for pct, name in said[1:])
+    r.sentences.append(sentence(lead + "."))
     k1, w1 = top[0]
     if r.first_heavy:
         r.sentences.append(f"Much of the attention, {percent_words(first)}, rests on the first token, "
-                           f"{spoken(pieces[0])}: a common resting place for a head with nothing to find.")
+                           f"{names[0]}: a common resting place for a head with nothing to find.")
     kinds = []
     if k1 == query and w1 >= KIND_SHARE:
         kinds.append(("itself", "This head keeps most of it on the token itself."))
@@ -168,16 +173,17 @@ def read_row(pieces: list[str], row, query: int) -> Reading:
         kinds.append(("previous", "This head looks mostly at the token just before it."))
     name_keys = [(k, w) for k, w in top if k != query and is_name(pieces, k)]
     if name_keys and name_keys[0][0] == k1 and w1 >= KIND_SHARE:
-        kinds.append(("name", f"It looks back at a name: {spoken(pieces[k1])}."))
-    same = pieces[query].strip().lower()
-    if (k1 not in (0, query) and w1 >= KIND_SHARE and same
+        kinds.append(("name", f"It looks back at a name: {names[k1]}."))
+    # a byte of a character is no word: two bytes alike may belong to different characters
+    same = pieces[query].strip().lower() if names[query].startswith("“") else ""
+    if (k1 not in (0, query) and w1 >= KIND_SHARE and same and names[k1].startswith("“")
             and pieces[k1].strip().lower() == same):
         kinds.append(("same word", "It looks back at the same word, earlier in the text."))
     if kinds:
-        r.kind, sentence = kinds[0]
-        r.sentences.append(sentence)
+        r.kind, text = kinds[0]
+        r.sentences.append(text)
     return r
 
 
 __all__ = ["FIRST_SHARE", "Focus", "KIND_SHARE", "MIN_KEYS", "Reading", "choose_focus", "is_name",
-           "read_row", "spoken"]
+           "read_row", "spoken"]  # spoken: from .token_names, kept here for its callers

@@ -176,17 +176,20 @@ class ExplainerBase:
     def spoken_token(self, pos: int) -> str:
         """Token ``pos`` of the trace as running text names it, in quotes: “cat”, or “↵” for a
         line break; a token that is only part of a character (CJK, emoji in a byte-level
-        vocabulary) names its bytes and the character: “\\x82” (a byte of “。”). Never a
-        Python repr."""
-        from model.tokenizer import running_pieces
+        vocabulary) by its place in that character: byte 2 of 3 of “我” (never its bytes as
+        \\xNN, never a Python repr). See ``scenes.token_names``."""
+        return self.spoken_tokens()[pos]
 
-        from .components.text import show_piece
-        piece = self.trace.pieces[pos]
-        running = running_pieces(model.get_encoding(self.context.checkpoint), self.trace.tokens)
-        if running[pos] == piece:
-            return f"“{show_piece(piece.strip() or piece)}”"
-        whole = next((r for r in running[pos:] if r), "")
-        return f"“{show_piece(piece)}” (a byte of “{show_piece(whole.strip() or whole)}”)"
+    def spoken_tokens(self) -> list[str]:
+        """Every token of the trace as ``spoken_token`` names it (computed once per trace)."""
+        from model.tokenizer import char_parts
+
+        from .token_names import spoken_names
+        cached = getattr(self, "_spoken", None)
+        if cached is None or cached[0] is not self.trace:
+            parts = char_parts(model.get_encoding(self.context.checkpoint), self.trace.tokens)
+            cached = self._spoken = (self.trace, spoken_names(self.trace.pieces, parts))
+        return cached[1]
 
     def top_tokens(self, logits, k: int) -> tuple[list[int], list[str]]:
         """The ``k`` largest entries of a logit vector: their ids and their texts."""

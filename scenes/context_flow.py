@@ -6,7 +6,9 @@ cosine similarity of the token's two vectors in the residual stream (``blocks.0.
 then ``blocks.{i}.hook_resid_post`` after layer i+1), so a falling line is the context of A
 changing the vector. The token followed is ``--token`` or, measured, the word (a space and
 letters) among the last ``MAX_STRIP`` tokens whose two vectors end furthest apart (the lowest
-cosine after the last layer); what is said about the line is read from its numbers. The control
+cosine after the last layer); with no word there, the most readable kind of token (``kind``): a
+byte of a character only when no token after the first is whole text. What is said about the
+line is read from its numbers. The control
 text's numbers are recorded with their own ``tokens`` (``derivations.cosine_with_position_of``).
 """
 from __future__ import annotations
@@ -16,10 +18,11 @@ from manim import DOWN, LEFT, RIGHT, UL, Create, FadeIn, FadeOut, Group, VGroup,
 
 import model
 from model.atlas import cosine, word_like
+from model.tokenizer import char_parts
 
 from . import derivations, style
-from .attention_reading import spoken
 from .base import ExplainerScene
+from .token_names import sentence
 from .components import TokenStrip, VectorArray, label
 from .components.raster import Canvas, drawn_width, font_em
 
@@ -47,14 +50,35 @@ def two_texts(trace, pos: int, checkpoint: str) -> tuple[list[int], list[float]]
 
 
 def pick_token(trace, checkpoint: str) -> int:
-    """The followed position: the word among the last MAX_STRIP tokens (from position 2) whose two
-    vectors end furthest apart; any token there when none is a word; position 1 for two tokens."""
+    """The followed position: among the last MAX_STRIP tokens (from position 2), the most
+    readable kind of token there (``kind``: a word first, a byte of a character last) whose two
+    vectors end furthest apart; position 1 for two tokens. When none of those is whole text, the
+    last whole ones of the prompt (from position 1) are looked at instead, so a byte is followed
+    only when the prompt has no whole token after its first."""
     T = len(trace.tokens)
     if T <= 2:
         return T - 1
-    cands = range(max(2, T - MAX_STRIP), T)
-    words = [p for p in cands if word_like(trace.pieces[p])] or list(cands)
-    return min(words, key=lambda p: (two_texts(trace, p, checkpoint)[1][-1], -p))
+    parts = char_parts(model.get_encoding(checkpoint), trace.tokens)
+    kinds = [kind(p, part) for p, part in zip(trace.pieces, parts)]
+    pool = list(range(max(2, T - MAX_STRIP), T))
+    if min(kinds[p] for p in pool) >= BYTES:
+        pool = [p for p in range(1, T) if kinds[p] < BYTES][-MAX_STRIP:] or pool
+    best = min(kinds[p] for p in pool)
+    cands = [p for p in pool if kinds[p] == best]
+    return min(cands, key=lambda p: (two_texts(trace, p, checkpoint)[1][-1], -p))
+
+
+BYTES = 3     # ``kind`` from here on: the token is only part of a character
+
+
+def kind(piece: str, part) -> int:
+    """How readable a token is to follow, best first: 0 a word (a space and letters), 1 whole text
+    with a letter or digit, 2 other whole text (punctuation, spaces), 3 the last byte of a
+    character, 4 another byte of one. ``part`` is ``model.tokenizer.char_parts``' entry."""
+    if part is None:
+        return 0 if word_like(piece) else 1 if any(c.isalnum() for c in piece) else 2
+    chars, _, last, n = part
+    return BYTES if chars and last == n else BYTES + 1
 
 
 class ContextFlow(ExplainerScene):
@@ -67,7 +91,7 @@ class ContextFlow(ExplainerScene):
         self.stages = stages(self.n_layer)
         self.names = ["start"] + [str(i + 1) for i in range(self.n_layer)]
         self.pos = s.token_index if s.token is not None else pick_token(t, s.checkpoint)
-        self.word = spoken(t.pieces[self.pos])
+        self.word = self.spoken_token(self.pos)
         self.title = label("Vectors absorb context", style.TITLE_SIZE, theme=self.theme).to_corner(UL, buff=0.35)
         if self.pos == 0:
             self.only_one()
@@ -83,7 +107,7 @@ class ContextFlow(ExplainerScene):
         note = label("the first token has nothing before it to take context from",
                      style.SMALL_SIZE, color=self.theme.muted).next_to(self.title, DOWN, buff=0.6).set_x(0)
         self.play(Write(self.title), FadeIn(note), run_time=0.8)
-        self.say(f"{self.word} is the first token: there is no context before it to absorb.", 4.0)
+        self.say(sentence(f"{self.word} is the first token: there is no context before it to absorb."), 4.0)
         self.wait(2.0)
         self.pause("Try a longer prompt, or --token with a later position, to see a vector take in "
                    "its context.")
@@ -119,16 +143,36 @@ class ContextFlow(ExplainerScene):
         self.play(Write(self.title), run_time=0.6)
         self.play(FadeIn(a), Create(a_box), run_time=0.8)
         self.play(FadeIn(b), Create(b_box), run_time=0.8)
-        where = (f"after only {spoken(t.pieces[0])}" if len(self.other) == 2 else "on its own")
+        where = (f"after only {self.spoken_token(0)}" if len(self.other) == 2 else "on its own")
         self.say(f"The same token, {self.word}, in two texts: your prompt, and {where}.", 4.0)
         self.wait(2.0)
         self.head = Group(a, a_box, b, b_box)
         later = len(t.tokens) - 1 - self.pos
         self.pause(f"We follow {self.word} (token {self.pos + 1} of {len(t.tokens)}) in two real forward "
                    f"passes: A is your prompt up to it, B is the same token {where}. "
-                   + (f"The {later} token{'s' if later != 1 else ''} after it cannot reach it (the causal "
-                      "mask), so they are not shown. " if later else "")
-                   + "Chosen with --token, or measured: the word whose two vectors end furthest apart.")
+                   + self.later_words(later) + self.choice_words())
+
+    @staticmethod
+    def later_words(later: int) -> str:
+        """Why the tokens after the followed one are not drawn ("" when there are none)."""
+        if not later:
+            return ""
+        if later == 1:
+            return "The 1 token after it cannot reach it (the causal mask), so it is not shown. "
+        return f"The {later} tokens after it cannot reach it (the causal mask), so they are not shown. "
+
+    def choice_words(self) -> str:
+        """How the token was chosen: given, or measured (and of which kind, when not a word)."""
+        if self.context.token is not None:
+            return "Chosen with --token."
+        k = kind(self.trace.pieces[self.pos], char_parts(model.get_encoding(self.context.checkpoint),
+                                                          self.trace.tokens)[self.pos])
+        if k < BYTES:
+            return ("Chosen with --token, or as here measured: the word (or, with no word near the end, "
+                    "the most readable token) whose two vectors end furthest apart.")
+        # the byte fallback is taken only when no token after the first is whole text
+        return ("Chosen with --token, or as here measured: every token after the first is only part "
+                "of a character here, so of those the one whose two vectors end furthest apart.")
 
     def show_chart(self):
         sims = [self.record(st, (self.pos,), v, derivations.cosine_with_position_of(len(self.other) - 1, self.other))
@@ -141,8 +185,8 @@ class ContextFlow(ExplainerScene):
             self.wait(1.0)
         self.pause("Cosine similarity 1 means the two vectors point the same way. Each layer's "
                    "attention mixes in the other tokens of its text, so the same token drifts apart "
-                   "in two texts by as much as its context differs. Measured here: "
-                   + " ".join(self.sentences(sims)))
+                   "in two texts by as much as its context differs. Measured here: a"
+                   + " ".join(self.sentences(sims))[1:])     # "At the start" goes on as "at the start"
         self.chart = chart
 
     def sentences(self, sims: list[float]) -> list[str]:

@@ -7,6 +7,7 @@ from manim import tempconfig
 
 import model
 from scenes.attention_reading import FIRST_SHARE, KIND_SHARE, choose_focus, is_name, read_row
+from scenes.token_names import spoken, told_apart
 from provenance_check import check_provenance
 from conftest import render as render_scene
 from scenes import style
@@ -196,10 +197,12 @@ def test_no_names_no_name_sentence(prompt):
     assert "name" not in said
     trace = model.run(prompt)
     f = focus_of(trace)
-    r = read_row(trace.pieces, trace.cache[f"blocks.{f.layer}.attn.hook_pattern"][f.head, f.query], f.query)
+    names = told_apart([spoken(p) for p in trace.pieces], upto=f.query)   # “The” and “the” sound alike
+    r = read_row(trace.pieces, trace.cache[f"blocks.{f.layer}.attn.hook_pattern"][f.head, f.query], f.query,
+                 names)
     assert r.sentences[0] in said
     k, w = r.top[0]
-    assert f"“{trace.pieces[k].strip()}” {100 * w:.0f}%" in r.sentences[0]
+    assert f"{100 * w:.0f}%, to “{trace.pieces[k].strip()}”" in r.sentences[0]   # the weight, then the key
 
 
 def test_a_name_is_said_only_when_measured():
@@ -315,3 +318,90 @@ def test_the_row_of_vectors_holds_the_followed_token_and_whole_token_labels(tmp_
     render(tmp_path, CAT)
     pieces = {show_piece(p) for p in model.run(CAT).pieces}
     assert not [shown for shown, whole in shortened().items() if whole in pieces]
+
+
+# --- tokens named readably, keys told apart ------------------------------------------------------
+ZH = "我喜欢读书，也喜欢写字。"     # 36 tokens, each one byte of a character
+EMOJI = "ok 🙂"
+
+
+def slides_of(prompt, monkeypatch, **options) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """(the captions, [(notes, texts on screen)] at each slide's end) of the scene for ``prompt``."""
+    import scenes.base as base
+    from pipeline.timeline import caption_timeline
+    from scenes.context import RenderContext
+    from scenes.on_screen import texts_on_screen
+    slides = []
+    close = base.close_slide_with_notes
+    monkeypatch.setattr(base, "close_slide_with_notes",
+                        lambda scene, n: (slides.append((n, texts_on_screen(scene))), close(scene, n)))
+    ctx = RenderContext(prompt=prompt, narration="none", **options)
+    lines = [text for _, text in caption_timeline("Attention", ctx).lines]
+    return lines, slides
+
+
+def test_a_whole_query_is_preferred_to_a_byte_of_a_character():
+    """Query 4 (a byte) looks back harder than query 3 (whole): the whole one is followed, unless
+    no candidate is whole."""
+    p = np.zeros((1, 1, 5, 5))
+    for q in range(5):
+        p[0, 0, q, : q + 1] = 1 / (q + 1)
+    p[0, 0, 3, :4] = [0.1, 0.6, 0.2, 0.1]
+    p[0, 0, 4, :5] = [0.05, 0.9, 0.02, 0.02, 0.01]
+    assert choose_focus(p).query == 4
+    assert choose_focus(p, whole=[True, True, True, True, False]).query == 3
+    assert choose_focus(p, whole=[True, True, False, False, False]).query == 4   # nothing whole to follow
+    with pytest.raises(ValueError, match="whole has 2 entries"):
+        choose_focus(p, whole=[True, True])
+
+
+@pytest.mark.parametrize("prompt", [ZH, EMOJI])
+def test_no_caption_or_note_names_a_token_by_its_bytes(prompt, monkeypatch):
+    lines, slides = slides_of(prompt, monkeypatch)
+    said = " ".join(lines + [n for n, _ in slides])
+    assert "\\x" not in said
+    assert " of “🙂”" in said if prompt == EMOJI else "of 3 of “欢”" in said
+
+
+def test_keys_under_one_percent_are_not_listed():
+    """“ok 🙂”: the third key weighs under 1 %; only two are named (once “and “\\xf0” 0%”)."""
+    r = read_row(["ok", " ", "a", "b"], [0.03, 0.965, 0.004, 0.001], 3)
+    assert [k for k, _ in r.top] == [1, 0] and "0%" not in r.sentences[0]
+    said = " ".join(caption_lines(EMOJI))
+    assert "0%" not in said.replace("30%", "")
+
+
+def test_tokens_that_sound_alike_are_told_apart_by_position():
+    """“with” looks at “Emma”, then “he” (token 6): “He” (token 1) sounds the same, so “he” gets
+    its position, as on screen."""
+    prompt = "He looked at Emma and he spoke with great"
+    said = " ".join(caption_lines(prompt, token=8))
+    assert "to “he” #6" in said
+    r = read_row(["He", " and", " he", " is"], [0.1, 0.2, 0.6, 0.1], 3,
+                 told_apart(["“He”", "“and”", "“he”", "“is”"], upto=3))
+    assert r.sentences[0] == "“is” gives most attention, 60%, to “he” #3, then 20% to “and” and 10% to “He” #1."
+
+
+def test_the_first_token_is_not_said_twice(monkeypatch):
+    """Listed among the keys with its weight, the first token gets no sentence of its own."""
+    prompt = "He looked at Emma and he spoke with great"
+    _, slides = slides_of(prompt, monkeypatch)
+    notes = next(n for n, _ in slides if n.startswith("Each query's column is a softmax"))
+    assert notes.count("“He”") == 1 and "The first token" not in notes
+
+
+def test_a_window_slide_says_which_tokens_its_grid_holds(monkeypatch):
+    """The Chinese prompt draws only its last 12 tokens: the softmax slide says so, marks a listed
+    key before the grid, and the notes name the first token as not in the grid."""
+    trace = model.run(ZH)
+    T = len(trace.tokens)
+    lines, slides = slides_of(ZH, monkeypatch)
+    notes, screen = next((n, s) for n, s in slides if n.startswith("Each query's column is a softmax"))
+    assert f"grid: last {GRID_MAX} of {T} tokens" in screen
+    f = focus_of(trace, whole=[False] * T)
+    r = read_row(trace.pieces, trace.cache[f"blocks.{f.layer}.attn.hook_pattern"][f.head, f.query], f.query)
+    off = [k for k, _ in r.top if k < T - GRID_MAX]
+    if off:
+        assert f"({', '.join(f'#{k + 1}' for k in off)} not in the grid)" in screen
+        assert "(not in the grid)" in " ".join(lines)
+    assert "The first token, byte 1 of 3 of “我” (not in the grid)" in notes

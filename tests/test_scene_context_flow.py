@@ -75,3 +75,54 @@ def test_what_is_said_follows_the_numbers():
 def test_a_token_past_the_prompt_is_refused(tmp_path):
     with pytest.raises(ValueError, match="token 5 is out of range"):
         still_provenance("ContextFlow", tmp_path, "Emma smiled", token=5, narration="none")
+
+
+ZH = "我喜欢读书，也喜欢写字。"     # every token is one byte of a character
+EMOJI = "ok 🙂"                       # two whole tokens, then the four bytes of 🙂
+
+
+def said_and_noted(prompt: str, monkeypatch, **options) -> str:
+    """Every caption and slide note of the scene for ``prompt``, as one text."""
+    import scenes.base as base
+    from pipeline.timeline import caption_timeline
+    from scenes.context import RenderContext
+    notes = []
+    close = base.close_slide_with_notes
+    monkeypatch.setattr(base, "close_slide_with_notes", lambda scene, n: (notes.append(n), close(scene, n)))
+    lines = [t for _, t in caption_timeline("ContextFlow", RenderContext(prompt=prompt, narration="none",
+                                                                         **options)).lines]
+    return " ".join(lines + notes)
+
+
+def test_a_whole_token_is_followed_when_the_prompt_has_one():
+    """“ok 🙂”: the last tokens are bytes of 🙂; the whole “ ” (position 1) is followed instead."""
+    from model.tokenizer import char_parts
+    trace = model.run(EMOJI)
+    parts = char_parts(model.get_encoding(), trace.tokens)
+    assert parts[2:] and all(p is not None for p in parts[2:])
+    assert pick_token(trace, "default") == 1
+
+
+def test_a_byte_is_followed_only_when_nothing_is_whole_and_then_a_characters_last_byte():
+    from model.tokenizer import char_parts
+    trace = model.run(ZH)
+    parts = char_parts(model.get_encoding(), trace.tokens)
+    assert all(p is not None for p in parts)
+    chars, _, last, n = parts[pick_token(trace, "default")]
+    assert chars and last == n
+
+
+@pytest.mark.parametrize("prompt", [ZH, EMOJI])
+def test_captions_and_notes_never_name_a_token_by_its_bytes(prompt, monkeypatch):
+    said = said_and_noted(prompt, monkeypatch)
+    assert "\\x" not in said
+    if prompt == ZH:      # the followed byte is named by its character: “byte 3 of 3 of “。””
+        assert "byte 3 of 3 of “" in said and "after only byte 1 of 3 of “我”" in said
+
+
+def test_one_token_after_the_followed_one_is_said_in_the_singular(monkeypatch):
+    said = said_and_noted(EMOJI, monkeypatch, token=5)
+    assert "The 1 token after it cannot reach it (the causal mask), so it is not shown." in said
+    assert "byte 3 of 4 of “🙂”" in said and "\\x" not in said      # --token follows a byte, named
+    said = said_and_noted(EMOJI, monkeypatch, token=4)
+    assert "The 2 tokens after it cannot reach it (the causal mask), so they are not shown." in said

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from model import get_encoding
-from model.tokenizer import RANKS_FILE, build_encoding, piece_text, read_ranks, write_ranks
+from model.tokenizer import RANKS_FILE, build_encoding, char_parts, piece_text, read_ranks, write_ranks
 
 from conftest import ROOT
 
@@ -36,6 +36,20 @@ def test_partial_utf8_pieces_are_legible():
     assert len(tokens) > 1  # a rare emoji splits into byte pieces
     shown = [piece_text(enc, t) for t in tokens]
     assert any("\\x" in s for s in shown)
+
+
+def test_char_parts_place_each_byte_token_in_its_character():
+    """A token that is only part of a character is told by that character and its place in it,
+    so nothing has to name it by its bytes (\\xe6)."""
+    enc = get_encoding()
+    tokens = enc.encode("ok 🙂")
+    assert char_parts(enc, tokens) == [None, None, ("🙂", 1, 1, 4), ("🙂", 2, 2, 4), ("🙂", 3, 3, 4),
+                                       ("🙂", 4, 4, 4)]
+    parts = char_parts(enc, enc.encode("我喜欢"))
+    assert [p[0] for p in parts] == ["我"] * 3 + ["喜"] * 3 + ["欢"] * 3
+    assert [(p[1], p[2], p[3]) for p in parts] == [(1, 1, 3), (2, 2, 3), (3, 3, 3)] * 3
+    assert char_parts(enc, enc.encode("He looked")) == [None, None]
+    assert char_parts(enc, tokens[:3]) == [None, None, ("", 1, 1, 1)]    # a text cut mid-character
 
 
 def test_ranks_file_round_trips(tmp_path):
