@@ -73,9 +73,12 @@ BYTES = 3     # ``kind`` from here on: the token is only part of a character
 
 def kind(piece: str, part) -> int:
     """How readable a token is to follow, best first: 0 a word (a space and letters), 1 whole text
-    with a letter or digit, 2 other whole text (punctuation, spaces), 3 the last byte of a
-    character, 4 another byte of one. ``part`` is ``model.tokenizer.char_parts``' entry."""
+    with a letter or digit, 2 other whole text (punctuation), 3 the last byte of a character (the
+    whole character read by then), 4 another byte of one, 5 only spaces (nothing to see in
+    either text). ``part`` is ``model.tokenizer.char_parts``' entry."""
     if part is None:
+        if not piece.strip():
+            return BYTES + 2
         return 0 if word_like(piece) else 1 if any(c.isalnum() for c in piece) else 2
     chars, _, last, n = part
     return BYTES if chars and last == n else BYTES + 1
@@ -170,9 +173,12 @@ class ContextFlow(ExplainerScene):
         if k < BYTES:
             return ("Chosen with --token, or as here measured: the word (or, with no word near the end, "
                     "the most readable token) whose two vectors end furthest apart.")
-        # the byte fallback is taken only when no token after the first is whole text
+        # the byte fallback is taken only when no token after the first is whole text but spaces
+        spaces = any(not self.trace.pieces[p].strip() for p in range(1, len(self.trace.tokens)))
         return ("Chosen with --token, or as here measured: every token after the first is only part "
-                "of a character here, so of those the one whose two vectors end furthest apart.")
+                "of a character" + (" or only spaces" if spaces else "") + " here, so of "
+                + ("the characters' last bytes" if k == BYTES else "those")
+                + " the one whose two vectors end furthest apart.")
 
     def show_chart(self):
         sims = [self.record(st, (self.pos,), v, derivations.cosine_with_position_of(len(self.other) - 1, self.other))

@@ -95,12 +95,15 @@ def said_and_noted(prompt: str, monkeypatch, **options) -> str:
 
 
 def test_a_whole_token_is_followed_when_the_prompt_has_one():
-    """“ok 🙂”: the last tokens are bytes of 🙂; the whole “ ” (position 1) is followed instead."""
+    """A word after a character's bytes is followed; a lone space is not worth following: “ok 🙂”
+    follows 🙂's last byte (position 5, the whole character read), not the space (position 1)."""
     from model.tokenizer import char_parts
     trace = model.run(EMOJI)
     parts = char_parts(model.get_encoding(), trace.tokens)
     assert parts[2:] and all(p is not None for p in parts[2:])
-    assert pick_token(trace, "default") == 1
+    assert trace.pieces[1] == " " and pick_token(trace, "default") == 5
+    trace = model.run(EMOJI + " yes")
+    assert trace.pieces[pick_token(trace, "default")] == " yes"
 
 
 def test_a_byte_is_followed_only_when_nothing_is_whole_and_then_a_characters_last_byte():
