@@ -199,7 +199,7 @@ def test_presenting_options_reach_manim_slides(copied, options, expected):
 
 @pytest.mark.parametrize("options, message", [
     ({"screen": 1}, "--screen 1: this machine has 1 screen"),
-    ({"start_at": "Softmax,9"}, "Softmax has slides 1 to 5"),
+    ({"start_at": "Softmax,9"}, "Softmax has slides 1 to 4"),   # one per pause; no empty tail slide
     ({"start_at": "Attention"}, "'Attention' is not a scene of this deck"),
     ({"start_at": "2"}, "the deck has scenes 1 to 1"),
     ({"playback_rate": 0.0}, "--playback-rate must be above 0"),
