@@ -57,9 +57,11 @@ class Gallery(ExplainerScene):
 
     def page_weights(self):
         w_q = self.W["blocks.0.attn.W_Q"][0]          # [d_model, d_head]
-        mat = WeightMatrix(w_q, max_rows=8, max_cols=5, theme=self.theme).to_corner(DOWN + LEFT, buff=0.5)
-        self.record_block("blocks.0.attn.W_Q", mat.shown, (0,))
-        name = label("W_Q, layer 0, head 0", style.SMALL_SIZE, theme=self.theme).next_to(mat, UP, buff=0.2)
+        # outputs × inputs, as every scene draws a matrix (scenes/shapes.py)
+        mat = WeightMatrix(w_q.T, max_rows=8, max_cols=5, theme=self.theme).to_corner(DOWN + LEFT, buff=0.5)
+        for (i, j), v in np.ndenumerate(mat.shown):
+            self.record("blocks.0.attn.W_Q", (0, j, i), v)
+        name = label("W_Q, layer 1, head 1", style.SMALL_SIZE, theme=self.theme).next_to(mat, UP, buff=0.2)
         n = min(len(self.trace.tokens), 12)
         pattern = self.trace["blocks.0.attn.hook_pattern"][0][:n, :n]
         self.record_block("blocks.0.attn.hook_pattern", pattern, (0,))
